@@ -1,0 +1,67 @@
+// `chathub serve`: run the hub (zero config: ./data, 127.0.0.1:8080).
+import { Flags } from '@oclif/core'
+import { isIP } from 'node:net'
+import { buildServer } from '#core/server'
+import { builtinPlugins } from '#plugins/registry'
+import { ChathubCommand, dataFlags } from '#cli/base-command'
+import { loadConfig } from '#core/config'
+import { listUsers } from '#core/users/queries'
+
+const isLoopback = (host: string) =>
+  host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'))
+
+export default class Serve extends ChathubCommand {
+  static override summary = 'run the hub'
+  static override description =
+    'Starts the hub. With no config it keeps its database and server key in ./data and listens on 127.0.0.1:8080.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --config ./chathub.yaml',
+    '<%= config.bin %> <%= command.id %> --port 9000 --data-dir /var/lib/chathub',
+  ]
+  static override flags = {
+    ...dataFlags,
+    host: Flags.string({ summary: 'address to listen on (overrides server.host)' }),
+    port: Flags.integer({ summary: 'port to listen on (overrides server.port)' }),
+  }
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Serve)
+    const overrides: Record<string, unknown> = {}
+    if (flags['data-dir']) overrides.dataDir = flags['data-dir']
+    const server: Record<string, unknown> = {}
+    if (flags.host) server.host = flags.host
+    if (flags.port !== undefined) server.port = flags.port
+    if (Object.keys(server).length > 0) overrides.server = server
+    const { config, file } = loadConfig({ file: flags.config, overrides })
+
+    const { app, hub, serverKeyCreated } = await buildServer({ config, builtins: builtinPlugins })
+    const { host, port } = config.server
+    await app.listen({ host, port })
+    const address = app.server.address()
+    const bound = address && typeof address !== 'string' ? address.port : port
+    const tls = Boolean(config.server.tlsCert && config.server.tlsKey)
+    const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${bound}`
+    if (!tls && !isLoopback(host)) {
+      app.log.warn({ host }, 'serving plain HTTP on a non-loopback address: configure server.tlsCert/tlsKey or use a TLS proxy')
+      this.warn(`serving plain HTTP on ${host}: passwords and messages cross the network unencrypted`)
+    }
+    this.log(`chathub listening on ${url}`)
+    this.log(`  config: ${file ?? '(defaults; `chathub init` writes a config file)'}  data: ${config.dataDir}`)
+    if (serverKeyCreated) this.log(`  created a server key in ${config.dataDir}/server.key (mode 0600; back it up)`)
+    if (listUsers(hub.db).length === 0) {
+      this.log('Next: add the first user (in another terminal):')
+      this.log(`  npx chathub user add alice --admin${flags['data-dir'] ? ` --data-dir ${flags['data-dir']}` : ''}`)
+      this.log(`  npx chathub login --server ${url} --user alice`)
+    }
+
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        app.log.info({ signal }, 'shutting down')
+        app.close().then(resolve, resolve)
+      }
+      process.once('SIGTERM', () => stop('SIGTERM'))
+      process.once('SIGINT', () => stop('SIGINT'))
+    })
+  }
+}

@@ -1,0 +1,25 @@
+// Opening the hub's data directory from the CLI: the same config resolution as `serve`, then the database.
+import { join } from 'node:path'
+import { type HubConfig, loadConfig } from '#core/config'
+import { type Db, openDb } from '#core/db/client'
+import { DB_FILE } from '#core/server'
+
+export const resolveHubConfig = (flags: { config?: string; 'data-dir'?: string }): HubConfig =>
+  loadConfig({
+    file: flags.config,
+    overrides: flags['data-dir'] ? { dataDir: flags['data-dir'] } : {},
+  }).config
+
+/** Run `fn` with the hub database open (WAL: safe while the hub runs), closing it afterwards. */
+export const withHubDb = async <T>(
+  flags: { config?: string; 'data-dir'?: string },
+  fn: (db: Db, config: HubConfig) => T | Promise<T>,
+): Promise<T> => {
+  const config = resolveHubConfig(flags)
+  const db = openDb(join(config.dataDir, DB_FILE), { synchronous: config.db.synchronous })
+  try {
+    return await fn(db, config)
+  } finally {
+    db.$client.close()
+  }
+}

@@ -1,0 +1,95 @@
+// Sessions: issue, verify (prepared statement), revoke; revocations go to the change feed open sockets follow.
+import { and, eq, isNull } from 'drizzle-orm'
+import type { Db } from '#core/db/client'
+import { changeFeed } from '#core/db/schema/changes'
+import { sessions } from '#core/db/schema/sessions'
+import { newToken, hashToken } from './tokens.ts'
+
+export interface SessionUser {
+  sessionId: number
+  userId: number
+  name: string
+  admin: boolean
+  kind: 'person' | 'bot' | 'bridge'
+  /** Rooms a scoped (bot) token may use; undefined = all. */
+  scopes: string[] | undefined
+}
+
+export interface IssuedSession {
+  token: string
+  sessionId: number
+  expiresAt: Date | null
+}
+
+/** Create a session (or a long-lived scoped token when ttlMs is null) and return its token, once. */
+export const issueSession = (
+  db: Db,
+  userId: number,
+  options: { ttlMs: number | null; kind?: 'session' | 'bot'; scopes?: string[]; label?: string },
+): IssuedSession => {
+  const token = newToken(options.kind === 'bot' ? 'chb' : 'chs')
+  const expiresAt = options.ttlMs === null ? null : new Date(Date.now() + options.ttlMs)
+  const row = db
+    .insert(sessions)
+    .values({
+      userId,
+      tokenHash: hashToken(token),
+      kind: options.kind ?? 'session',
+      scopes: options.scopes ? JSON.stringify(options.scopes) : null,
+      label: options.label ?? null,
+      expiresAt,
+    })
+    .returning({ id: sessions.id })
+    .get()
+  return { token, sessionId: row.id, expiresAt }
+}
+
+interface SessionRow {
+  session_id: number
+  user_id: number
+  name: string
+  is_admin: number
+  kind: 'person' | 'bot' | 'bridge'
+  scopes: string | null
+  expires_at: number | null
+  revoked_at: number | null
+  disabled_at: number | null
+}
+
+/** Returns a verifier bound to a prepared statement: token -> user, or undefined if not valid now. */
+export const sessionVerifier = (db: Db) => {
+  const stmt = db.$client.prepare<[string], SessionRow>(
+    `SELECT s.id AS session_id, s.user_id, u.name, u.is_admin, u.kind, s.scopes, s.expires_at, s.revoked_at, u.disabled_at
+       FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`,
+  )
+  return (token: string, now = Date.now()): SessionUser | undefined => {
+    const row = stmt.get(hashToken(token))
+    if (!row || row.revoked_at !== null || row.disabled_at !== null) return undefined
+    if (row.expires_at !== null && row.expires_at <= now) return undefined
+    return {
+      sessionId: row.session_id,
+      userId: row.user_id,
+      name: row.name,
+      admin: row.is_admin === 1,
+      kind: row.kind,
+      scopes: row.scopes ? (JSON.parse(row.scopes) as string[]) : undefined,
+    }
+  }
+}
+
+/** Revoke one session, or every session of a user; open sockets follow through auth_events. */
+export const revokeSessions = (
+  db: Db,
+  target: { userId: number; sessionId?: number },
+): void => {
+  db.transaction((tx) => {
+    const where =
+      target.sessionId === undefined
+        ? and(eq(sessions.userId, target.userId), isNull(sessions.revokedAt))
+        : and(eq(sessions.id, target.sessionId), isNull(sessions.revokedAt))
+    tx.update(sessions).set({ revokedAt: new Date() }).where(where).run()
+    tx.insert(changeFeed)
+      .values({ kind: 'sessions.revoked', userId: target.userId, sessionId: target.sessionId ?? null })
+      .run()
+  })
+}

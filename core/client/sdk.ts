@@ -1,0 +1,321 @@
+// The client SDK: login over HTTP, one authenticated WebSocket, typed requests (ref -> ack/error),
+// events, and resume after a reconnect. Used by the CLI, the tests, bots, bridges and benchmarks.
+import { EventEmitter } from 'node:events'
+import { randomUUID } from 'node:crypto'
+import WebSocket from 'ws'
+import { ChatError, coreErrors } from '#core/errors'
+import type {
+  AckFrame,
+  ClientFrameOf,
+  ClientFrameType,
+  ErrorFrame,
+  EventFrame,
+  EventOf,
+  EventType,
+  ServerFrame,
+} from '#core/protocol/messages'
+
+export interface LoginResult {
+  token: string
+  user: string
+  admin: boolean
+  expiresAt: string | null
+}
+
+export interface ConnectOptions {
+  /** Seconds to wait for a request's ack before failing it. */
+  timeoutSeconds?: number
+  /** Extra headers for the upgrade request (e.g. Origin, in tests). */
+  headers?: Record<string, string>
+  /** Accept self-signed certificates (wss:// in tests). */
+  insecure?: boolean
+}
+
+type Request<T extends ClientFrameType> = Omit<ClientFrameOf<T>, 'ref' | 'type'>
+
+const wsUrl = (server: string): string => {
+  const url = new URL('/api/v1/ws', server)
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
+  return url.href
+}
+
+/** Call the hub's HTTP API; errors come back as ChatError with the server's code. */
+export const httpCall = async <T>(
+  server: string,
+  path: string,
+  init: { method?: string; token?: string; body?: unknown } = {},
+): Promise<T> => {
+  const headers: Record<string, string> = {}
+  if (init.body !== undefined) headers['content-type'] = 'application/json'
+  if (init.token) headers.authorization = `Bearer ${init.token}`
+  let res: Response
+  try {
+    res = await fetch(new URL(path, server), {
+      method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    })
+  } catch {
+    throw coreErrors.serverUnreachable(server)
+  }
+  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>
+  if (!res.ok) {
+    const code = typeof body.code === 'string' ? body.code : 'CHATHUB_HTTP_ERROR'
+    const message = typeof body.message === 'string' ? body.message : `HTTP ${res.status}`
+    const retryAfter = typeof body.retryAfter === 'number' ? body.retryAfter : undefined
+    throw new ChatError(code, message, res.status, { retryAfter })
+  }
+  return body as T
+}
+
+export class ChatClient extends EventEmitter {
+  private readonly pending = new Map<string, { resolve: (f: AckFrame) => void; reject: (e: ChatError) => void; timer: NodeJS.Timeout }>()
+  private counter = 0
+  /** Highest sequence number seen per room, for resume. */
+  readonly lastSeq = new Map<string, number>()
+  /** Frames received and not yet taken by next(); bounded. */
+  private readonly inbox: ServerFrame[] = []
+  private readonly waiters: { match: (f: ServerFrame) => boolean; resolve: (f: ServerFrame) => void }[] = []
+  user = ''
+  closeCode: number | undefined
+
+  private constructor(
+    readonly server: string,
+    private ws: WebSocket,
+    private readonly token: string,
+    private readonly options: ConnectOptions,
+  ) {
+    super()
+    this.attach(ws)
+  }
+
+  static login(server: string, user: string, password: string, extra: Record<string, unknown> = {}): Promise<LoginResult> {
+    return httpCall<LoginResult>(server, '/api/v1/login', { body: { user, password, ...extra } })
+  }
+
+  /** Open a WebSocket and authenticate with a session or bot token. */
+  static async connect(server: string, token: string, options: ConnectOptions = {}): Promise<ChatClient> {
+    const ws = await ChatClient.open(server, options)
+    const client = new ChatClient(server, ws, token, options)
+    const ack = await client.request('auth', { token })
+    client.user = ack.user
+    return client
+  }
+
+  private static open(server: string, options: ConnectOptions): Promise<WebSocket> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(wsUrl(server), {
+        headers: options.headers,
+        rejectUnauthorized: !options.insecure,
+        perMessageDeflate: false,
+      })
+      ws.once('open', () => resolve(ws))
+      ws.once('unexpected-response', (_req, res) => reject(new ChatError('CHATHUB_UPGRADE_REFUSED', `The hub refused the connection (HTTP ${res.statusCode}).`, res.statusCode ?? 400)))
+      ws.once('error', () => reject(coreErrors.serverUnreachable(server)))
+    })
+  }
+
+  private attach(ws: WebSocket): void {
+    ws.on('message', (data) => this.onFrame(data.toString()))
+    ws.on('close', (code, reason) => {
+      this.closeCode = code
+      const err = new ChatError('CHATHUB_CONNECTION_CLOSED', `Connection closed (${code} ${reason.toString()}).`, 503)
+      for (const [, p] of this.pending) {
+        clearTimeout(p.timer)
+        p.reject(err)
+      }
+      this.pending.clear()
+      this.emit('close', code, reason.toString())
+    })
+    ws.on('error', (err) => this.emit('socket-error', err))
+  }
+
+  private onFrame(text: string): void {
+    let frame: ServerFrame
+    try {
+      frame = JSON.parse(text) as ServerFrame
+    } catch {
+      return
+    }
+    if (frame.type === 'ack' || (frame.type === 'error' && frame.ref !== undefined)) {
+      const p = this.pending.get(frame.ref as string)
+      if (p) {
+        this.pending.delete(frame.ref as string)
+        clearTimeout(p.timer)
+        if (frame.type === 'ack') p.resolve(frame)
+        else p.reject(new ChatError(frame.code, frame.message, 400, { retryAfter: frame.retryAfter }))
+        if (frame.type === 'ack') return
+      }
+    }
+    if (frame.type === 'message') {
+      const prev = this.lastSeq.get(frame.room) ?? 0
+      if (frame.seq > prev) this.lastSeq.set(frame.room, frame.seq)
+    }
+    this.deliver(frame)
+    this.emit(frame.type, frame)
+    this.emit('frame', frame)
+  }
+
+  private deliver(frame: ServerFrame): void {
+    const i = this.waiters.findIndex((w) => w.match(frame))
+    if (i >= 0) {
+      const [w] = this.waiters.splice(i, 1)
+      w?.resolve(frame)
+      return
+    }
+    this.inbox.push(frame)
+    if (this.inbox.length > 10_000) this.inbox.shift()
+  }
+
+  /** Send a frame and wait for its ack; an error frame rejects with a ChatError carrying its code. */
+  request<T extends ClientFrameType>(type: T, body: Request<T>): Promise<AckFrame<T>> {
+    const ref = `r${++this.counter}`
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(ref)
+        reject(new ChatError('CHATHUB_TIMEOUT', `No answer to "${type}" in time.`, 504))
+      }, (this.options.timeoutSeconds ?? 15) * 1000)
+      this.pending.set(ref, { resolve: resolve as (f: AckFrame) => void, reject, timer })
+      this.sendRaw(JSON.stringify({ type, ref, ...body }))
+    })
+  }
+
+  /** Send raw text (tests use it for garbage). */
+  sendRaw(text: string | Buffer): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(text)
+  }
+
+  /** The next frame of a type (already received or yet to come), optionally matching a predicate. */
+  next<T extends EventType | 'error'>(
+    type: T,
+    predicate: (f: T extends 'error' ? ErrorFrame : EventOf<Exclude<T, 'error'>>) => boolean = () => true,
+    timeoutMs = 10_000,
+  ): Promise<T extends 'error' ? ErrorFrame : EventOf<Exclude<T, 'error'>>> {
+    type F = T extends 'error' ? ErrorFrame : EventOf<Exclude<T, 'error'>>
+    const match = (f: ServerFrame) => f.type === type && predicate(f as F)
+    const i = this.inbox.findIndex(match)
+    if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0] as F)
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        match,
+        resolve: (f: ServerFrame) => {
+          clearTimeout(timer)
+          resolve(f as F)
+        },
+      }
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1)
+        reject(new ChatError('CHATHUB_TIMEOUT', `No "${type}" frame in ${timeoutMs} ms.`, 504))
+      }, timeoutMs)
+      this.waiters.push(waiter)
+    })
+  }
+
+  /** Frames received and not taken by next(), then forgotten. */
+  drain(): ServerFrame[] {
+    return this.inbox.splice(0)
+  }
+
+  join(room: string, since?: number) {
+    return this.request('join', since === undefined ? { room } : { room, since })
+  }
+  leave(room: string) {
+    return this.request('leave', { room })
+  }
+  create(room: string, options: { private?: boolean; topic?: string } = {}) {
+    return this.request('create', { room, ...options })
+  }
+  /** Send a message; `txn` makes a retry idempotent (a random one is chosen if absent). */
+  say(room: string, text: string, options: { txn?: string; replyTo?: number } = {}) {
+    return this.request('say', { room, text, txn: options.txn ?? randomUUID(), ...(options.replyTo ? { replyTo: options.replyTo } : {}) })
+  }
+  edit(room: string, seq: number, text: string) {
+    return this.request('edit', { room, seq, text })
+  }
+  delete(room: string, seq: number) {
+    return this.request('delete', { room, seq })
+  }
+  history(room: string, options: { before?: number; limit?: number } = {}) {
+    return this.request('history', { room, ...options })
+  }
+  typing(room: string) {
+    return this.request('typing', { room })
+  }
+  rooms() {
+    return this.request('rooms', {})
+  }
+  members(room: string) {
+    return this.request('members', { room })
+  }
+  invite(room: string, user: string) {
+    return this.request('invite', { room, user })
+  }
+  kick(room: string, user: string, reason?: string) {
+    return this.request('kick', reason === undefined ? { room, user } : { room, user, reason })
+  }
+  ban(room: string, user: string, reason?: string) {
+    return this.request('ban', reason === undefined ? { room, user } : { room, user, reason })
+  }
+
+  /**
+   * Join and receive everything missed since `since` (default: the last seq this client saw),
+   * asking again while the hub says there is more; returns the replayed messages in order.
+   */
+  async resume(room: string, since = this.lastSeq.get(room) ?? 0): Promise<EventOf<'message'>[]> {
+    const replayed: EventOf<'message'>[] = []
+    const collect = (f: EventFrame) => {
+      if (f.type === 'message' && f.room === room) replayed.push(f)
+    }
+    this.on('message', collect)
+    try {
+      let from = since
+      for (;;) {
+        const ack = await this.join(room, from)
+        if (!ack.more) break
+        from = ack.seq
+      }
+    } finally {
+      this.off('message', collect)
+    }
+    return replayed
+  }
+
+  /** Open a new socket with the same token (after a drop) and resume every room seen so far. */
+  async reconnect(): Promise<void> {
+    this.ws.removeAllListeners()
+    this.ws.terminate()
+    this.ws = await ChatClient.open(this.server, this.options)
+    this.attach(this.ws)
+    await this.request('auth', { token: this.token })
+    for (const room of this.lastSeq.keys()) await this.resume(room)
+  }
+
+  get open(): boolean {
+    return this.ws.readyState === WebSocket.OPEN
+  }
+
+  /** Close and wait until the socket is closed. */
+  close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve()
+    return new Promise((resolve) => {
+      this.ws.once('close', () => resolve())
+      this.ws.close(1000)
+      setTimeout(() => {
+        this.ws.terminate()
+        resolve()
+      }, 2000).unref()
+    })
+  }
+
+  /** Wait until the server closes the socket; resolves with the close code. */
+  closed(timeoutMs = 10_000): Promise<number> {
+    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve(this.closeCode ?? 1006)
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new ChatError('CHATHUB_TIMEOUT', 'socket still open', 504)), timeoutMs)
+      this.ws.once('close', (code) => {
+        clearTimeout(timer)
+        resolve(code)
+      })
+    })
+  }
+}

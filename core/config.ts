@@ -1,0 +1,269 @@
+// The hub config: schema, defaults, and the loader (file < CHATHUB_* env < flags). The only reader of process.env in core.
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { type Static, type TSchema, Type } from 'typebox'
+import { parse as parseYaml } from 'yaml'
+import { coreErrors } from './errors.ts'
+import { compile } from './schema/validator.ts'
+
+export const HubConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({
+      default: './data',
+      description: 'folder for the SQLite database, the server key and attachments (created if missing)',
+    }),
+    serverKey: Type.String({
+      default: '',
+      description:
+        'server key (base64, 32 bytes) that encrypts secrets at rest; empty: read or create <dataDir>/server.key (secret)',
+    }),
+    server: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1', description: 'address to listen on' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'TCP port (0 picks a free one)' }),
+        tlsCert: Type.String({ default: '', description: 'PEM certificate file; with tlsKey, serves HTTPS/WSS' }),
+        tlsKey: Type.String({ default: '', description: 'PEM private key file (secret)' }),
+        allowedOrigins: Type.Array(Type.String(), {
+          default: [],
+          description:
+            'browser Origins allowed to open WebSockets (e.g. https://chat.example.org); others are refused',
+        }),
+        trustProxy: Type.Boolean({
+          default: false,
+          description: 'trust X-Forwarded-For from a reverse proxy (for per-address limits)',
+        }),
+        publicUrl: Type.String({ default: '', description: 'URL users reach the hub at (shown in links)' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    db: Type.Object(
+      {
+        synchronous: Type.Union([Type.Literal('normal'), Type.Literal('full')], {
+          default: 'normal',
+          description:
+            'normal: acked messages survive a killed process; full: also a power loss (an fsync per commit)',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    auth: Type.Object(
+      {
+        sessionTtlHours: Type.Integer({ minimum: 1, default: 720, description: 'session lifetime in hours' }),
+        minPasswordLength: Type.Integer({ minimum: 8, default: 12, description: 'shortest password accepted' }),
+        loginAttemptsPerAccount: Type.Integer({
+          minimum: 1,
+          default: 5,
+          description: 'failed logins per account per window before it is locked for the window',
+        }),
+        loginAttemptsPerAddress: Type.Integer({
+          minimum: 1,
+          default: 30,
+          description: 'login attempts per client address per window',
+        }),
+        loginWindowSeconds: Type.Integer({ minimum: 1, default: 300, description: 'login rate-limit window' }),
+        argon2MemoryKiB: Type.Integer({
+          minimum: 19456,
+          default: 19456,
+          description: 'argon2id memory cost (OWASP minimum 19456 KiB with 2 passes)',
+        }),
+        argon2Passes: Type.Integer({ minimum: 2, default: 2, description: 'argon2id time cost' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    limits: Type.Object(
+      {
+        maxFrameBytes: Type.Integer({
+          minimum: 1024,
+          default: 65536,
+          description: 'largest WebSocket frame; bigger frames close the connection with 1009',
+        }),
+        maxMessageLength: Type.Integer({ minimum: 1, default: 4000, description: 'characters per message' }),
+        messagesPerSecond: Type.Number({ exclusiveMinimum: 0, default: 20, description: 'frames/s per connection' }),
+        messageBurst: Type.Integer({ minimum: 1, default: 60, description: 'frames allowed in a burst' }),
+        connectionsPerUser: Type.Integer({ minimum: 1, default: 20 }),
+        connectionsPerAddress: Type.Integer({ minimum: 1, default: 200 }),
+        maxBufferedBytes: Type.Integer({
+          minimum: 16384,
+          default: 4194304,
+          description: 'bytes queued to a slow client before it is disconnected (close 4009)',
+        }),
+        heartbeatSeconds: Type.Integer({
+          minimum: 1,
+          default: 30,
+          description: 'ping interval; a client silent for two intervals is dropped',
+        }),
+        authTimeoutSeconds: Type.Integer({ minimum: 1, default: 10, description: 'time to send the auth frame' }),
+        historyPageMax: Type.Integer({ minimum: 1, default: 200, description: 'messages per history page' }),
+        replayMax: Type.Integer({
+          minimum: 1,
+          default: 5000,
+          description: 'missed messages replayed per join; the client asks again for more',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    rooms: Type.Object(
+      {
+        usersCanCreate: Type.Boolean({ default: true, description: 'whether non-admins may create rooms' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    ws: Type.Object(
+      {
+        perMessageDeflate: Type.Boolean({
+          default: false,
+          description: 'compress frames (costs CPU and memory; off unless you need it)',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    log: Type.Object(
+      {
+        level: Type.Union(
+          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+          { default: 'info', description: 'log level' },
+        ),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    plugins: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), Type.Record(Type.String(), Type.Unknown()), {
+      default: {},
+      description:
+        'plugins to enable, by name, each with its own options; "module" loads a third-party plugin from a path or package',
+    }),
+  },
+  { additionalProperties: false },
+)
+export type HubConfig = Static<typeof HubConfigSchema>
+
+/** A partial config, as given by a file, the environment or flags. */
+export type ConfigInput = Record<string, unknown>
+
+const checker = compile(HubConfigSchema)
+
+/** Validate and fill defaults; every bad key is reported in one CHATHUB_CONFIG_INVALID error. */
+export const resolveConfig = (input: ConfigInput): HubConfig => {
+  const value = structuredClone(input)
+  if (!checker.check(value)) throw coreErrors.configInvalid(checker.problems().map((p) => `  ${p}`).join('\n'))
+  return value
+}
+
+export const defaultConfig = (): HubConfig => resolveConfig({})
+
+export interface LoadOptions {
+  /** Config file path; else CHATHUB_CONFIG; else ./chathub.yaml if it exists. */
+  file?: string
+  /** Highest-precedence values (from CLI flags), as a nested partial config. */
+  overrides?: ConfigInput
+  env?: NodeJS.ProcessEnv
+}
+
+/** Read the config with precedence flags > env CHATHUB_* > file > defaults. */
+export const loadConfig = (options: LoadOptions = {}): { config: HubConfig; file: string | undefined } => {
+  const env = options.env ?? process.env
+  const file = options.file ?? env.CHATHUB_CONFIG ?? (existsSync('chathub.yaml') ? 'chathub.yaml' : undefined)
+  let fromFile: ConfigInput = {}
+  if (file !== undefined) fromFile = readConfigFile(file)
+  const merged = deepMerge(deepMerge(fromFile, envConfig(env)), options.overrides ?? {})
+  return { config: resolveConfig(merged), file }
+}
+
+const readConfigFile = (file: string): ConfigInput => {
+  let text: string
+  try {
+    text = readFileSync(resolve(file), 'utf8')
+  } catch {
+    throw coreErrors.configInvalid(`  cannot read config file ${file}; create one with \`chathub init\``)
+  }
+  let parsed: unknown
+  try {
+    parsed = parseYaml(text)
+  } catch (err) {
+    throw coreErrors.configInvalid(`  ${file} is not valid YAML: ${(err as Error).message}`)
+  }
+  if (parsed === null || parsed === undefined) return {}
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw coreErrors.configInvalid(`  ${file} must hold a YAML mapping of options`)
+  }
+  return parsed as ConfigInput
+}
+
+/** `limits.maxFrameBytes` <-> `CHATHUB_LIMITS_MAX_FRAME_BYTES`. */
+export const envName = (path: string[]): string =>
+  'CHATHUB_' + path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_')
+
+interface Leaf {
+  path: string[]
+  schema: TSchema & { type?: string; default?: unknown }
+}
+
+/** Every scalar/array option of the schema, for env mapping and for `chathub init`. */
+export const configLeaves = (schema: TSchema = HubConfigSchema, path: string[] = []): Leaf[] => {
+  const s = schema as TSchema & { type?: string; properties?: Record<string, TSchema> }
+  if (s.type === 'object' && s.properties) {
+    return Object.entries(s.properties).flatMap(([key, child]) => configLeaves(child, [...path, key]))
+  }
+  return [{ path, schema: s }]
+}
+
+const envConfig = (env: NodeJS.ProcessEnv): ConfigInput => {
+  const out: ConfigInput = {}
+  const problems: string[] = []
+  for (const leaf of configLeaves()) {
+    if (leaf.path[0] === 'plugins') continue
+    const name = envName(leaf.path)
+    const raw = env[name]
+    if (raw === undefined) continue
+    const value = fromEnvString(raw, leaf.schema)
+    if (value === undefined) {
+      problems.push(`  ${name}: expected ${typeName(leaf.schema)}, got "${raw}"`)
+      continue
+    }
+    setPath(out, leaf.path, value)
+  }
+  if (problems.length > 0) throw coreErrors.configInvalid(problems.join('\n'))
+  return out
+}
+
+const typeName = (schema: Leaf['schema']): string => {
+  const anyOf = (schema as { anyOf?: { const?: unknown }[] }).anyOf
+  if (anyOf) return `one of ${anyOf.map((a) => JSON.stringify(a.const)).join(', ')}`
+  return schema.type ?? 'a value'
+}
+
+const fromEnvString = (raw: string, schema: Leaf['schema']): unknown => {
+  switch (schema.type) {
+    case 'integer':
+      return /^-?\d+$/.test(raw) ? Number(raw) : undefined
+    case 'number':
+      return raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : undefined
+    case 'boolean':
+      return raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : undefined
+    case 'array':
+      return raw === '' ? [] : raw.split(',').map((s) => s.trim())
+    default:
+      return raw
+  }
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+export const deepMerge = (base: ConfigInput, over: ConfigInput): ConfigInput => {
+  const out: ConfigInput = { ...base }
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k]
+    out[k] = isPlainObject(b) && isPlainObject(v) ? deepMerge(b, v) : v
+  }
+  return out
+}
+
+const setPath = (target: ConfigInput, path: string[], value: unknown) => {
+  let node = target
+  for (const key of path.slice(0, -1)) {
+    const next = node[key]
+    if (!isPlainObject(next)) node[key] = {}
+    node = node[key] as ConfigInput
+  }
+  node[path[path.length - 1] as string] = value
+}

@@ -1,0 +1,119 @@
+// The WebSocket gateway at /api/v1/ws: origin check, auth handshake, limits (size, rate, connections,
+// heartbeat, auth timeout), parsing and validation, then dispatch. Every bad frame gets an error frame.
+import websocket from '@fastify/websocket'
+import type { FastifyInstance } from 'fastify'
+import type { WebSocket } from 'ws'
+import { coreErrors } from '#core/errors'
+import type { Hub } from '#core/hub'
+import { CloseCodes, PROTOCOL_VERSION } from '#core/protocol/messages'
+import { parseClientFrame } from '#core/protocol/validate'
+import type { Connection } from './connection.ts'
+import { dispatch } from './dispatch.ts'
+import { sendError } from './errors.ts'
+
+export const registerGateway = async (app: FastifyInstance, hub: Hub): Promise<void> => {
+  const { limits } = hub.config
+  await app.register(websocket, {
+    options: {
+      maxPayload: limits.maxFrameBytes,
+      perMessageDeflate: hub.config.ws.perMessageDeflate,
+    },
+  })
+
+  const allowed = new Set(hub.config.server.allowedOrigins)
+  app.get(
+    '/api/v1/ws',
+    {
+      websocket: true,
+      preValidation: async (req, reply) => {
+        const origin = req.headers.origin
+        // Browsers always send Origin; refusing unknown ones stops cross-site WebSocket hijacking.
+        if (origin !== undefined && !allowed.has(origin)) {
+          return reply.code(403).send({ code: 'CHATHUB_ORIGIN_REFUSED', message: `Origin ${origin} is not allowed.` })
+        }
+        if (hub.draining) return reply.code(503).send({ code: 'CHATHUB_SHUTTING_DOWN', message: 'The hub is shutting down.' })
+      },
+    },
+    (socket, req) => {
+      const conn = hub.open(socket, req.ip)
+      if (!conn) {
+        socket.close(CloseCodes.tooManyConnections, 'too many connections from this address')
+        return
+      }
+      socket.on('message', (data, isBinary) => onFrame(hub, conn, data, isBinary))
+      socket.on('pong', () => {
+        conn.alive = true
+      })
+      socket.on('close', () => hub.closed(conn))
+      socket.on('error', () => hub.closed(conn))
+    },
+  )
+
+  // One sweep for every connection (no timer per socket): heartbeats, idle and auth timeouts.
+  const heartbeatMs = limits.heartbeatSeconds * 1000
+  const authMs = limits.authTimeoutSeconds * 1000
+  let lastBeat = Date.now()
+  const sweep = setInterval(() => {
+    const now = Date.now()
+    const beat = now - lastBeat >= heartbeatMs
+    if (beat) lastBeat = now
+    for (const conn of hub.connections) {
+      if (!conn.user && now - conn.openedAt > authMs) {
+        conn.close(CloseCodes.authTimeout, 'no auth frame in time')
+        continue
+      }
+      if (!beat) continue
+      if (!conn.alive) {
+        conn.ws.terminate()
+        hub.closed(conn)
+        continue
+      }
+      conn.alive = false
+      if (conn.ws.readyState === 1) conn.ws.ping()
+    }
+  }, Math.min(1000, heartbeatMs))
+  sweep.unref()
+  app.addHook('onClose', async () => clearInterval(sweep))
+}
+
+const onFrame = (hub: Hub, conn: Connection, data: WebSocket.RawData, isBinary: boolean): void => {
+  conn.alive = true
+  if (conn.closing || hub.draining) return
+  const receivedAt = performance.now()
+  const { limits } = hub.config
+  if (!conn.take(Date.now(), limits.messagesPerSecond, limits.messageBurst)) {
+    return sendError(hub, conn, coreErrors.rateLimited(conn.retryAfter(limits.messagesPerSecond)))
+  }
+  if (isBinary) return sendError(hub, conn, coreErrors.frameMalformed())
+  const parsed = parseClientFrame(data.toString())
+  if (!parsed.ok) return sendError(hub, conn, parsed.error, parsed.ref)
+  const frame = parsed.frame
+  if (!conn.user) {
+    if (frame.type !== 'auth') {
+      sendError(hub, conn, coreErrors.authRequired(), frame.ref)
+      return conn.close(CloseCodes.authFailed, 'authenticate first')
+    }
+    const user = hub.verifySession(frame.token)
+    if (!user) {
+      sendError(hub, conn, coreErrors.tokenInvalid(), frame.ref)
+      return conn.close(CloseCodes.authFailed, 'invalid token')
+    }
+    if (!hub.authenticate(conn, user)) {
+      sendError(hub, conn, coreErrors.tooManyConnections(limits.connectionsPerUser), frame.ref)
+      return conn.close(CloseCodes.tooManyConnections, 'too many connections for this user')
+    }
+    conn.send({ type: 'ack', ref: frame.ref, user: user.name, admin: user.admin, protocol: PROTOCOL_VERSION })
+    return
+  }
+  // Frames that wait on plugin hooks hold later frames of the same connection behind them.
+  if (conn.queue) return hold(conn, conn.queue.then(() => dispatch(hub, conn, frame, receivedAt)))
+  const pending = dispatch(hub, conn, frame, receivedAt)
+  if (pending) hold(conn, pending)
+}
+
+const hold = (conn: Connection, pending: Promise<void>): void => {
+  const queue: Promise<void> = pending.finally(() => {
+    if (conn.queue === queue) conn.queue = undefined
+  })
+  conn.queue = queue
+}

@@ -1,0 +1,33 @@
+// The database: one better-sqlite3 connection in WAL mode, wrapped by Drizzle, migrated at open.
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
+import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3'
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
+
+export type Sqlite = Database.Database
+export type Db = BetterSQLite3Database & { $client: Sqlite }
+
+const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url))
+
+export interface OpenDbOptions {
+  /** 'normal' survives a killed process (WAL); 'full' also a power loss. */
+  synchronous?: 'normal' | 'full'
+}
+
+/** Open (creating if needed) the SQLite file and apply every committed migration. */
+export const openDb = (file: string, options: OpenDbOptions = {}): Db => {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+  const sqlite = new Database(file)
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
+  sqlite.pragma('foreign_keys = ON')
+  sqlite.pragma('busy_timeout = 5000')
+  const db = drizzle({ client: sqlite })
+  migrate(db, { migrationsFolder: MIGRATIONS })
+  return db
+}
+
+/** The better-sqlite3 handle under a Drizzle db, for prepared statements on hot paths. */
+export const sqliteOf = (db: Db): Sqlite => db.$client

@@ -1,0 +1,31 @@
+// Messages: a gap-free sequence per room; (room, sender, txn) makes client retries idempotent.
+import { integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { rooms } from './rooms.ts'
+import { users } from './users.ts'
+
+export const messages = sqliteTable(
+  'messages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    roomId: integer('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    senderId: integer('sender_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** Client-chosen transaction id: the same send retried is stored once. */
+    txn: text('txn').notNull(),
+    /** null once deleted. */
+    text: text('text'),
+    replyTo: integer('reply_to'),
+    createdAt: integer('created_at').notNull(), // ms since epoch
+    editedAt: integer('edited_at'),
+    deletedAt: integer('deleted_at'),
+    deletedBy: integer('deleted_by'),
+  },
+  (t) => [
+    uniqueIndex('messages_room_seq_unique').on(t.roomId, t.seq),
+    uniqueIndex('messages_room_sender_txn_unique').on(t.roomId, t.senderId, t.txn),
+  ],
+)

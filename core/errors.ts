@@ -1,0 +1,129 @@
+// ChatError and the core error codes. Codes are API: add freely, never rename or reuse.
+
+export class ChatError<C extends string = string> extends Error {
+  override readonly name = 'ChatError'
+  constructor(
+    readonly code: C,
+    message: string,
+    readonly status = 400,
+    options?: ErrorOptions & { retryAfter?: number },
+  ) {
+    super(message, options)
+    this.retryAfter = options?.retryAfter
+  }
+  /** Seconds after which a refused action may be retried (rate limits, lock-outs). */
+  readonly retryAfter: number | undefined
+}
+
+/** Build a typed factory: the code is a literal type, the message takes typed arguments. */
+export const defineError =
+  <C extends string, A extends unknown[]>(code: C, status: number, message: (...args: A) => string) =>
+  (...args: A) =>
+    new ChatError(code, message(...args), status)
+
+export const isChatError = (err: unknown): err is ChatError => err instanceof ChatError
+
+export const coreErrors = {
+  internal: defineError('CHATHUB_INTERNAL', 500, () => 'Something went wrong on the server; it was logged.'),
+  configInvalid: defineError(
+    'CHATHUB_CONFIG_INVALID',
+    500,
+    (problems: string) => `The configuration is invalid:\n${problems}`,
+  ),
+  frameInvalid: defineError('CHATHUB_FRAME_INVALID', 400, (why: string) => `Frame rejected: ${why}.`),
+  frameMalformed: defineError(
+    'CHATHUB_FRAME_MALFORMED',
+    400,
+    () => 'Frame rejected: it is not a JSON object. Send one JSON object per text frame.',
+  ),
+  frameUnknown: defineError(
+    'CHATHUB_FRAME_UNKNOWN_TYPE',
+    400,
+    (type: string) => `Unknown frame type "${type}". See docs/protocol.md for the frame types.`,
+  ),
+  authRequired: defineError(
+    'CHATHUB_AUTH_REQUIRED',
+    401,
+    () => 'Authenticate first: send an "auth" frame with your session token.',
+  ),
+  authFailed: defineError('CHATHUB_AUTH_FAILED', 401, () => 'Wrong user name or password.'),
+  tokenInvalid: defineError(
+    'CHATHUB_TOKEN_INVALID',
+    401,
+    () => 'The session token is invalid, expired or revoked; log in again.',
+  ),
+  alreadyAuthenticated: defineError(
+    'CHATHUB_ALREADY_AUTHENTICATED',
+    400,
+    () => 'This connection is already authenticated.',
+  ),
+  forbidden: defineError('CHATHUB_FORBIDDEN', 403, (what: string) => `You are not allowed to ${what}.`),
+  adminRequired: defineError('CHATHUB_ADMIN_REQUIRED', 403, () => 'This needs an admin account.'),
+  rateLimited: (seconds: number) =>
+    new ChatError('CHATHUB_RATE_LIMITED', `Slow down; try again in ${seconds}s.`, 429, {
+      retryAfter: seconds,
+    }),
+  userNotFound: defineError('CHATHUB_USER_NOT_FOUND', 404, (name: string) => `User "${name}" does not exist.`),
+  userExists: defineError('CHATHUB_USER_EXISTS', 409, (name: string) => `User "${name}" already exists.`),
+  userDisabled: defineError('CHATHUB_USER_DISABLED', 403, () => 'This account is disabled; ask an admin.'),
+  passwordWeak: defineError(
+    'CHATHUB_PASSWORD_WEAK',
+    400,
+    (min: number) => `Choose a password of at least ${min} characters.`,
+  ),
+  roomNotFound: defineError('CHATHUB_ROOM_NOT_FOUND', 404, (room: string) => `Room "${room}" does not exist.`),
+  roomExists: defineError('CHATHUB_ROOM_EXISTS', 409, (room: string) => `Room "${room}" already exists.`),
+  notMember: defineError(
+    'CHATHUB_ROOM_NOT_MEMBER',
+    403,
+    (room: string) => `You are not a member of "${room}"; join it first.`,
+  ),
+  banned: defineError('CHATHUB_ROOM_BANNED', 403, (room: string) => `You are banned from "${room}".`),
+  messageNotFound: defineError(
+    'CHATHUB_MESSAGE_NOT_FOUND',
+    404,
+    (room: string, seq: number) => `Message ${seq} does not exist in "${room}".`,
+  ),
+  messageTooLong: defineError(
+    'CHATHUB_MESSAGE_TOO_LONG',
+    400,
+    (max: number) => `Message is too long; the limit is ${max} characters.`,
+  ),
+  tooManyConnections: defineError(
+    'CHATHUB_TOO_MANY_CONNECTIONS',
+    429,
+    (limit: number) => `Too many open connections (limit ${limit}); close one first.`,
+  ),
+  pluginFailed: defineError(
+    'CHATHUB_PLUGIN_FAILED',
+    500,
+    (plugin: string, why: string) => `Plugin "${plugin}" failed to start: ${why}`,
+  ),
+  pluginDependencyMissing: defineError(
+    'CHATHUB_PLUGIN_DEPENDENCY_MISSING',
+    500,
+    (plugin: string, dep: string) =>
+      `Plugin "${plugin}" needs plugin "${dep}", which is not enabled (or forms a cycle). Enable it in the config.`,
+  ),
+  pluginNotFound: defineError(
+    'CHATHUB_PLUGIN_NOT_FOUND',
+    500,
+    (plugin: string) => `Plugin "${plugin}" is not built in and has no "module" to load it from.`,
+  ),
+  commandUnknown: defineError(
+    'CHATHUB_COMMAND_UNKNOWN',
+    404,
+    (name: string) => `Unknown command "/${name}".`,
+  ),
+  notLoggedIn: defineError(
+    'CHATHUB_NOT_LOGGED_IN',
+    401,
+    () => 'You are not logged in; run `chathub login --server URL --user NAME` first.',
+  ),
+  serverUnreachable: defineError(
+    'CHATHUB_SERVER_UNREACHABLE',
+    503,
+    (url: string) => `Cannot reach the hub at ${url}; is \`chathub serve\` running?`,
+  ),
+}
+export type CoreErrorCode = ReturnType<(typeof coreErrors)[keyof typeof coreErrors]>['code']

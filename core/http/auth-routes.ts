@@ -1,0 +1,92 @@
+// HTTP auth API: login (rate-limited, no account enumeration), logout, whoami, password change.
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import { LoginLimiter } from '#core/auth/login-limiter'
+import { verifyPassword } from '#core/auth/passwords'
+import { issueSession, revokeSessions } from '#core/auth/session-store'
+import { coreErrors } from '#core/errors'
+import type { Hub } from '#core/hub'
+import { setPassword } from '#core/users/accounts'
+import { findUser } from '#core/users/queries'
+import { requireUser } from './bearer.ts'
+
+const LoginBody = Type.Object(
+  {
+    user: Type.String({ minLength: 1, maxLength: 64 }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { additionalProperties: true },
+)
+
+const PasswordBody = Type.Object(
+  {
+    current: Type.String({ minLength: 1, maxLength: 1024 }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+)
+
+export const registerAuthRoutes = (app: FastifyInstance, hub: Hub): void => {
+  const { auth } = hub.config
+  const limiter = new LoginLimiter(auth)
+  const policy = {
+    minPasswordLength: auth.minPasswordLength,
+    argon2: { memoryKiB: auth.argon2MemoryKiB, passes: auth.argon2Passes },
+  }
+
+  app.post<{ Body: { user: string; password: string } }>(
+    '/api/v1/login',
+    { schema: { body: LoginBody } },
+    async (req) => {
+      const name = req.body.user
+      await limiter.attempt(name, req.ip)
+      const user = findUser(hub.db, name)
+      const ok = await verifyPassword(user?.passwordHash, req.body.password)
+      if (!user || !ok || user.kind !== 'person') {
+        await limiter.failed(name)
+        req.log.info({ user: name, ip: req.ip }, 'login failed')
+        throw coreErrors.authFailed()
+      }
+      if (user.disabledAt) throw coreErrors.userDisabled()
+      await limiter.succeeded(name)
+      const session = issueSession(hub.db, user.id, { ttlMs: auth.sessionTtlHours * 3600_000 })
+      req.log.info({ user: user.name }, 'login')
+      return {
+        token: session.token,
+        user: user.name,
+        admin: user.isAdmin,
+        expiresAt: session.expiresAt?.toISOString() ?? null,
+      }
+    },
+  )
+
+  app.post('/api/v1/logout', async (req) => {
+    const user = requireUser(hub, req)
+    revokeSessions(hub.db, { userId: user.userId, sessionId: user.sessionId })
+    hub.endSessions(user.userId, user.sessionId, 'logged out')
+    return { ok: true }
+  })
+
+  app.get('/api/v1/me', async (req) => {
+    const user = requireUser(hub, req)
+    return { user: user.name, admin: user.admin, kind: user.kind }
+  })
+
+  app.post<{ Body: { current: string; password: string } }>(
+    '/api/v1/password',
+    { schema: { body: PasswordBody } },
+    async (req) => {
+      const user = requireUser(hub, req)
+      await limiter.attempt(user.name, req.ip)
+      const row = findUser(hub.db, user.name)
+      if (!(await verifyPassword(row?.passwordHash, req.body.current))) {
+        await limiter.failed(user.name)
+        throw coreErrors.authFailed()
+      }
+      await setPassword(hub.db, user.name, req.body.password, policy)
+      hub.endSessions(user.userId, null, 'password changed')
+      const session = issueSession(hub.db, user.userId, { ttlMs: auth.sessionTtlHours * 3600_000 })
+      return { token: session.token, expiresAt: session.expiresAt?.toISOString() ?? null }
+    },
+  )
+}

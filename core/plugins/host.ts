@@ -1,0 +1,196 @@
+// The plugin host: resolve enabled plugins (built-in or from a module), order them by dependencies,
+// validate their config, set them up, run their hooks and commands, close them in reverse.
+import { isAbsolute, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Db } from '#core/db/client'
+import { coreErrors, isChatError } from '#core/errors'
+import { compile } from '#core/schema/validator'
+import type { Caller, ChatPlugin, JoinEvent, MessageEvent, PluginRegistry, PluginRuntime } from './contract.ts'
+
+interface Loaded {
+  plugin: ChatPlugin
+  runtime: PluginRuntime
+}
+
+export interface HostOptions {
+  enabled: Record<string, Record<string, unknown>>
+  builtins: PluginRegistry
+  db: Db
+  log: FastifyBaseLogger
+  dataDir: string
+  serverKey: Buffer
+}
+
+export class PluginHost {
+  private readonly loaded: Loaded[] = []
+  private readonly commands = new Map<string, { plugin: string; run: NonNullable<PluginRuntime['commands']>[string] }>()
+  private readonly messageHooks: Loaded[] = []
+  private readonly joinHooks: Loaded[] = []
+
+  constructor(private readonly log: FastifyBaseLogger) {}
+
+  get hasJoinHooks(): boolean {
+    return this.joinHooks.length > 0
+  }
+
+  get hasMessageHooks(): boolean {
+    return this.messageHooks.length > 0
+  }
+
+  get plugins(): { name: string; version: string }[] {
+    return this.loaded.map((l) => ({ name: l.plugin.name, version: l.plugin.version }))
+  }
+
+  runtimes(): readonly Loaded[] {
+    return this.loaded
+  }
+
+  /** Load, order, validate and set up every enabled plugin; any failure names the plugin and stops boot. */
+  async start(options: HostOptions): Promise<void> {
+    const defs = new Map<string, { plugin: ChatPlugin; config: Record<string, unknown> }>()
+    for (const [name, raw] of Object.entries(options.enabled)) {
+      const { module, enabled, ...config } = raw
+      if (enabled === false) continue
+      const plugin = await loadDefinition(name, module, options.builtins)
+      defs.set(name, { plugin, config })
+    }
+    for (const { plugin, config } of order(defs)) {
+      const checker = compile(plugin.config)
+      const value = structuredClone(config)
+      if (!checker.check(value)) {
+        throw coreErrors.pluginFailed(plugin.name, `invalid config under plugins.${plugin.name}: ${checker.problems().join('; ')}`)
+      }
+      const log = options.log.child({ plugin: plugin.name })
+      let runtime: PluginRuntime
+      try {
+        runtime = await plugin.setup({
+          config: value,
+          db: options.db,
+          log,
+          dataDir: options.dataDir,
+          serverKey: options.serverKey,
+        })
+      } catch (err) {
+        throw coreErrors.pluginFailed(plugin.name, err instanceof Error ? err.message : String(err))
+      }
+      const loaded = { plugin, runtime }
+      this.loaded.push(loaded)
+      if (runtime.onMessage) this.messageHooks.push(loaded)
+      if (runtime.onJoin) this.joinHooks.push(loaded)
+      for (const [cmd, run] of Object.entries(runtime.commands ?? {})) {
+        this.commands.set(`${plugin.name}.${cmd}`, { plugin: plugin.name, run })
+        // `/cmd` works too, for the first plugin that claims the name.
+        if (!this.commands.has(cmd)) this.commands.set(cmd, { plugin: plugin.name, run })
+      }
+      log.info({ version: plugin.version }, 'plugin loaded')
+    }
+  }
+
+  /** Run onMessage hooks in order; returns the (possibly rewritten) text. */
+  async onMessage(event: MessageEvent): Promise<string> {
+    let text = event.text
+    for (const { plugin, runtime } of this.messageHooks) {
+      const out = await this.guard(plugin.name, () => runtime.onMessage?.({ ...event, text }))
+      if (typeof out === 'string') text = out
+    }
+    return text
+  }
+
+  async onJoin(event: JoinEvent): Promise<void> {
+    for (const { plugin, runtime } of this.joinHooks) {
+      await this.guard(plugin.name, () => runtime.onJoin?.(event))
+    }
+  }
+
+  /** `/name args` or `/plugin name args`; undefined when no plugin has that command. */
+  findCommand(text: string): { run: (caller: Caller) => Promise<string | void> } | undefined {
+    const words = text.slice(1).trim().split(/\s+/)
+    const [first = '', second = ''] = words
+    const qualified = this.commands.get(`${first}.${second}`)
+    const found = qualified ?? this.commands.get(first)
+    if (!found) return undefined
+    const args = words.slice(qualified ? 2 : 1)
+    return { run: (caller) => this.guard(found.plugin, () => found.run(args, caller)) }
+  }
+
+  async close(): Promise<void> {
+    for (const { plugin, runtime } of [...this.loaded].reverse()) {
+      try {
+        await runtime.close?.()
+      } catch (err) {
+        this.log.error({ plugin: plugin.name, err }, 'plugin close failed')
+      }
+    }
+  }
+
+  /** A ChatError passes through (the user sees it); anything else fails closed as CHATHUB_INTERNAL. */
+  private async guard<T>(plugin: string, fn: () => T | Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (err) {
+      if (isChatError(err)) throw err
+      this.log.error({ plugin, err }, 'plugin hook failed')
+      throw coreErrors.internal()
+    }
+  }
+}
+
+const loadDefinition = async (
+  name: string,
+  module: unknown,
+  builtins: PluginRegistry,
+): Promise<ChatPlugin> => {
+  if (module === undefined) {
+    const builtin = builtins[name]
+    if (!builtin) throw coreErrors.pluginNotFound(name)
+    return builtin
+  }
+  if (typeof module !== 'string' || module === '') {
+    throw coreErrors.pluginFailed(name, '"module" must be a path or a package name')
+  }
+  const specifier =
+    module.startsWith('.') || isAbsolute(module) ? pathToFileURL(resolve(module)).href : module
+  let imported: { default?: unknown }
+  try {
+    imported = (await import(specifier)) as { default?: unknown }
+  } catch (err) {
+    throw coreErrors.pluginFailed(name, `cannot load module ${module}: ${(err as Error).message}`)
+  }
+  const def = imported.default
+  if (!isPluginDefinition(def)) {
+    throw coreErrors.pluginFailed(name, `module ${module} does not export a definePlugin(...) default`)
+  }
+  if (def.name !== name) {
+    throw coreErrors.pluginFailed(name, `module ${module} defines plugin "${def.name}", not "${name}"`)
+  }
+  return def
+}
+
+const isPluginDefinition = (v: unknown): v is ChatPlugin =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as ChatPlugin).name === 'string' &&
+  typeof (v as ChatPlugin).setup === 'function' &&
+  typeof (v as ChatPlugin).config === 'object'
+
+/** Dependency order (depth-first); a missing or cyclic dependency stops boot. */
+const order = <T extends { plugin: ChatPlugin }>(defs: Map<string, T>): T[] => {
+  const out: T[] = []
+  const state = new Map<string, 'visiting' | 'done'>()
+  const visit = (name: string, from: string) => {
+    const def = defs.get(name)
+    if (!def) throw coreErrors.pluginDependencyMissing(from, name)
+    const s = state.get(name)
+    if (s === 'done') return
+    if (s === 'visiting') throw coreErrors.pluginDependencyMissing(from, name)
+    state.set(name, 'visiting')
+    for (const dep of def.plugin.dependencies ?? []) visit(dep, name)
+    state.set(name, 'done')
+    out.push(def)
+  }
+  for (const name of defs.keys()) visit(name, name)
+  return out
+}
+
+

@@ -1,0 +1,39 @@
+// Parsing and validating raw client frames: the one place raw JSON from a client is parsed.
+import { type ChatError, coreErrors } from '#core/errors'
+import { compile } from '#core/schema/validator'
+import { CLIENT_FRAME_TYPES, type ClientFrame, type ClientFrameType, ClientFrames } from './messages.ts'
+
+const checkers = Object.fromEntries(
+  CLIENT_FRAME_TYPES.map((type) => [type, compile(ClientFrames[type])]),
+) as { [T in ClientFrameType]: ReturnType<typeof compile> }
+
+export type ParseResult =
+  | { ok: true; frame: ClientFrame }
+  | { ok: false; error: ChatError; ref: string | undefined }
+
+const refOf = (value: Record<string, unknown>): string | undefined =>
+  typeof value.ref === 'string' && value.ref.length <= 64 ? value.ref : undefined
+
+/** Parse one text frame into a typed client frame, or the error to answer with. */
+export const parseClientFrame = (text: string): ParseResult => {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return { ok: false, error: coreErrors.frameMalformed(), ref: undefined }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, error: coreErrors.frameMalformed(), ref: undefined }
+  }
+  const obj = value as Record<string, unknown>
+  const ref = refOf(obj)
+  if (typeof obj.type !== 'string') {
+    return { ok: false, error: coreErrors.frameInvalid('"type" must be a string naming the frame'), ref }
+  }
+  if (!Object.hasOwn(checkers, obj.type)) {
+    return { ok: false, error: coreErrors.frameUnknown(obj.type.slice(0, 32)), ref }
+  }
+  const checker = checkers[obj.type as ClientFrameType]
+  if (!checker.check(obj)) return { ok: false, error: coreErrors.frameInvalid(checker.problems().join('; ')), ref }
+  return { ok: true, frame: obj as ClientFrame }
+}

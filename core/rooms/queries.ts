@@ -1,0 +1,159 @@
+// Room queries shared by the hub and the admin CLI: plain functions over the Drizzle db.
+import { and, asc, count, eq, sql } from 'drizzle-orm'
+import type { Db } from '#core/db/client'
+import { changeFeed } from '#core/db/schema/changes'
+import { messages } from '#core/db/schema/messages'
+import { type Role, type Room, roomBans, roomInvites, roomMembers, rooms } from '#core/db/schema/rooms'
+import { users } from '#core/db/schema/users'
+import { coreErrors } from '#core/errors'
+
+export const ROOM_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/
+
+export const checkRoomName = (name: string): string => {
+  if (!ROOM_NAME.test(name)) {
+    throw coreErrors.frameInvalid(
+      `"${name}" is not a valid room name (1-32 of a-z, 0-9 and "-", starting with a letter or digit)`,
+    )
+  }
+  return name
+}
+
+export const findRoom = (db: Db, name: string): Room | undefined =>
+  db.select().from(rooms).where(eq(rooms.name, name)).get()
+
+export const requireRoom = (db: Db, name: string): Room => {
+  const room = findRoom(db, name)
+  if (!room) throw coreErrors.roomNotFound(name)
+  return room
+}
+
+export const createRoom = (
+  db: Db,
+  input: { name: string; isPrivate: boolean; topic: string; ownerId: number | null },
+): Room => {
+  checkRoomName(input.name)
+  return db.transaction((tx) => {
+    if (tx.select({ id: rooms.id }).from(rooms).where(eq(rooms.name, input.name)).get()) {
+      throw coreErrors.roomExists(input.name)
+    }
+    const room = tx
+      .insert(rooms)
+      .values({ name: input.name, isPrivate: input.isPrivate, topic: input.topic, createdBy: input.ownerId })
+      .returning()
+      .get()
+    if (input.ownerId !== null) {
+      tx.insert(roomMembers).values({ roomId: room.id, userId: input.ownerId, role: 'owner' }).run()
+    }
+    return room
+  })
+}
+
+/** Delete a room with its history; running hubs learn it through the change feed. */
+export const deleteRoom = (db: Db, name: string): void => {
+  const room = requireRoom(db, name)
+  db.transaction((tx) => {
+    tx.delete(rooms).where(eq(rooms.id, room.id)).run()
+    tx.insert(changeFeed).values({ kind: 'room.deleted', roomId: room.id }).run()
+  })
+}
+
+export interface RoomListing {
+  name: string
+  private: boolean
+  topic: string
+  members: number
+  seq: number
+  createdAt: string
+}
+
+export const listAllRooms = (db: Db): RoomListing[] =>
+  db
+    .select({
+      name: rooms.name,
+      private: rooms.isPrivate,
+      topic: rooms.topic,
+      createdAt: rooms.createdAt,
+      members: sql<number>`(SELECT count(*) FROM ${roomMembers} WHERE ${roomMembers.roomId} = ${rooms.id})`,
+      seq: sql<number>`coalesce((SELECT max(${messages.seq}) FROM ${messages} WHERE ${messages.roomId} = ${rooms.id}), 0)`,
+    })
+    .from(rooms)
+    .orderBy(asc(rooms.name))
+    .all()
+    .map((r) => ({ ...r, createdAt: r.createdAt.toISOString() }))
+
+export interface MemberRow {
+  userId: number
+  user: string
+  role: Role
+  joinedAt: Date
+}
+
+export const listMembers = (db: Db, roomId: number): MemberRow[] =>
+  db
+    .select({ userId: users.id, user: users.name, role: roomMembers.role, joinedAt: roomMembers.joinedAt })
+    .from(roomMembers)
+    .innerJoin(users, eq(users.id, roomMembers.userId))
+    .where(eq(roomMembers.roomId, roomId))
+    .orderBy(asc(users.name))
+    .all()
+
+export const memberCount = (db: Db, roomId: number): number =>
+  db.select({ n: count() }).from(roomMembers).where(eq(roomMembers.roomId, roomId)).get()?.n ?? 0
+
+export const addMember = (db: Db, roomId: number, userId: number, role: Role = 'member'): void => {
+  db.insert(roomMembers).values({ roomId, userId, role }).onConflictDoNothing().run()
+  db.delete(roomInvites).where(and(eq(roomInvites.roomId, roomId), eq(roomInvites.userId, userId))).run()
+}
+
+export const removeMember = (db: Db, roomId: number, userId: number): void => {
+  db.delete(roomMembers).where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, userId))).run()
+}
+
+export const setRole = (db: Db, roomId: number, userId: number, role: Role): void => {
+  db.update(roomMembers)
+    .set({ role })
+    .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, userId)))
+    .run()
+}
+
+export const addInvite = (db: Db, roomId: number, userId: number, invitedBy: number): void => {
+  db.insert(roomInvites).values({ roomId, userId, invitedBy }).onConflictDoNothing().run()
+}
+
+export const hasInvite = (db: Db, roomId: number, userId: number): boolean =>
+  db
+    .select({ r: roomInvites.roomId })
+    .from(roomInvites)
+    .where(and(eq(roomInvites.roomId, roomId), eq(roomInvites.userId, userId)))
+    .get() !== undefined
+
+export const addBan = (db: Db, roomId: number, userId: number, bannedBy: number, reason: string): void => {
+  db.insert(roomBans).values({ roomId, userId, bannedBy, reason }).onConflictDoNothing().run()
+}
+
+export const removeBan = (db: Db, roomId: number, userId: number): void => {
+  db.delete(roomBans).where(and(eq(roomBans.roomId, roomId), eq(roomBans.userId, userId))).run()
+}
+
+export const isBanned = (db: Db, roomId: number, userId: number): boolean =>
+  db
+    .select({ r: roomBans.roomId })
+    .from(roomBans)
+    .where(and(eq(roomBans.roomId, roomId), eq(roomBans.userId, userId)))
+    .get() !== undefined
+
+/** Rooms a user may see: every public room and the private rooms they belong to. */
+export const visibleRooms = (db: Db, userId: number) =>
+  db
+    .select({
+      id: rooms.id,
+      name: rooms.name,
+      private: rooms.isPrivate,
+      topic: rooms.topic,
+      role: roomMembers.role,
+    })
+    .from(rooms)
+    .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), eq(roomMembers.userId, userId)))
+    .where(sql`${rooms.isPrivate} = 0 OR ${roomMembers.userId} IS NOT NULL`)
+    .orderBy(asc(rooms.name))
+    .all()

@@ -1,0 +1,280 @@
+// Rooms inside a running hub: the cached RoomState, who may do what (roles, private rooms, bans),
+// membership changes, presence, and fan-out of events to the connections that follow a room.
+import type { SessionUser } from '#core/auth/session-store'
+import type { Connection } from '#core/connections/connection'
+import type { Db } from '#core/db/client'
+import type { Role } from '#core/db/schema/rooms'
+import { coreErrors } from '#core/errors'
+import type { EventFrame, MemberView, RoomSummary } from '#core/protocol/messages'
+import { CloseCodes } from '#core/protocol/messages'
+import { findUser } from '#core/users/queries'
+import * as q from './queries.ts'
+import { RoomState } from './room-state.ts'
+
+const RANK: Record<Role, number> = { owner: 3, moderator: 2, member: 1 }
+
+export interface FanoutStats {
+  delivered(n: number): void
+  slowConsumer(): void
+}
+
+export class RoomService {
+  private readonly byName = new Map<string, RoomState>()
+  private readonly byId = new Map<number, RoomState>()
+
+  constructor(
+    private readonly db: Db,
+    private readonly maxSeq: (roomId: number) => number,
+    private readonly limits: { maxBufferedBytes: number },
+    private readonly stats: FanoutStats,
+  ) {}
+
+  /** The room by name, loaded on first use; undefined if it does not exist. */
+  find(name: string): RoomState | undefined {
+    let room = this.byName.get(name)
+    if (room) return room
+    const row = q.findRoom(this.db, name)
+    if (!row) return undefined
+    room = new RoomState(row.id, row.name, row.isPrivate, row.topic, this.maxSeq(row.id))
+    this.byName.set(name, room)
+    this.byId.set(room.id, room)
+    return room
+  }
+
+  findById(id: number): RoomState | undefined {
+    return this.byId.get(id)
+  }
+
+  private membersOf(room: RoomState): Map<number, Role> {
+    if (!room.members) {
+      room.members = new Map(q.listMembers(this.db, room.id).map((m) => [m.userId, m.role]))
+    }
+    return room.members
+  }
+
+  roleOf(room: RoomState, userId: number): Role | undefined {
+    return this.membersOf(room).get(userId)
+  }
+
+  /** A room the user may see: public, or private with the user a member. Scoped tokens see only their rooms. */
+  visible(user: SessionUser, name: string): RoomState {
+    const room = this.find(name)
+    if (!room || !this.canSee(user, room)) throw coreErrors.roomNotFound(name)
+    return room
+  }
+
+  private canSee(user: SessionUser, room: RoomState): boolean {
+    if (user.scopes && !user.scopes.includes(room.name)) return false
+    return !room.isPrivate || this.roleOf(room, user.userId) !== undefined
+  }
+
+  /** A room the user belongs to (for sending, editing, typing); private rooms stay invisible to others. */
+  membership(user: SessionUser, name: string): { room: RoomState; role: Role } {
+    const room = this.visible(user, name)
+    const role = this.roleOf(room, user.userId)
+    if (!role) throw coreErrors.notMember(name)
+    return { room, role }
+  }
+
+  /** At least moderator in the room. */
+  moderator(user: SessionUser, name: string, what: string): { room: RoomState; role: Role } {
+    const m = this.membership(user, name)
+    if (RANK[m.role] < RANK.moderator) throw coreErrors.forbidden(what)
+    return m
+  }
+
+  create(user: SessionUser, name: string, isPrivate: boolean, topic: string, usersCanCreate: boolean): RoomState {
+    if (user.scopes) throw coreErrors.forbidden('create rooms with a scoped token')
+    if (!usersCanCreate && !user.admin) throw coreErrors.forbidden('create rooms (only admins may here)')
+    q.createRoom(this.db, { name, isPrivate, topic, ownerId: user.userId })
+    const room = this.find(name)
+    if (!room) throw coreErrors.internal()
+    return room
+  }
+
+  /** Make the user a member (public room, or private with an invite). Returns true when newly joined. */
+  join(user: SessionUser, name: string): RoomState {
+    const room = this.find(name)
+    if (!room || (user.scopes && !user.scopes.includes(name))) throw coreErrors.roomNotFound(name)
+    const members = this.membersOf(room)
+    if (members.has(user.userId)) return room
+    if (q.isBanned(this.db, room.id, user.userId)) {
+      if (room.isPrivate) throw coreErrors.roomNotFound(name)
+      throw coreErrors.banned(name)
+    }
+    if (room.isPrivate && !q.hasInvite(this.db, room.id, user.userId)) throw coreErrors.roomNotFound(name)
+    q.addMember(this.db, room.id, user.userId)
+    members.set(user.userId, 'member')
+    this.broadcast(room, { type: 'joined', room: room.name, user: user.name })
+    return room
+  }
+
+  leave(user: SessionUser, name: string, connections: Iterable<Connection>): void {
+    const { room } = this.membership(user, name)
+    q.removeMember(this.db, room.id, user.userId)
+    this.membersOf(room).delete(user.userId)
+    for (const conn of connections) this.unsubscribe(conn, room)
+    this.broadcast(room, { type: 'left', room: room.name, user: user.name })
+  }
+
+  subscribe(conn: Connection, room: RoomState): void {
+    if (room.subscribers.has(conn) || !conn.user) return
+    room.subscribers.add(conn)
+    conn.rooms.add(room)
+    const n = room.online.get(conn.user.userId) ?? 0
+    room.online.set(conn.user.userId, n + 1)
+    if (n === 0) this.broadcast(room, { type: 'presence', room: room.name, user: conn.user.name, status: 'online' })
+  }
+
+  unsubscribe(conn: Connection, room: RoomState): void {
+    if (!room.subscribers.delete(conn) || !conn.user) return
+    conn.rooms.delete(room)
+    const n = (room.online.get(conn.user.userId) ?? 1) - 1
+    if (n > 0) {
+      room.online.set(conn.user.userId, n)
+      return
+    }
+    room.online.delete(conn.user.userId)
+    this.broadcast(room, { type: 'presence', room: room.name, user: conn.user.name, status: 'offline' })
+  }
+
+  onlineNames(room: RoomState): string[] {
+    const names = new Set<string>()
+    for (const c of room.subscribers) if (c.user) names.add(c.user.name)
+    return [...names].sort()
+  }
+
+  /** Public rooms and the user's private ones. */
+  list(user: SessionUser): RoomSummary[] {
+    return q
+      .visibleRooms(this.db, user.userId)
+      .filter((r) => !user.scopes || user.scopes.includes(r.name))
+      .map((r) => {
+        const state = this.find(r.name)
+        const summary: RoomSummary = {
+          name: r.name,
+          private: r.private,
+          topic: r.topic,
+          members: state ? this.membersOf(state).size : 0,
+          seq: state?.committedSeq ?? 0,
+        }
+        if (r.role) summary.role = r.role
+        return summary
+      })
+  }
+
+  members(user: SessionUser, name: string): MemberView[] {
+    const room = this.visible(user, name)
+    return q.listMembers(this.db, room.id).map((m) => ({
+      user: m.user,
+      role: m.role,
+      online: room.online.has(m.userId),
+    }))
+  }
+
+  invite(user: SessionUser, name: string, target: string, notify: (userId: number, frame: EventFrame) => void): void {
+    const { room, role } = this.membership(user, name)
+    if (room.isPrivate && RANK[role] < RANK.moderator) throw coreErrors.forbidden(`invite people to "${name}"`)
+    const invitee = findUser(this.db, target)
+    if (!invitee) throw coreErrors.userNotFound(target)
+    if (this.membersOf(room).has(invitee.id)) return
+    q.addInvite(this.db, room.id, invitee.id, user.userId)
+    notify(invitee.id, { type: 'invited', room: room.name, by: user.name })
+  }
+
+  /** Remove a member (and optionally ban them); their open connections stop receiving the room at once. */
+  kick(
+    user: SessionUser,
+    name: string,
+    target: string,
+    options: { ban: boolean; reason: string },
+    connectionsOf: (userId: number) => Iterable<Connection>,
+  ): void {
+    const { room, role } = this.moderator(user, name, options.ban ? `ban people from "${name}"` : `kick people from "${name}"`)
+    const victim = findUser(this.db, target)
+    if (!victim) throw coreErrors.userNotFound(target)
+    if (victim.id === user.userId) throw coreErrors.forbidden('kick or ban yourself; leave the room instead')
+    const victimRole = this.roleOf(room, victim.id)
+    if (victimRole && RANK[victimRole] >= RANK[role]) {
+      throw coreErrors.forbidden(`remove a ${victimRole} of "${name}"`)
+    }
+    if (options.ban) q.addBan(this.db, room.id, victim.id, user.userId, options.reason)
+    if (!victimRole) {
+      if (!options.ban) throw coreErrors.notMember(`${name}" for "${target}`)
+      return
+    }
+    q.removeMember(this.db, room.id, victim.id)
+    this.membersOf(room).delete(victim.id)
+    const frame: EventFrame = { type: 'kicked', room: room.name, by: user.name, reason: options.reason, banned: options.ban }
+    for (const conn of connectionsOf(victim.id)) {
+      this.unsubscribe(conn, room)
+      conn.send(frame)
+    }
+    this.broadcast(room, { type: 'left', room: room.name, user: victim.name })
+  }
+
+  unban(user: SessionUser, name: string, target: string): void {
+    const { room } = this.moderator(user, name, `unban people in "${name}"`)
+    const victim = findUser(this.db, target)
+    if (!victim) throw coreErrors.userNotFound(target)
+    q.removeBan(this.db, room.id, victim.id)
+  }
+
+  setRole(user: SessionUser, name: string, target: string, role: 'moderator' | 'member'): void {
+    const m = this.membership(user, name)
+    if (m.role !== 'owner') throw coreErrors.forbidden(`change roles in "${name}" (owners only)`)
+    const member = findUser(this.db, target)
+    const current = member ? this.roleOf(m.room, member.id) : undefined
+    if (!member || !current) throw coreErrors.userNotFound(target)
+    if (current === 'owner') throw coreErrors.forbidden('change the role of an owner')
+    q.setRole(this.db, m.room.id, member.id, role)
+    this.membersOf(m.room).set(member.id, role)
+  }
+
+  /** Forget a room deleted elsewhere (admin CLI): its followers are told and unsubscribed. */
+  dropRoom(id: number): void {
+    const room = this.byId.get(id)
+    if (!room) return
+    const frame: EventFrame = { type: 'kicked', room: room.name, by: 'admin', reason: 'room deleted', banned: false }
+    for (const conn of [...room.subscribers]) {
+      conn.rooms.delete(room)
+      conn.send(frame)
+    }
+    room.subscribers.clear()
+    this.byId.delete(id)
+    this.byName.delete(room.name)
+  }
+
+  /** Forget cached state of a room changed elsewhere (membership, privacy). */
+  invalidate(id: number): void {
+    const room = this.byId.get(id)
+    if (room) room.members = undefined
+  }
+
+  /** Serialise once, send the same bytes to every follower; a follower over its buffer bound is dropped. */
+  broadcast(room: RoomState, frame: EventFrame): number {
+    if (room.subscribers.size === 0) return 0
+    const bytes = Buffer.from(JSON.stringify(frame))
+    return this.broadcastBytes(room, bytes)
+  }
+
+  broadcastBytes(room: RoomState, bytes: Buffer): number {
+    const max = this.limits.maxBufferedBytes
+    let sent = 0
+    for (const conn of room.subscribers) {
+      const ws = conn.ws
+      if (ws.readyState !== 1) continue
+      if (ws.bufferedAmount > max) {
+        if (!conn.closing) {
+          this.stats.slowConsumer()
+          conn.close(CloseCodes.slowConsumer, 'slow consumer: too many bytes queued')
+        }
+        continue
+      }
+      ws.send(bytes, { binary: false })
+      sent++
+    }
+    this.stats.delivered(sent)
+    return sent
+  }
+}

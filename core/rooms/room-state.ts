@@ -1,0 +1,26 @@
+// The in-memory face of a room: its sequence counter, its members (cached) and the connections following it.
+import type { Connection } from '#core/connections/connection'
+import type { Role } from '#core/db/schema/rooms'
+
+export class RoomState {
+  /** Highest sequence number handed out (committed or in the commit queue). */
+  lastSeq: number
+  /** Highest sequence number committed to the database. */
+  committedSeq: number
+  readonly subscribers = new Set<Connection>()
+  /** userId -> open subscribed connections, for presence. */
+  readonly online = new Map<number, number>()
+  /** userId -> role; loaded on first use. */
+  members: Map<number, Role> | undefined = undefined
+
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    public isPrivate: boolean,
+    public topic: string,
+    seq: number,
+  ) {
+    this.lastSeq = seq
+    this.committedSeq = seq
+  }
+}

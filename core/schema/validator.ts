@@ -1,0 +1,38 @@
+// One Ajv instance per validator set: TypeBox schemas compiled for config, HTTP and wire frames.
+import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv'
+import type { Static, TSchema } from 'typebox'
+
+const Ajv = AjvModule.default
+
+export interface Checker<T> {
+  /** True when `value` matches; defaults are filled in place. */
+  check(value: unknown): value is T
+  /** The problems of the last failed check, one line each ("/limits/port: must be integer"). */
+  problems(): string[]
+}
+
+export const compile = <S extends TSchema>(
+  schema: S,
+  options: { coerceTypes?: boolean } = {},
+): Checker<Static<S>> => {
+  const ajv = new Ajv({
+    strict: false,
+    allErrors: true,
+    useDefaults: true,
+    coerceTypes: options.coerceTypes ?? false,
+  })
+  const validate: ValidateFunction = ajv.compile(schema)
+  return {
+    check: (value: unknown): value is Static<S> => validate(value) === true,
+    problems: () => (validate.errors ?? []).map(describe),
+  }
+}
+
+const describe = (e: ErrorObject): string => {
+  const path = e.instancePath || '/'
+  if (e.keyword === 'additionalProperties') {
+    return `${path}: unknown key "${String(e.params.additionalProperty)}"`
+  }
+  if (e.keyword === 'enum') return `${path}: must be one of ${JSON.stringify(e.params.allowedValues)}`
+  return `${path}: ${e.message ?? 'is invalid'}`
+}

@@ -1,0 +1,113 @@
+// buildServer(): one Fastify instance with the HTTP API, the WebSocket gateway and the plugins. No listen.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { watchChanges } from '#core/changes/watcher'
+import type { HubConfig } from '#core/config'
+import { registerGateway } from '#core/connections/gateway'
+import { openDb } from '#core/db/client'
+import { coreErrors } from '#core/errors'
+import { registerAuthRoutes } from '#core/http/auth-routes'
+import { registerErrorHandler } from '#core/http/error-handler'
+import { registerOpsRoutes } from '#core/http/ops-routes'
+import { registerRoomRoutes } from '#core/http/room-routes'
+import { Hub } from '#core/hub'
+import { loadServerKey } from '#core/keys/server-key'
+import type { PluginRegistry } from '#core/plugins/contract'
+import { CloseCodes } from '#core/protocol/messages'
+
+/** Log paths that may hold secrets; pino replaces them with [Redacted]. */
+export const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'password',
+  'token',
+  'secret',
+  'code',
+  '*.password',
+  '*.token',
+  '*.secret',
+  '*.serverKey',
+  'config.serverKey',
+]
+
+export interface BuildOptions {
+  config: HubConfig
+  /** Plugins that can be enabled by name (the CLI passes plugins/registry.ts). */
+  builtins?: PluginRegistry
+  /** A pino destination stream (tests capture logs with it). */
+  logStream?: NodeJS.WritableStream
+}
+
+export interface Server {
+  app: FastifyInstance
+  hub: Hub
+  serverKeyCreated: boolean
+}
+
+export const DB_FILE = 'chathub.db'
+
+export const buildServer = async (options: BuildOptions): Promise<Server> => {
+  const { config } = options
+  const https =
+    config.server.tlsCert && config.server.tlsKey
+      ? { cert: readTls(config.server.tlsCert), key: readTls(config.server.tlsKey) }
+      : null
+  const logger = {
+    level: config.log.level,
+    redact: { paths: REDACT, censor: '[Redacted]' },
+    ...(options.logStream ? { stream: options.logStream } : {}),
+  }
+  const app = Fastify({
+    logger,
+    https,
+    trustProxy: config.server.trustProxy,
+    bodyLimit: 1024 * 1024,
+  }) as unknown as FastifyInstance
+  const serverKey = loadServerKey(config.dataDir, config.serverKey)
+  const db = openDb(join(config.dataDir, DB_FILE), { synchronous: config.db.synchronous })
+  const hub = new Hub(config, db, app.log, serverKey.key)
+  registerErrorHandler(app)
+  registerOpsRoutes(app, hub)
+  registerAuthRoutes(app, hub)
+  registerRoomRoutes(app, hub)
+  await registerGateway(app, hub)
+  const stopWatching = watchChanges(hub)
+
+  await hub.plugins.start({
+    enabled: config.plugins,
+    builtins: options.builtins ?? {},
+    db,
+    log: app.log,
+    dataDir: config.dataDir,
+    serverKey: serverKey.key,
+  })
+  for (const { plugin, runtime } of hub.plugins.runtimes()) {
+    if (runtime.routes) {
+      const routes = runtime.routes.bind(runtime)
+      await app.register(async (scope) => routes(scope), { prefix: `/plugins/${plugin.name}` })
+    }
+  }
+
+  // Shutdown: stop taking frames, commit what is queued (acks and fan-out go out), then say goodbye.
+  app.addHook('preClose', async () => {
+    hub.draining = true
+    hub.messages.flush()
+    for (const conn of [...hub.connections]) conn.close(CloseCodes.goingAway, 'server shutting down')
+  })
+  app.addHook('onClose', async () => {
+    stopWatching()
+    await hub.plugins.close()
+    hub.messages.flush()
+    db.$client.close()
+  })
+  return { app, hub, serverKeyCreated: serverKey.created }
+}
+
+const readTls = (file: string): Buffer => {
+  try {
+    return readFileSync(file)
+  } catch {
+    throw coreErrors.configInvalid(`  server.tlsCert/tlsKey: cannot read ${file}`)
+  }
+}

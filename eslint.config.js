@@ -1,0 +1,23 @@
+// ESLint: typescript-eslint's recommended rules plus the few the style guide makes errors.
+import tseslint from 'typescript-eslint'
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'drizzle/**', 'data/**', 'coverage/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-imports': ['error', { patterns: ['../../*'] }],
+    },
+  },
+  {
+    files: ['core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['../../*', '#plugins/*'] }],
+      'no-console': 'error',
+    },
+  },
+  { files: ['plugins/**/*.ts'], rules: { 'no-console': 'error' } },
+)

@@ -1,0 +1,4 @@
+// The bundled plugins, enabled by name in the config. An explicit list: no directory scanning.
+import type { PluginRegistry } from '#core/plugins/contract'
+
+export const builtinPlugins: PluginRegistry = {}
