@@ -38,6 +38,7 @@ export class Hub {
       delivered: (n) => metrics.delivered.inc(n),
       slowConsumer: () => metrics.slowConsumers.inc(),
     })
+    this.messages.around = (rooms, deliver) => this.rooms.corked(rooms, deliver)
     this.plugins = new PluginHost(log)
     this.verifySession = sessionVerifier(db)
   }

@@ -132,8 +132,8 @@ const join = async (
   const room = rooms.join(user, frame.room)
   let replayed = 0
   let more = false
-  let seq = room.committedSeq
-  if (frame.since !== undefined && frame.since < room.committedSeq) {
+  let seq = room.seq
+  if (frame.since !== undefined && frame.since < room.seq) {
     const max = hub.config.limits.replayMax
     const missed = messages.after(room, frame.since, max + 1)
     more = missed.length > max
@@ -153,25 +153,11 @@ const say = (
   frame: Extract<ClientFrame, { type: 'say' }>,
   receivedAt: number,
 ): void | Promise<void> => {
-  const { rooms, messages, config, plugins } = hub
+  const { rooms, config, plugins } = hub
   const { room } = rooms.membership(user, frame.room)
   if (frame.text.length > config.limits.maxMessageLength) throw coreErrors.messageTooLong(config.limits.maxMessageLength)
-  if (frame.replyTo !== undefined && frame.replyTo > room.committedSeq) {
+  if (frame.replyTo !== undefined && frame.replyTo > room.seq) {
     throw coreErrors.messageNotFound(room.name, frame.replyTo)
-  }
-  const dup = messages.duplicateOf(room, user.userId, frame.txn)
-  if (dup) {
-    if ('done' in dup) {
-      // Still in this turn's commit: ack it again after the commit, with the same seq.
-      const first = dup.done
-      dup.done = (err, m) => {
-        first(err, m)
-        if (err) sendError(hub, conn, err, frame.ref)
-        else ack<'say'>(conn, frame.ref, { room: room.name, seq: m.seq, duplicate: true })
-      }
-      return
-    }
-    return ack<'say'>(conn, frame.ref, { room: room.name, seq: dup.seq, duplicate: true })
   }
   if (frame.text.startsWith('/') && !frame.text.startsWith('//')) return command(hub, conn, user, frame)
   const text = frame.text.startsWith('//') ? frame.text.slice(1) : frame.text
@@ -214,7 +200,8 @@ const committed = (hub: Hub, conn: Connection, ref: string, err: Error | undefin
     hub.log.error({ err, room: m.room.name }, 'message commit failed')
     return sendError(hub, conn, coreErrors.internal(), ref)
   }
-  ack<'say'>(conn, ref, { room: m.room.name, seq: m.seq, duplicate: false })
+  ack<'say'>(conn, ref, { room: m.room.name, seq: m.seq, duplicate: m.duplicate })
+  if (m.duplicate) return
   const event: Record<string, unknown> = {
     type: 'message',
     room: m.room.name,

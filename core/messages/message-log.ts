@@ -1,12 +1,17 @@
 // The message log: group-committed inserts (everything that arrived in one event-loop turn is one
 // transaction; acks wait for the commit), idempotent retries, history pages and resume replays.
+// Sequence numbers are handed out inside the commit, so a retried send (same txn, ignored by the
+// unique index) never leaves a gap and costs no lookup unless it really is a retry.
 import type { Db, Sqlite } from '#core/db/client'
 import type { MessageView } from '#core/protocol/messages'
 import type { RoomState } from '#core/rooms/room-state'
 
 export interface PendingMessage {
   room: RoomState
+  /** Set by the commit: the new message's seq, or the stored one's when `duplicate`. */
   seq: number
+  /** The same (room, sender, txn) was stored before: nothing new was written. */
+  duplicate: boolean
   senderId: number
   sender: string
   bot: boolean
@@ -58,19 +63,30 @@ export class MessageLog {
   private readonly maxSeqStmt
   private readonly editStmt
   private readonly deleteStmt
-  /** Messages in the queue by `${roomId}:${senderId}:${txn}`, so a retry in the same turn is not stored twice. */
-  private readonly inQueue = new Map<string, PendingMessage>()
   onBatch: ((size: number) => void) | undefined
+  /**
+   * Wraps the acks and fan-out of one committed batch: the hub corks the followers' sockets around
+   * it, so a connection gets one write per batch instead of one per message.
+   */
+  around: ((rooms: Set<RoomState>, deliver: () => void) => void) | undefined
 
   constructor(db: Db) {
     this.sqlite = db.$client
     const s = this.sqlite
     this.insertStmt = s.prepare(
-      'INSERT INTO messages (room_id, seq, sender_id, txn, text, reply_to, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO messages (room_id, seq, sender_id, txn, text, reply_to, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_id, sender_id, txn) DO NOTHING',
     )
     this.commitBatch = s.transaction((batch: PendingMessage[]) => {
       for (const m of batch) {
-        this.insertStmt.run(m.room.id, m.seq, m.senderId, m.txn, m.text, m.replyTo ?? null, m.ts)
+        const seq = m.room.seq + 1
+        const { changes } = this.insertStmt.run(m.room.id, seq, m.senderId, m.txn, m.text, m.replyTo ?? null, m.ts)
+        if (changes === 1) {
+          m.seq = m.room.seq = seq
+          m.duplicate = false
+        } else {
+          m.seq = this.findTxnStmt.get(m.room.id, m.senderId, m.txn)?.seq ?? 0
+          m.duplicate = true
+        }
       }
     })
     this.findTxnStmt = s.prepare<[number, number, string], { seq: number }>(
@@ -103,22 +119,16 @@ export class MessageLog {
     return this.maxSeqStmt.get(roomId)?.seq ?? 0
   }
 
-  /** A send already stored (or queued) under this txn: its seq, so a retry is acked again, not stored again. */
-  duplicateOf(room: RoomState, senderId: number, txn: string): PendingMessage | { seq: number } | undefined {
-    return this.inQueue.get(`${room.id}:${senderId}:${txn}`) ?? this.findTxnStmt.get(room.id, senderId, txn)
-  }
-
-  /** Assign the next sequence number and queue the insert; the commit happens at the end of this turn. */
-  append(message: Omit<PendingMessage, 'seq'>): PendingMessage {
+  /** Queue the insert; the commit (and the sequence number) happens at the end of this turn. */
+  append(message: Omit<PendingMessage, 'seq' | 'duplicate'>): void {
     const pending = message as PendingMessage
-    pending.seq = ++message.room.lastSeq
+    pending.seq = 0
+    pending.duplicate = false
     this.queue.push(pending)
-    this.inQueue.set(`${pending.room.id}:${pending.senderId}:${pending.txn}`, pending)
     if (!this.scheduled) {
       this.scheduled = true
       setImmediate(this.flush)
     }
-    return pending
   }
 
   get queued(): number {
@@ -131,20 +141,21 @@ export class MessageLog {
     const batch = this.queue
     if (batch.length === 0) return
     this.queue = []
-    this.inQueue.clear()
+    const before = batch.map((m) => m.room.seq)
     let failure: Error | undefined
     try {
       this.commitBatch(batch)
     } catch (err) {
       failure = err as Error
-      // Nothing of the batch was stored: hand the sequence numbers out again.
-      for (const m of batch) m.room.lastSeq = m.room.committedSeq
+      // Nothing of the batch was stored: the rooms keep their sequence numbers.
+      batch.forEach((m, i) => (m.room.seq = Math.min(m.room.seq, before[i] as number)))
     }
     this.onBatch?.(batch.length)
-    for (const m of batch) {
-      if (!failure && m.seq > m.room.committedSeq) m.room.committedSeq = m.seq
-      m.done(failure, m)
+    const deliver = () => {
+      for (const m of batch) m.done(failure, m)
     }
+    if (this.around) this.around(new Set(batch.map((m) => m.room)), deliver)
+    else deliver()
   }
 
   /** Messages after `seq`, oldest first (resume replay). */

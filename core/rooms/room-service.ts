@@ -156,7 +156,7 @@ export class RoomService {
           private: r.private,
           topic: r.topic,
           members: state ? this.membersOf(state).size : 0,
-          seq: state?.committedSeq ?? 0,
+          seq: state?.seq ?? 0,
         }
         if (r.role) summary.role = r.role
         return summary
@@ -249,6 +249,26 @@ export class RoomService {
   invalidate(id: number): void {
     const room = this.byId.get(id)
     if (room) room.members = undefined
+  }
+
+  /** Run `fn` with the followers' sockets corked: everything it sends to one socket leaves in one write. */
+  corked(rooms: Iterable<RoomState>, fn: () => void): void {
+    const sockets: { cork(): void; uncork(): void }[] = []
+    for (const room of rooms) {
+      for (const conn of room.subscribers) {
+        // ws keeps its net.Socket private; corking it batches the frames ws writes during `fn`.
+        const socket = (conn.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket
+        if (socket) {
+          socket.cork()
+          sockets.push(socket)
+        }
+      }
+    }
+    try {
+      fn()
+    } finally {
+      for (const socket of sockets) socket.uncork()
+    }
   }
 
   /** Serialise once, send the same bytes to every follower; a follower over its buffer bound is dropped. */

@@ -3,10 +3,8 @@ import type { Connection } from '#core/connections/connection'
 import type { Role } from '#core/db/schema/rooms'
 
 export class RoomState {
-  /** Highest sequence number handed out (committed or in the commit queue). */
-  lastSeq: number
-  /** Highest sequence number committed to the database. */
-  committedSeq: number
+  /** Highest sequence number committed to the database (numbers are handed out at commit time). */
+  seq: number
   readonly subscribers = new Set<Connection>()
   /** userId -> open subscribed connections, for presence. */
   readonly online = new Map<number, number>()
@@ -20,7 +18,6 @@ export class RoomState {
     public topic: string,
     seq: number,
   ) {
-    this.lastSeq = seq
-    this.committedSeq = seq
+    this.seq = seq
   }
 }

@@ -1,0 +1,112 @@
+// `npm run bench -- fanout`: the hub against a bare ws broadcast server, side by side in one run,
+// same load generator (its own process and core). Reports delivered messages/s, p50/p99 latency and
+// server CPU per delivery, with the hub/bare ratio paired per run, and the medians over runs.
+import { cpuSeconds, median, start } from './process.ts'
+
+interface Scenario {
+  name: string
+  clients: number
+  senders: number
+  window: number
+  mode: 'saturate' | 'rate'
+  deliveriesPerSecond: number
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: '10 clients, saturated', clients: 10, senders: 10, window: 8, mode: 'saturate', deliveriesPerSecond: 0 },
+  { name: '100 clients, saturated', clients: 100, senders: 10, window: 4, mode: 'saturate', deliveriesPerSecond: 0 },
+  { name: '1000 clients, saturated', clients: 1000, senders: 10, window: 2, mode: 'saturate', deliveriesPerSecond: 0 },
+  { name: '100 clients, 80k deliveries/s', clients: 100, senders: 10, window: 0, mode: 'rate', deliveriesPerSecond: 80000 },
+  { name: '1000 clients, 80k deliveries/s', clients: 1000, senders: 10, window: 0, mode: 'rate', deliveriesPerSecond: 80000 },
+]
+
+interface Measure {
+  perSecond: number
+  p50: number
+  p99: number
+  cpuPerDelivery: number
+}
+
+type ServerKind = 'hub' | 'bare' | 'batched'
+const SERVERS: ServerKind[] = ['bare', 'batched', 'hub']
+
+const measure = async (server: ServerKind, s: Scenario, ms: { warmup: number; measure: number }): Promise<Measure> => {
+  const proc =
+    server === 'hub'
+      ? start('bench/servers/hub.ts', [String(Math.min(s.clients, 1000))], 0)
+      : start('bench/servers/bare-ws.ts', server === 'batched' ? ['--batched'] : [], 0)
+  try {
+    const ready = await proc.line<{ port: number; tokens?: string[] }>()
+    const pid = proc.child.pid as number
+    const load = start(
+      'bench/load/fanout-client.ts',
+      [
+        JSON.stringify({
+          port: ready.port,
+          tokens: ready.tokens ?? ['none'],
+          clients: s.clients,
+          senders: s.senders,
+          window: s.window,
+          mode: s.mode,
+          deliveriesPerSecond: s.deliveriesPerSecond,
+          warmupMs: ms.warmup,
+          measureMs: ms.measure,
+          payloadBytes: 100,
+        }),
+      ],
+      1,
+    )
+    await load.line('measure-start')
+    const cpu0 = cpuSeconds(pid)
+    const result = await load.line<{ deliveries: number; perSecond: number; p50: number; p99: number }>('result')
+    const cpu1 = cpuSeconds(pid)
+    await load.stop()
+    return {
+      perSecond: result.perSecond,
+      p50: result.p50,
+      p99: result.p99,
+      cpuPerDelivery: (cpu1 - cpu0) / Math.max(1, result.deliveries),
+    }
+  } finally {
+    await proc.stop()
+  }
+}
+
+export const runFanout = async (opts: { runs: number; warmup: number; measure: number; only?: string }) => {
+  const scenarios = SCENARIOS.filter((s) => !opts.only || s.name.includes(opts.only))
+  const rows: Record<string, Record<ServerKind, Measure[]>> = {}
+  for (let run = 0; run < opts.runs; run++) {
+    for (const s of scenarios) {
+      // Alternate the order between runs so that neither side always runs on a warmer machine.
+      const order = run % 2 === 0 ? SERVERS : [...SERVERS].reverse()
+      const row = (rows[s.name] ??= { hub: [], bare: [], batched: [] })
+      for (const server of order) {
+        const m = await measure(server, s, opts)
+        row[server].push(m)
+        process.stderr.write(
+          `run ${run + 1} ${s.name} ${server}: ${m.perSecond.toFixed(0)}/s p50 ${m.p50.toFixed(2)}ms p99 ${m.p99.toFixed(2)}ms ` +
+            `${(m.cpuPerDelivery * 1e6).toFixed(2)}µs/delivery\n`,
+        )
+      }
+    }
+  }
+  const lines = [
+    '| scenario | server | msgs/s | p50 ms | p99 ms | CPU µs/delivery | throughput ÷ bare | p99 ÷ bare | CPU ÷ bare |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ]
+  for (const [name, r] of Object.entries(rows)) {
+    for (const server of ['hub', 'bare', 'batched'] as const) {
+      const xs = r[server]
+      // Ratios are paired per run (same run, same machine state), then the median is taken.
+      const ratio = (f: (m: Measure) => number) => median(xs.map((x, i) => f(x) / f(r.bare[i] as Measure)))
+      const med = (f: (m: Measure) => number) => median(xs.map(f))
+      const label = server === 'batched' ? 'bare ws + write batching' : server === 'bare' ? 'bare ws (baseline)' : '**chathub**'
+      lines.push(
+        `| ${name} | ${label} | ${med((m) => m.perSecond).toFixed(0)} | ${med((m) => m.p50).toFixed(2)} | ` +
+          `${med((m) => m.p99).toFixed(2)} | ${(med((m) => m.cpuPerDelivery) * 1e6).toFixed(2)} | ` +
+          `${ratio((m) => m.perSecond).toFixed(2)} | ${ratio((m) => m.p99).toFixed(2)} | ${ratio((m) => m.cpuPerDelivery).toFixed(2)} |`,
+      )
+    }
+  }
+  return lines.join('\n')
+}

@@ -1,0 +1,132 @@
+// Load generator (its own process, pinned to its own core): N raw `ws` clients in room "bench";
+// S senders either saturate with a bounded window each, or send at a fixed rate (open loop: latency
+// counts from the intended send time, so a stalled server cannot hide its queueing — no coordinated omission).
+// Prints `{"event":"measure-start"}`, then `{"event":"result", ...}` as JSON lines on stdout.
+import WebSocket from 'ws'
+
+export interface LoadSpec {
+  port: number
+  tokens: string[]
+  clients: number
+  senders: number
+  window: number
+  mode: 'saturate' | 'rate'
+  /** With mode "rate": target deliveries per second (messages/s × clients). */
+  deliveriesPerSecond: number
+  warmupMs: number
+  measureMs: number
+  payloadBytes: number
+}
+
+const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec
+const url = `ws://127.0.0.1:${spec.port}/api/v1/ws`
+const padding = 'x'.repeat(Math.max(0, spec.payloadBytes - 24))
+
+let measuring = false
+let deliveries = 0
+let latencies = new Float64Array(1 << 20)
+let nLat = 0
+const record = (ms: number) => {
+  if (nLat === latencies.length) {
+    const next = new Float64Array(latencies.length * 2)
+    next.set(latencies)
+    latencies = next
+  }
+  latencies[nLat++] = ms
+}
+
+const open = (i: number): Promise<WebSocket> =>
+  new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false })
+    let step = 0
+    ws.on('error', reject)
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'auth', ref: 'a', token: spec.tokens[i % spec.tokens.length] })))
+    const onSetup = (data: WebSocket.RawData) => {
+      const f = JSON.parse(data.toString()) as { type: string; code?: string }
+      if (f.type === 'error') return reject(new Error(f.code))
+      if (f.type !== 'ack') return
+      if (step++ === 0) ws.send(JSON.stringify({ type: 'join', ref: 'j', room: 'bench' }))
+      else {
+        ws.off('message', onSetup)
+        resolve(ws)
+      }
+    }
+    ws.on('message', onSetup)
+  })
+
+const main = async () => {
+  const sockets: WebSocket[] = []
+  for (let i = 0; i < spec.clients; i += 100) {
+    const batch = await Promise.all(Array.from({ length: Math.min(100, spec.clients - i) }, (_, k) => open(i + k)))
+    sockets.push(...batch)
+  }
+  let txn = 0
+  const outstanding = new Array<number>(spec.senders).fill(0)
+  const send = (s: number, intended: number) => {
+    const ws = sockets[s] as WebSocket
+    outstanding[s] = (outstanding[s] ?? 0) + 1
+    ws.send(`{"type":"say","ref":"${++txn}","room":"bench","txn":"t${txn}","text":"${intended.toFixed(3)}:${padding}"}`)
+  }
+  for (const ws of sockets) {
+    ws.on('message', (data) => {
+      const text = data.toString()
+      if (text.startsWith('{"type":"message"')) {
+        if (!measuring) return
+        deliveries++
+        const i = text.indexOf('"text":"') + 8
+        record(performance.now() - Number(text.slice(i, text.indexOf(':', i))))
+      }
+    })
+  }
+  const stopAt = performance.now() + spec.warmupMs + spec.measureMs
+  const started = performance.now()
+  setTimeout(() => {
+    measuring = true
+    process.stdout.write(JSON.stringify({ event: 'measure-start' }) + '\n')
+  }, spec.warmupMs)
+
+  if (spec.mode === 'saturate') {
+    for (let s = 0; s < spec.senders; s++) {
+      const ws = sockets[s] as WebSocket
+      ws.on('message', (data) => {
+        if (data.toString().startsWith('{"type":"ack"')) {
+          outstanding[s] = (outstanding[s] ?? 1) - 1
+          if (performance.now() < stopAt) send(s, performance.now())
+        }
+      })
+      for (let w = 0; w < spec.window; w++) send(s, performance.now())
+    }
+  } else {
+    const perSecond = spec.deliveriesPerSecond / spec.clients
+    const interval = 1000 / perSecond
+    let k = 0
+    const tick = () => {
+      const now = performance.now()
+      while (started + k * interval <= now && started + k * interval < stopAt) {
+        send(k % spec.senders, started + k * interval)
+        k++
+      }
+      if (now < stopAt) setImmediate(tick)
+    }
+    tick()
+  }
+  await new Promise((r) => setTimeout(r, spec.warmupMs + spec.measureMs))
+  measuring = false
+  const lat = latencies.subarray(0, nLat).sort()
+  const pct = (p: number) => (nLat === 0 ? NaN : (lat[Math.min(nLat - 1, Math.floor(p * nLat))] as number))
+  process.stdout.write(
+    JSON.stringify({
+      event: 'result',
+      deliveries,
+      perSecond: deliveries / (spec.measureMs / 1000),
+      p50: pct(0.5),
+      p99: pct(0.99),
+    }) + '\n',
+  )
+  for (const ws of sockets) ws.terminate()
+  process.exit(0)
+}
+void main().catch((err: unknown) => {
+  process.stderr.write(String(err) + '\n')
+  process.exit(1)
+})

@@ -1,0 +1,33 @@
+// `npm run bench -- <name> [--runs N] [--measure MS] [--only TEXT]`: run one benchmark, print its markdown table.
+import { parseArgs } from 'node:util'
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    runs: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '2000' },
+    measure: { type: 'string', default: '5000' },
+    only: { type: 'string' },
+    connections: { type: 'string', default: '10000' },
+  },
+})
+const name = positionals[0]
+const runs = Number(values.runs)
+
+const benches: Record<string, () => Promise<string>> = {
+  fanout: async () =>
+    (await import('./fanout.ts')).runFanout({
+      runs,
+      warmup: Number(values.warmup),
+      measure: Number(values.measure),
+      only: values.only,
+    }),
+  idle: async () => (await import('./idle.ts')).runIdle({ runs, connections: Number(values.connections) }),
+}
+
+const bench = name ? benches[name] : undefined
+if (!bench) {
+  process.stderr.write(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [--runs N]\n`)
+  process.exit(2)
+}
+process.stdout.write((await bench()) + '\n')
