@@ -6,13 +6,19 @@ export class ChatError<C extends string = string> extends Error {
     readonly code: C,
     message: string,
     readonly status = 400,
-    options?: ErrorOptions & { retryAfter?: number },
+    options?: ErrorOptions & { retryAfter?: number; details?: Record<string, unknown> },
   ) {
     super(message, options)
     this.retryAfter = options?.retryAfter
+    this.details = options?.details
   }
   /** Seconds after which a refused action may be retried (rate limits, lock-outs). */
   readonly retryAfter: number | undefined
+  /**
+   * Extra fields for the client, sent beside `code` and `message` in an HTTP error body
+   * (e.g. the pending-login `ticket` with TOTP_CODE_REQUIRED). Never secrets of others.
+   */
+  readonly details: Record<string, unknown> | undefined
 }
 
 /** Build a typed factory: the code is a literal type, the message takes typed arguments. */
@@ -58,6 +64,12 @@ export const coreErrors = {
     () => 'This connection is already authenticated.',
   ),
   forbidden: defineError('CHATHUB_FORBIDDEN', 403, (what: string) => `You are not allowed to ${what}.`),
+  sessionRestricted: defineError(
+    'CHATHUB_SESSION_RESTRICTED',
+    403,
+    (plugin: string) =>
+      `This session can only finish ${plugin} enrolment (e.g. \`chathub ${plugin} setup\`); do that, then go on.`,
+  ),
   adminRequired: defineError('CHATHUB_ADMIN_REQUIRED', 403, () => 'This needs an admin account.'),
   rateLimited: (seconds: number) =>
     new ChatError('CHATHUB_RATE_LIMITED', `Slow down; try again in ${seconds}s.`, 429, {

@@ -1,15 +1,24 @@
 // The single curated list of what plugins may import from the core.
 export { definePlugin } from './plugins/contract.ts'
 export type {
+  AuthApi,
   Awaitable,
   Caller,
   ChatCommand,
   ChatPlugin,
   JoinEvent,
+  LoginDecision,
+  LoginEvent,
   MessageEvent,
   PluginContext,
   PluginHooks,
   PluginRuntime,
+  PluginUser,
 } from './plugins/contract.ts'
+export type { SessionUser } from './auth/session-store.ts'
+/** The audit log (hash-chained): plugins write through ctx.audit; the CLI reads and verifies. */
+export type { AuditEntry } from './audit/audit-log.ts'
 export { ChatError, defineError } from './errors.ts'
 export type { Db } from './db/client.ts'
+/** Core tables a plugin's schema may reference in foreign keys (never query them: use ctx.auth). */
+export { users } from './db/schema/users.ts'

@@ -13,6 +13,7 @@ import { registerOpsRoutes } from '#core/http/ops-routes'
 import { registerRoomRoutes } from '#core/http/room-routes'
 import { Hub } from '#core/hub'
 import { loadServerKey } from '#core/keys/server-key'
+import { createAuthApi } from '#core/plugins/auth-api'
 import type { PluginRegistry } from '#core/plugins/contract'
 import { CloseCodes } from '#core/protocol/messages'
 
@@ -37,6 +38,8 @@ export interface BuildOptions {
   builtins?: PluginRegistry
   /** A pino destination stream (tests capture logs with it). */
   logStream?: NodeJS.WritableStream
+  /** The clock plugins get as ctx.now (ms since epoch); tests inject one for TOTP. Default Date.now. */
+  now?: () => number
 }
 
 export interface Server {
@@ -81,6 +84,8 @@ export const buildServer = async (options: BuildOptions): Promise<Server> => {
     log: app.log,
     dataDir: config.dataDir,
     serverKey: serverKey.key,
+    auth: createAuthApi(hub),
+    now: options.now,
   })
   for (const { plugin, runtime } of hub.plugins.runtimes()) {
     if (runtime.routes) {

@@ -46,6 +46,7 @@ export default class Serve extends ChathubCommand {
       app.log.warn({ host }, 'serving plain HTTP on a non-loopback address: configure server.tlsCert/tlsKey or use a TLS proxy')
       this.warn(`serving plain HTTP on ${host}: passwords and messages cross the network unencrypted`)
     }
+    await hub.plugins.listening(`${tls ? 'https' : 'http'}://${isLoopback(host) || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${bound}`)
     this.log(`chathub listening on ${url}`)
     this.log(`  config: ${file ?? '(defaults; `chathub init` writes a config file)'}  data: ${config.dataDir}`)
     if (serverKeyCreated) this.log(`  created a server key in ${config.dataDir}/server.key (mode 0600; back it up)`)

@@ -2,6 +2,7 @@
 import { and, eq, isNull } from 'drizzle-orm'
 import type { Db } from '#core/db/client'
 import { changeFeed } from '#core/db/schema/changes'
+import { sessionRestrictions } from '#core/db/schema/session-restrictions'
 import { sessions } from '#core/db/schema/sessions'
 import { newToken, hashToken } from './tokens.ts'
 
@@ -13,6 +14,8 @@ export interface SessionUser {
   kind: 'person' | 'bot' | 'bridge'
   /** Rooms a scoped (bot) token may use; undefined = all. */
   scopes: string[] | undefined
+  /** Set when only this plugin's routes accept the session (e.g. TOTP enrolment is pending). */
+  restricted?: string
 }
 
 export interface IssuedSession {
@@ -25,7 +28,14 @@ export interface IssuedSession {
 export const issueSession = (
   db: Db,
   userId: number,
-  options: { ttlMs: number | null; kind?: 'session' | 'bot'; scopes?: string[]; label?: string },
+  options: {
+    ttlMs: number | null
+    kind?: 'session' | 'bot'
+    scopes?: string[]
+    label?: string
+    /** Restrict the session to this plugin's routes (see session_restrictions). */
+    restrictedTo?: string
+  },
 ): IssuedSession => {
   const token = newToken(options.kind === 'bot' ? 'chb' : 'chs')
   const expiresAt = options.ttlMs === null ? null : new Date(Date.now() + options.ttlMs)
@@ -41,6 +51,9 @@ export const issueSession = (
     })
     .returning({ id: sessions.id })
     .get()
+  if (options.restrictedTo) {
+    db.insert(sessionRestrictions).values({ sessionId: row.id, plugin: options.restrictedTo }).run()
+  }
   return { token, sessionId: row.id, expiresAt }
 }
 
@@ -54,13 +67,17 @@ interface SessionRow {
   expires_at: number | null
   revoked_at: number | null
   disabled_at: number | null
+  restricted: string | null
 }
 
 /** Returns a verifier bound to a prepared statement: token -> user, or undefined if not valid now. */
 export const sessionVerifier = (db: Db) => {
   const stmt = db.$client.prepare<[string], SessionRow>(
-    `SELECT s.id AS session_id, s.user_id, u.name, u.is_admin, u.kind, s.scopes, s.expires_at, s.revoked_at, u.disabled_at
-       FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`,
+    `SELECT s.id AS session_id, s.user_id, u.name, u.is_admin, u.kind, s.scopes, s.expires_at, s.revoked_at, u.disabled_at,
+            r.plugin AS restricted
+       FROM sessions s JOIN users u ON u.id = s.user_id
+       LEFT JOIN session_restrictions r ON r.session_id = s.id
+      WHERE s.token_hash = ?`,
   )
   return (token: string, now = Date.now()): SessionUser | undefined => {
     const row = stmt.get(hashToken(token))
@@ -73,6 +90,7 @@ export const sessionVerifier = (db: Db) => {
       admin: row.is_admin === 1,
       kind: row.kind,
       scopes: row.scopes ? (JSON.parse(row.scopes) as string[]) : undefined,
+      ...(row.restricted !== null ? { restricted: row.restricted } : {}),
     }
   }
 }
@@ -93,3 +111,17 @@ export const revokeSessions = (
       .run()
   })
 }
+
+/** Lift a session's restriction (its plugin's enrolment finished): it becomes a normal session. */
+export const liftRestriction = (db: Db, sessionId: number): void => {
+  db.delete(sessionRestrictions).where(eq(sessionRestrictions.sessionId, sessionId)).run()
+}
+
+/** Ids of a user's live (not revoked) sessions and tokens. */
+export const liveSessionIds = (db: Db, userId: number): number[] =>
+  db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+    .all()
+    .map((r) => r.id)

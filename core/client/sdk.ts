@@ -152,7 +152,8 @@ export class ChatClient extends EventEmitter {
       if (frame.seq > prev) this.lastSeq.set(frame.room, frame.seq)
     }
     this.deliver(frame)
-    this.emit(frame.type, frame)
+    // EventEmitter throws on an 'error' event nobody listens to: error frames are data, not crashes.
+    if (frame.type !== 'error' || this.listenerCount('error') > 0) this.emit(frame.type, frame)
     this.emit('frame', frame)
   }
 

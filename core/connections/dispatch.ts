@@ -155,6 +155,7 @@ const say = (
 ): void | Promise<void> => {
   const { rooms, config, plugins } = hub
   const { room } = rooms.membership(user, frame.room)
+  if (frame.as !== undefined && user.kind !== 'bridge') throw coreErrors.forbidden('send as a remote sender (bridge accounts only)')
   if (frame.text.length > config.limits.maxMessageLength) throw coreErrors.messageTooLong(config.limits.maxMessageLength)
   if (frame.replyTo !== undefined && frame.replyTo > room.seq) {
     throw coreErrors.messageNotFound(room.name, frame.replyTo)
@@ -184,6 +185,7 @@ const append = (
     room,
     senderId: user.userId,
     sender: user.name,
+    alias: frame.as,
     bot: user.kind !== 'person',
     txn: frame.txn,
     text,
@@ -206,11 +208,12 @@ const committed = (hub: Hub, conn: Connection, ref: string, err: Error | undefin
     type: 'message',
     room: m.room.name,
     seq: m.seq,
-    from: m.sender,
+    from: m.alias ?? m.sender,
     text: m.text,
     ts: m.ts,
     txn: m.txn,
   }
+  if (m.alias !== undefined) event.via = m.sender
   if (m.replyTo !== undefined) event.replyTo = m.replyTo
   if (m.bot) event.bot = true
   hub.rooms.broadcastBytes(m.room, Buffer.from(JSON.stringify(event)))

@@ -6,7 +6,7 @@ import type { WebSocket } from 'ws'
 import { coreErrors } from '#core/errors'
 import type { Hub } from '#core/hub'
 import { CloseCodes, PROTOCOL_VERSION } from '#core/protocol/messages'
-import { parseClientFrame } from '#core/protocol/validate'
+import { parseClientFrame, refOfText } from '#core/protocol/validate'
 import type { Connection } from './connection.ts'
 import { dispatch } from './dispatch.ts'
 import { sendError } from './errors.ts'
@@ -82,11 +82,19 @@ const onFrame = (hub: Hub, conn: Connection, data: WebSocket.RawData, isBinary: 
   const receivedAt = performance.now()
   const { limits } = hub.config
   if (!conn.take(Date.now(), limits.messagesPerSecond, limits.messageBurst)) {
-    return sendError(hub, conn, coreErrors.rateLimited(conn.retryAfter(limits.messagesPerSecond)))
+    // Echo the ref (when there is one) so the client can tell which request was refused.
+    const ref = isBinary ? undefined : refOfText(data.toString())
+    return sendError(hub, conn, coreErrors.rateLimited(conn.retryAfter(limits.messagesPerSecond)), ref)
   }
-  if (isBinary) return sendError(hub, conn, coreErrors.frameMalformed())
-  const parsed = parseClientFrame(data.toString())
-  if (!parsed.ok) return sendError(hub, conn, parsed.error, parsed.ref)
+  const parsed = isBinary
+    ? ({ ok: false, error: coreErrors.frameMalformed(), ref: undefined } as const)
+    : parseClientFrame(data.toString())
+  if (!parsed.ok) {
+    sendError(hub, conn, parsed.error, parsed.ref)
+    // Before auth the only acceptable frame is a valid `auth`: no free garbage budget for strangers.
+    if (!conn.user) conn.close(CloseCodes.authFailed, 'authenticate first')
+    return
+  }
   const frame = parsed.frame
   if (!conn.user) {
     if (frame.type !== 'auth') {
@@ -97,6 +105,11 @@ const onFrame = (hub: Hub, conn: Connection, data: WebSocket.RawData, isBinary: 
     if (!user) {
       sendError(hub, conn, coreErrors.tokenInvalid(), frame.ref)
       return conn.close(CloseCodes.authFailed, 'invalid token')
+    }
+    if (user.restricted !== undefined) {
+      // A restricted session (enrolment pending) may use its plugin's HTTP routes only.
+      sendError(hub, conn, coreErrors.sessionRestricted(user.restricted), frame.ref)
+      return conn.close(CloseCodes.authFailed, 'session restricted')
     }
     if (!hub.authenticate(conn, user)) {
       sendError(hub, conn, coreErrors.tooManyConnections(limits.connectionsPerUser), frame.ref)

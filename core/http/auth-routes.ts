@@ -48,28 +48,46 @@ export const registerAuthRoutes = (app: FastifyInstance, hub: Hub): void => {
         throw coreErrors.authFailed()
       }
       if (user.disabledAt) throw coreErrors.userDisabled()
+      // Plugins (e.g. totp) may ask for more than the password, or restrict the session.
+      const { password: _password, ...body } = req.body
+      const { restrictedTo } = await hub.plugins.onLogin({
+        userId: user.id,
+        user: user.name,
+        admin: user.isAdmin,
+        body,
+        ip: req.ip,
+      })
       await limiter.succeeded(name)
-      const session = issueSession(hub.db, user.id, { ttlMs: auth.sessionTtlHours * 3600_000 })
-      req.log.info({ user: user.name }, 'login')
+      const session = issueSession(hub.db, user.id, {
+        ttlMs: auth.sessionTtlHours * 3600_000,
+        ...(restrictedTo ? { restrictedTo } : {}),
+      })
+      req.log.info({ user: user.name, restricted: restrictedTo }, 'login')
       return {
         token: session.token,
         user: user.name,
         admin: user.isAdmin,
         expiresAt: session.expiresAt?.toISOString() ?? null,
+        ...(restrictedTo ? { restricted: restrictedTo } : {}),
       }
     },
   )
 
   app.post('/api/v1/logout', async (req) => {
-    const user = requireUser(hub, req)
+    const user = requireUser(hub, req, { allowRestricted: true })
     revokeSessions(hub.db, { userId: user.userId, sessionId: user.sessionId })
     hub.endSessions(user.userId, user.sessionId, 'logged out')
     return { ok: true }
   })
 
   app.get('/api/v1/me', async (req) => {
-    const user = requireUser(hub, req)
-    return { user: user.name, admin: user.admin, kind: user.kind }
+    const user = requireUser(hub, req, { allowRestricted: true })
+    return {
+      user: user.name,
+      admin: user.admin,
+      kind: user.kind,
+      ...(user.restricted !== undefined ? { restricted: user.restricted } : {}),
+    }
   })
 
   app.post<{ Body: { current: string; password: string } }>(

@@ -6,7 +6,9 @@ export const registerErrorHandler = (app: FastifyInstance): void => {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (isChatError(err)) {
       if (err.retryAfter !== undefined) void reply.header('retry-after', String(err.retryAfter))
-      return reply.code(err.status).send({ code: err.code, message: err.message, retryAfter: err.retryAfter })
+      return reply
+        .code(err.status)
+        .send({ ...err.details, code: err.code, message: err.message, retryAfter: err.retryAfter })
     }
     if (err.validation) {
       return reply.code(400).send({ code: 'CHATHUB_REQUEST_INVALID', message: `Request rejected: ${err.message}.` })

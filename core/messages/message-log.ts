@@ -14,6 +14,8 @@ export interface PendingMessage {
   duplicate: boolean
   senderId: number
   sender: string
+  /** A bridged remote sender (`name@network`) shown instead of the bridge account. */
+  alias: string | undefined
   bot: boolean
   txn: string
   text: string
@@ -28,6 +30,7 @@ export interface PendingMessage {
 interface Row {
   seq: number
   sender: string
+  alias: string | null
   kind: string
   txn: string
   text: string | null
@@ -37,10 +40,11 @@ interface Row {
   deleted_at: number | null
 }
 
-const COLUMNS = `m.seq, u.name AS sender, u.kind, m.txn, m.text, m.reply_to, m.created_at, m.edited_at, m.deleted_at`
+const COLUMNS = `m.seq, u.name AS sender, m.sender_alias AS alias, u.kind, m.txn, m.text, m.reply_to, m.created_at, m.edited_at, m.deleted_at`
 
 export const toView = (room: string, r: Row): MessageView => {
-  const view: MessageView = { room, seq: r.seq, from: r.sender, text: r.text, ts: r.created_at }
+  const view: MessageView = { room, seq: r.seq, from: r.alias ?? r.sender, text: r.text, ts: r.created_at }
+  if (r.alias !== null) view.via = r.sender
   view.txn = r.txn
   if (r.reply_to !== null) view.replyTo = r.reply_to
   if (r.edited_at !== null) view.editedAt = r.edited_at
@@ -74,12 +78,12 @@ export class MessageLog {
     this.sqlite = db.$client
     const s = this.sqlite
     this.insertStmt = s.prepare(
-      'INSERT INTO messages (room_id, seq, sender_id, txn, text, reply_to, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_id, sender_id, txn) DO NOTHING',
+      'INSERT INTO messages (room_id, seq, sender_id, sender_alias, txn, text, reply_to, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_id, sender_id, txn) DO NOTHING',
     )
     this.commitBatch = s.transaction((batch: PendingMessage[]) => {
       for (const m of batch) {
         const seq = m.room.seq + 1
-        const { changes } = this.insertStmt.run(m.room.id, seq, m.senderId, m.txn, m.text, m.replyTo ?? null, m.ts)
+        const { changes } = this.insertStmt.run(m.room.id, seq, m.senderId, m.alias ?? null, m.txn, m.text, m.replyTo ?? null, m.ts)
         if (changes === 1) {
           m.seq = m.room.seq = seq
           m.duplicate = false

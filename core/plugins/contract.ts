@@ -1,7 +1,9 @@
 // What a plugin is: a named definition with a config schema and a setup that returns hooks,
 // chat commands, routes and a close. Re-exported to plugins by core/plugin-api.ts.
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify'
 import type { Static, TSchema } from 'typebox'
+import type { AuditEntry } from '#core/audit/audit-log'
+import type { SessionUser } from '#core/auth/session-store'
 import type { Db } from '#core/db/client'
 
 export type Awaitable<T> = T | Promise<T>
@@ -27,8 +29,34 @@ export interface MessageEvent {
   text: string
 }
 
+/** A login whose password was just verified, before a session is issued. */
+export interface LoginEvent {
+  userId: number
+  user: string
+  admin: boolean
+  /** The login request body without the password (e.g. `code` for TOTP). */
+  body: Record<string, unknown>
+  /** The client address. */
+  ip: string
+}
+
+/** A login hook's answer. */
+export interface LoginDecision {
+  /**
+   * Issue a restricted session: only this plugin's routes accept it (WebSocket and core routes
+   * answer CHATHUB_SESSION_RESTRICTED) until the plugin lifts it, e.g. after a required enrolment.
+   */
+  restricted?: boolean
+}
+
 /** Hooks run in dependency order, one plugin at a time. Throw a ChatError to refuse. */
 export interface PluginHooks {
+  /**
+   * Runs on `POST /api/v1/login` after the password check. Throw a ChatError to refuse the login
+   * (the client sees its code, message and details); return `{ restricted: true }` to allow only
+   * this plugin's routes with the new session.
+   */
+  onLogin?(event: LoginEvent): Awaitable<LoginDecision | void>
   /** Throw a ChatError to refuse the join; the user sees its code and message. */
   onJoin?(event: JoinEvent): Awaitable<void>
   /** Return a string to replace the text; return nothing to pass it through; throw a ChatError to refuse. */
@@ -40,9 +68,47 @@ export type ChatCommand = (args: string[], caller: Caller) => Awaitable<string |
 
 export interface PluginRuntime extends PluginHooks {
   commands?: Record<string, ChatCommand>
+  /**
+   * Services for plugins that declare this one in `dependencies`: they get this object as
+   * `ctx.services[<this plugin's name>]` (e.g. totp's `requireFreshCode` for step-up).
+   */
+  provides?: Record<string, unknown>
+  /**
+   * Runs once the hub listens, with its URL (e.g. http://127.0.0.1:8080): plugins that connect back
+   * over the wire protocol (bots, bridges) start their clients here.
+   */
+  onListen?(info: { url: string }): Awaitable<void>
   /** Routes, mounted in an encapsulated scope under /plugins/<name>. */
   routes?(app: FastifyInstance): Awaitable<void>
   close?(): Awaitable<void>
+}
+
+/** An account as plugins see it. */
+export interface PluginUser {
+  id: number
+  name: string
+  admin: boolean
+  kind: 'person' | 'bot' | 'bridge'
+  disabled: boolean
+}
+
+/** Sessions and accounts, for plugins that take part in authentication. */
+export interface AuthApi {
+  /**
+   * The user of the request's bearer token (CHATHUB_AUTH_REQUIRED / CHATHUB_TOKEN_INVALID otherwise).
+   * Sessions restricted to this plugin are accepted only with `allowRestricted`.
+   */
+  requireUser(req: FastifyRequest, options?: { allowRestricted?: boolean }): SessionUser
+  findUser(nameOrId: string | number): PluginUser | undefined
+  /** Issue a normal session for a user (e.g. after a second login step); the token is returned once. */
+  issueSession(userId: number): { token: string; expiresAt: string | null }
+  /**
+   * Revoke a user's sessions (all, or all but `except`) and close their open WebSockets, on this
+   * hub at once and on other hub processes through the change feed. Returns how many were revoked.
+   */
+  endSessions(userId: number, options?: { except?: number; reason?: string }): number
+  /** Make a session restricted to this plugin a normal one (its enrolment is done). */
+  liftRestriction(sessionId: number): void
 }
 
 /** What the hub hands a plugin's setup. */
@@ -56,6 +122,14 @@ export interface PluginContext<C> {
   dataDir: string
   /** 32-byte server key for encrypting secrets at rest. Never log it. */
   serverKey: Buffer
+  /** Sessions and accounts (login steps, ending sessions, restricted sessions). */
+  auth: AuthApi
+  /** Append a row to the hub's hash-chained audit log. Never put secrets or codes in it. */
+  audit(entry: AuditEntry): void
+  /** The hub's clock, ms since epoch; tests inject one. Use it for time-based logic (TOTP). */
+  now(): number
+  /** What each declared dependency `provides`, by plugin name. */
+  services: Readonly<Record<string, Readonly<Record<string, unknown>>>>
 }
 
 export interface ChatPlugin<S extends TSchema = TSchema> {

@@ -6,7 +6,17 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '#core/db/client'
 import { coreErrors, isChatError } from '#core/errors'
 import { compile } from '#core/schema/validator'
-import type { Caller, ChatPlugin, JoinEvent, MessageEvent, PluginRegistry, PluginRuntime } from './contract.ts'
+import { appendAudit } from '#core/audit/audit-log'
+import type {
+  AuthApi,
+  Caller,
+  ChatPlugin,
+  JoinEvent,
+  LoginEvent,
+  MessageEvent,
+  PluginRegistry,
+  PluginRuntime,
+} from './contract.ts'
 
 interface Loaded {
   plugin: ChatPlugin
@@ -20,6 +30,10 @@ export interface HostOptions {
   log: FastifyBaseLogger
   dataDir: string
   serverKey: Buffer
+  /** Builds each plugin's AuthApi (server.ts binds it to the hub); absent: plugins cannot use ctx.auth. */
+  auth?: (plugin: string) => AuthApi
+  /** The clock handed to plugins (default Date.now). */
+  now?: () => number
 }
 
 export class PluginHost {
@@ -27,6 +41,7 @@ export class PluginHost {
   private readonly commands = new Map<string, { plugin: string; run: NonNullable<PluginRuntime['commands']>[string] }>()
   private readonly messageHooks: Loaded[] = []
   private readonly joinHooks: Loaded[] = []
+  private readonly loginHooks: Loaded[] = []
 
   constructor(private readonly log: FastifyBaseLogger) {}
 
@@ -55,6 +70,8 @@ export class PluginHost {
       const plugin = await loadDefinition(name, module, options.builtins)
       defs.set(name, { plugin, config })
     }
+    const provided = new Map<string, Readonly<Record<string, unknown>>>()
+    const now = options.now ?? Date.now
     for (const { plugin, config } of order(defs)) {
       const checker = compile(plugin.config)
       const value = structuredClone(config)
@@ -70,6 +87,10 @@ export class PluginHost {
           log,
           dataDir: options.dataDir,
           serverKey: options.serverKey,
+          auth: options.auth?.(plugin.name) ?? noAuth,
+          audit: (entry) => void appendAudit(options.db, { at: now(), ...entry }),
+          now,
+          services: Object.fromEntries((plugin.dependencies ?? []).map((d) => [d, provided.get(d) ?? {}])),
         })
       } catch (err) {
         throw coreErrors.pluginFailed(plugin.name, err instanceof Error ? err.message : String(err))
@@ -78,6 +99,8 @@ export class PluginHost {
       this.loaded.push(loaded)
       if (runtime.onMessage) this.messageHooks.push(loaded)
       if (runtime.onJoin) this.joinHooks.push(loaded)
+      if (runtime.onLogin) this.loginHooks.push(loaded)
+      provided.set(plugin.name, runtime.provides ?? {})
       for (const [cmd, run] of Object.entries(runtime.commands ?? {})) {
         this.commands.set(`${plugin.name}.${cmd}`, { plugin: plugin.name, run })
         // `/cmd` works too, for the first plugin that claims the name.
@@ -97,6 +120,19 @@ export class PluginHost {
     return text
   }
 
+  /**
+   * Run onLogin hooks in order after a password check. A ChatError refuses the login; the first
+   * plugin asking for `restricted` gets the session restricted to its routes.
+   */
+  async onLogin(event: LoginEvent): Promise<{ restrictedTo?: string }> {
+    let restrictedTo: string | undefined
+    for (const { plugin, runtime } of this.loginHooks) {
+      const out = await this.guard(plugin.name, () => runtime.onLogin?.(event))
+      if (out?.restricted && restrictedTo === undefined) restrictedTo = plugin.name
+    }
+    return restrictedTo === undefined ? {} : { restrictedTo }
+  }
+
   async onJoin(event: JoinEvent): Promise<void> {
     for (const { plugin, runtime } of this.joinHooks) {
       await this.guard(plugin.name, () => runtime.onJoin?.(event))
@@ -112,6 +148,17 @@ export class PluginHost {
     if (!found) return undefined
     const args = words.slice(qualified ? 2 : 1)
     return { run: (caller) => this.guard(found.plugin, () => found.run(args, caller)) }
+  }
+
+  /** Tell every plugin the hub's URL once it listens; a failure stops the hub like a failed setup. */
+  async listening(url: string): Promise<void> {
+    for (const { plugin, runtime } of this.loaded) {
+      try {
+        await runtime.onListen?.({ url })
+      } catch (err) {
+        throw coreErrors.pluginFailed(plugin.name, err instanceof Error ? err.message : String(err))
+      }
+    }
   }
 
   async close(): Promise<void> {
@@ -134,6 +181,18 @@ export class PluginHost {
       throw coreErrors.internal()
     }
   }
+}
+
+const unavailable = (): never => {
+  throw coreErrors.internal()
+}
+/** The AuthApi of a host started without one (only in isolated host tests). */
+const noAuth: AuthApi = {
+  requireUser: unavailable,
+  findUser: unavailable,
+  issueSession: unavailable,
+  endSessions: unavailable,
+  liftRestriction: unavailable,
 }
 
 const loadDefinition = async (

@@ -7,8 +7,11 @@ export const PROTOCOL_VERSION = 1
 export const RoomName = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,31}$', description: 'room name' })
 /** Local accounts are `[a-z0-9._-]`; bridged senders appear as `name@network`. */
 export const UserName = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,31}$', description: 'user name' })
+/** A remote sender shown by a bridge: `name@network`; never a local account name (those have no "@"). */
+export const RemoteName = Type.String({ pattern: '^[^\\s@]{1,64}@[a-z0-9-]{1,16}$', description: 'remote sender' })
 const Ref = Type.String({ minLength: 1, maxLength: 64 })
-const Seq = Type.Integer({ minimum: 1 })
+/** Sequence numbers stay exact doubles: 1e20 is refused, not looked up. */
+const Seq = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
 const Text = Type.String({ minLength: 1, maxLength: 16000 })
 
 const frame = <T extends string, P extends Record<string, TSchema>>(type: T, props: P) =>
@@ -22,13 +25,15 @@ export const ClientFrames = {
     private: Type.Optional(Type.Boolean()),
     topic: Type.Optional(Type.String({ maxLength: 256 })),
   }),
-  join: frame('join', { room: RoomName, since: Type.Optional(Type.Integer({ minimum: 0 })) }),
+  join: frame('join', { room: RoomName, since: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })) }),
   leave: frame('leave', { room: RoomName }),
   say: frame('say', {
     room: RoomName,
     text: Text,
     txn: Type.String({ minLength: 1, maxLength: 64 }),
     replyTo: Type.Optional(Seq),
+    /** Bridge accounts only: the remote sender, `name@network`. */
+    as: Type.Optional(RemoteName),
   }),
   edit: frame('edit', { room: RoomName, seq: Seq, text: Text }),
   delete: frame('delete', { room: RoomName, seq: Seq }),
@@ -71,7 +76,10 @@ export interface RoomSummary {
 export interface MessageView {
   room: string
   seq: number
+  /** The account, or a bridged remote sender (`name@network`). */
   from: string
+  /** For bridged messages: the bridge account that relayed it. */
+  via?: string
   text: string | null
   ts: number
   txn?: string

@@ -19,6 +19,8 @@ export const compile = <S extends TSchema>(
     strict: false,
     allErrors: true,
     useDefaults: true,
+    // JSON like 1e400 parses to Infinity; without this Ajv counts it as an integer.
+    strictNumbers: true,
     coerceTypes: options.coerceTypes ?? false,
   })
   const validate: ValidateFunction = ajv.compile(schema)

@@ -30,9 +30,7 @@ export const feistelPermutation = (key: Uint8Array, n: number): Permutation => {
   if (!Number.isInteger(n) || n < 1 || n > 0x7fffffff) throw new RangeError(`bad domain ${n}`)
   const a = Math.max(2, Math.ceil(Math.sqrt(n)))
   const rounds = FEISTEL_ROUNDS
-  const stream = createCipheriv('aes-256-ctr', key, Buffer.alloc(16)).update(
-    Buffer.alloc(rounds * a * 4),
-  )
+  const stream = keystream(key, rounds * a * 4, 0)
   const words = new Uint32Array(stream.buffer, stream.byteOffset, rounds * a)
   const tables = new Int32Array(rounds * a)
   // a uniform 32-bit word scaled to [0, a): bias below a / 2^32, far under any statistic we meet
@@ -77,51 +75,9 @@ export const feistelPermutation = (key: Uint8Array, n: number): Permutation => {
   }
 }
 
-/**
- * Visit every index x in [0, n) in order and call visit(x, forward(x)) — the same values as
- * forward(), computed incrementally (no division per index) for sequential scans over pixels.
- */
-export const forEachForward = (
-  perm: Permutation,
-  visit: (x: number, y: number) => void,
-): void => {
-  const { a, n, tables } = perm
-  const t0 = 0
-  const t1 = a
-  const t2 = 2 * a
-  const t3 = 3 * a
-  const t4 = 4 * a
-  const t5 = 5 * a
-  let x = 0
-  for (let hi = 0; x < n; hi++) {
-    for (let lo = 0; lo < a && x < n; lo++, x++) {
-      let l = hi
-      let r = lo
-      let t = l + tables[t0 + r]!
-      if (t >= a) t -= a
-      l = r
-      r = t
-      t = l + tables[t1 + r]!
-      if (t >= a) t -= a
-      l = r
-      r = t
-      t = l + tables[t2 + r]!
-      if (t >= a) t -= a
-      l = r
-      r = t
-      t = l + tables[t3 + r]!
-      if (t >= a) t -= a
-      l = r
-      r = t
-      t = l + tables[t4 + r]!
-      if (t >= a) t -= a
-      l = r
-      r = t
-      t = l + tables[t5 + r]!
-      if (t >= a) t -= a
-      let y = r * a + t
-      if (y >= n) y = perm.forward(y)
-      visit(x, y)
-    }
-  }
+/** `length` bytes of AES-256-CTR keystream under `key`; `stream` picks an independent stream. */
+export const keystream = (key: Uint8Array, length: number, stream: number): Uint8Array => {
+  const iv = Buffer.alloc(16)
+  iv.writeUInt32BE(stream, 0)
+  return createCipheriv('aes-256-ctr', key, iv).update(Buffer.alloc(length))
 }

@@ -38,7 +38,12 @@ export const TEST_CONFIG: ConfigInput = {
 
 export const startHub = async (
   overrides: ConfigInput = {},
-  options: { builtins?: PluginRegistry; dataDir?: string } = {},
+  options: {
+    builtins?: PluginRegistry
+    dataDir?: string
+    /** The clock plugins see as ctx.now (ms); e.g. `() => clock` with a `let clock` the test moves. */
+    now?: () => number
+  } = {},
 ): Promise<TestHub> => {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'chathub-test-'))
   const config = resolveConfig(deepMerge(deepMerge(TEST_CONFIG, { dataDir }), overrides))
@@ -49,11 +54,12 @@ export const startHub = async (
       cb()
     },
   })
-  const { app, hub } = await buildServer({ config, builtins: options.builtins ?? builtinPlugins, logStream })
+  const { app, hub } = await buildServer({ config, builtins: options.builtins ?? builtinPlugins, logStream, now: options.now })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const address = app.server.address()
   if (!address || typeof address === 'string') throw new Error('no port')
   const url = `http://127.0.0.1:${address.port}`
+  await hub.plugins.listening(url)
   const clients: ChatClient[] = []
 
   const token = (name: string, o: { admin?: boolean } = {}) => {

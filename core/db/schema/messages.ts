@@ -16,6 +16,8 @@ export const messages = sqliteTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     /** Client-chosen transaction id: the same send retried is stored once. */
     txn: text('txn').notNull(),
+    /** A bridged remote sender's name, `name@network`; the sender is then the bridge's account. */
+    senderAlias: text('sender_alias'),
     /** null once deleted. */
     text: text('text'),
     replyTo: integer('reply_to'),

@@ -79,22 +79,34 @@ export const photoLike = (opts: PhotoOptions): RawImage => {
       const p = y * width + x
       const t = texture[p]!
       const h = horizon + Math.sin(x / (width / 7)) * height * 0.03
-      let rgb: number[]
+      let r: number
+      let g: number
+      let b: number
       if (y < h) {
-        const g = y / h
-        rgb = colour.map((c) => c + 70 * (1 - g) + 12 * t)
+        const lift = 70 * (1 - y / h) + 12 * t
+        r = colour[0]! + lift
+        g = colour[1]! + lift
+        b = colour[2]! + lift
       } else {
-        rgb = ground.map((c, i) => c + 55 * t + 10 * i * ((y - h) / height))
+        const depth = (y - h) / height
+        r = ground[0]! + 55 * t
+        g = ground[1]! + 55 * t + 10 * depth
+        b = ground[2]! + 55 * t + 20 * depth
+        for (const d of discs) {
+          const dx = x - d.x
+          const dy = y - d.y
+          const dist2 = dx * dx + dy * dy
+          if (dist2 < d.r * d.r) {
+            const shade = 0.7 + 0.3 * (1 - Math.sqrt(dist2) / d.r)
+            r = d.c[0]! * shade + 20 * t
+            g = d.c[1]! * shade + 20 * t
+            b = d.c[2]! * shade + 20 * t
+          }
+        }
       }
-      for (const d of discs) {
-        const dx = x - d.x
-        const dy = y - d.y
-        const dist = Math.sqrt(dx * dx + dy * dy)
-        if (dist < d.r) rgb = d.c.map((c) => c * (0.7 + 0.3 * (1 - dist / d.r)) + 20 * t)
-      }
-      plane[p * 3] = rgb[0]!
-      plane[p * 3 + 1] = rgb[1]!
-      plane[p * 3 + 2] = rgb[2]!
+      plane[p * 3] = r
+      plane[p * 3 + 1] = g
+      plane[p * 3 + 2] = b
     }
   }
   // optics: a 3-tap horizontal + vertical box blur softens edges like a lens would
@@ -118,16 +130,19 @@ export const photoLike = (opts: PhotoOptions): RawImage => {
   }
   const data = new Uint8Array(n * channels)
   // sensor noise: approximately Gaussian (sum of uniforms), signal-dependent like shot noise
-  const gauss = () => rand() + rand() + rand() + rand() - 2
+  const gauss = () => rand() + rand() + rand() - 1.5
   const cx = width * (0.3 + rand() * 0.4)
   const cy = height * (0.3 + rand() * 0.4)
   const cutR = Math.sqrt(((opts.transparent ?? 0) * n) / Math.PI)
+  const k = noise * 2
+  const q = (v: number) => {
+    const out = Math.round(v + gauss() * k * (0.6 + v / 320))
+    return out < 0 ? 0 : out > 255 ? 255 : out
+  }
   for (let p = 0; p < n; p++) {
     const r = blurred[p * 3]!
     const g = blurred[p * 3 + 1]!
     const b = blurred[p * 3 + 2]!
-    const sigma = (v: number) => noise * (0.6 + v / 320) * 1.73
-    const q = (v: number) => Math.max(0, Math.min(255, Math.round(v + gauss() * sigma(v))))
     if (channels === 1) {
       data[p] = q(0.299 * r + 0.587 * g + 0.114 * b)
       continue

@@ -1,0 +1,216 @@
+// The terminal chat behind `chathub chat`: recent history, then live messages, typing and presence,
+// and every line read from stdin sent to the room. Works on a terminal (prompt kept below incoming
+// lines) and on pipes (lines in, exit at EOF once every line is acked).
+import { randomUUID } from 'node:crypto'
+import { type Interface, clearLine, createInterface, cursorTo, moveCursor } from 'node:readline'
+import type { ChatClient } from '#core/client/sdk'
+import { type ChatError, coreErrors, isChatError } from '#core/errors'
+import type { EventOf, MessageView } from '#core/protocol/messages'
+import { cliErrors } from './errors.ts'
+import { formatMessage } from './format.ts'
+
+export interface ChatOptions {
+  room: string
+  /** How many recent messages to show first. */
+  history: number
+  input: NodeJS.ReadableStream & { isTTY?: boolean }
+  output: NodeJS.WritableStream & { isTTY?: boolean }
+  /** Print one line (the command's this.log). */
+  print: (line: string) => void
+}
+
+/** Send `typing` at most this often while the user types. */
+export const TYPING_EVERY_MS = 3000
+/** How long "bob is typing…" stays up without a new typing event. */
+const TYPING_SHOWN_MS = 5000
+/** Closes after which the chat reconnects and resumes instead of ending. */
+const RECONNECT_CODES = new Set([1001, 1006, 1011, 1012, 1013, 4009, 4010])
+const RECONNECT_TRIES = 6
+
+const HELP = 'type a message and press Enter; /quit leaves; other /commands go to the hub (e.g. /roll)'
+
+/** Resolves when the user quits or stdin ends (after the last ack); rejects when the hub ends the chat. */
+export const runChat = async (client: ChatClient, options: ChatOptions): Promise<void> => {
+  const { room, input, output } = options
+  const tty = Boolean(input.isTTY && output.isTTY)
+  const me = client.user
+  let rl: Interface | undefined
+  let shownUpTo = 0
+  let live = false
+  const early: MessageView[] = []
+  const sentTxns = new Set<string>()
+  const typingShownAt = new Map<string, number>()
+  let typingLine = false
+  let typingTimer: NodeJS.Timeout | undefined
+  let lastTypingSent = 0
+  let closing = false
+  let ready: Promise<void> = Promise.resolve()
+  let queue: Promise<void> = Promise.resolve()
+  let settle: { resolve: () => void; reject: (err: ChatError) => void } | undefined
+  const done = new Promise<void>((resolve, reject) => {
+    settle = { resolve, reject }
+  })
+
+  // On a terminal, incoming lines are written above the prompt and the typed input is redrawn.
+  const print = (line: string, kind: 'line' | 'typing' = 'line') => {
+    if (tty && rl) {
+      clearLine(output, 0)
+      cursorTo(output, 0)
+      if (typingLine) {
+        moveCursor(output, 0, -1)
+        clearLine(output, 0)
+      }
+    }
+    options.print(line)
+    typingLine = tty && kind === 'typing'
+    if (tty && rl && !closing) rl.prompt(true)
+  }
+  const clearTyping = () => {
+    if (!typingLine || !rl) return
+    clearLine(output, 0)
+    moveCursor(output, 0, -1)
+    clearLine(output, 0)
+    cursorTo(output, 0)
+    typingLine = false
+    if (!closing) rl.prompt(true)
+  }
+
+  const showMessage = (m: MessageView) => {
+    if (m.seq <= shownUpTo) return
+    shownUpTo = m.seq
+    typingShownAt.delete(m.from)
+    if (m.txn !== undefined && m.from === me && sentTxns.delete(m.txn)) return // our own line, already on screen
+    print(formatMessage(m))
+  }
+
+  const finish = async (err?: ChatError) => {
+    if (closing) return
+    closing = true
+    clearTimeout(typingTimer)
+    rl?.close()
+    client.removeAllListeners()
+    await client.close()
+    if (err) settle?.reject(err)
+    else settle?.resolve()
+  }
+
+  client.on('message', (m: EventOf<'message'>) => {
+    if (m.room !== room) return
+    if (live) showMessage(m)
+    else early.push(m)
+  })
+  client.on('edited', (e: EventOf<'edited'>) => {
+    if (e.room === room) print(`* #${e.seq} edited: ${e.text}`)
+  })
+  client.on('deleted', (e: EventOf<'deleted'>) => {
+    if (e.room === room) print(`* #${e.seq} deleted by ${e.by}`)
+  })
+  client.on('typing', (e: EventOf<'typing'>) => {
+    if (e.room !== room || e.user === me) return
+    const now = Date.now()
+    if (now - (typingShownAt.get(e.user) ?? 0) < TYPING_SHOWN_MS && !tty) return
+    typingShownAt.set(e.user, now)
+    print(`${e.user} is typing…`, 'typing')
+    if (tty) {
+      clearTimeout(typingTimer)
+      typingTimer = setTimeout(clearTyping, TYPING_SHOWN_MS)
+      typingTimer.unref()
+    }
+  })
+  client.on('presence', (e: EventOf<'presence'>) => {
+    if (e.room === room && e.user !== me) print(`* ${e.user} ${e.status === 'online' ? 'is online' : 'went offline'}`)
+  })
+  client.on('joined', (e: EventOf<'joined'>) => {
+    if (e.room === room && e.user !== me) print(`* ${e.user} joined ${room}`)
+  })
+  client.on('left', (e: EventOf<'left'>) => {
+    if (e.room === room && e.user !== me) print(`* ${e.user} left ${room}`)
+  })
+  client.on('invited', (e: EventOf<'invited'>) => print(`* ${e.by} invited you to ${e.room} (chathub chat --room ${e.room})`))
+  client.on('notice', (e: EventOf<'notice'>) => {
+    if (e.room === undefined || e.room === room) print(`* ${e.text}`)
+  })
+  client.on('kicked', (e: EventOf<'kicked'>) => {
+    if (e.room === room) void finish(cliErrors.kicked(room, e.by, e.reason))
+  })
+
+  const reconnect = async (): Promise<void> => {
+    print('* connection lost; reconnecting…')
+    for (let i = 0; i < RECONNECT_TRIES; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** i))
+      if (closing) return
+      try {
+        await client.reconnect() // re-authenticates and replays what was missed (shown by the handlers)
+        print('* reconnected')
+        return
+      } catch (err) {
+        if (isChatError(err) && err.code === 'CHATHUB_TOKEN_INVALID') return void finish(err)
+      }
+    }
+    void finish(cliErrors.connectionLost(1006, 'could not reconnect'))
+  }
+  let reconnecting = false
+  client.on('close', (code: number, reason: string) => {
+    if (closing || reconnecting) return
+    if (code === 4001 || code === 4002) return void finish(coreErrors.tokenInvalid())
+    if (!RECONNECT_CODES.has(code)) return void finish(cliErrors.connectionLost(code, reason))
+    reconnecting = true
+    ready = reconnect().finally(() => {
+      reconnecting = false
+    })
+  })
+
+  // Join (which subscribes), then show the recent page; live messages that raced it are merged by seq.
+  const joined = await client.join(room)
+  const seen = client.lastSeq.get(room) ?? 0
+  client.lastSeq.set(room, Math.max(seen, joined.seq))
+  const page = options.history > 0 ? await client.history(room, { limit: options.history }) : { messages: [] }
+  print(`— ${room} — ${joined.seq} message${joined.seq === 1 ? '' : 's'}${tty ? `; ${HELP}` : ''}`)
+  for (const m of page.messages) showMessage(m)
+  shownUpTo = Math.max(shownUpTo, joined.seq)
+  live = true
+  for (const m of early.splice(0)) showMessage(m)
+  const others = joined.online.filter((u) => u !== me)
+  print(`* online: ${others.length > 0 ? others.join(', ') : 'nobody else'}${me ? ` (you are ${me})` : ''}`)
+
+  const sendLine = async (line: string) => {
+    const text = line.trimEnd()
+    if (text.trim() === '') return
+    if (text === '/quit' || text === '/exit') {
+      rl?.close()
+      return
+    }
+    if (text === '/help') return print(`* ${HELP}`)
+    await ready
+    const txn = randomUUID()
+    sentTxns.add(txn)
+    try {
+      await client.say(room, text, { txn })
+    } catch (err) {
+      sentTxns.delete(txn)
+      if (!isChatError(err)) throw err
+      if (err.code !== 'CHATHUB_CONNECTION_CLOSED') print(`! ${err.message} (${err.code})`)
+    }
+  }
+
+  rl = createInterface({ input, output: tty ? output : undefined, terminal: tty, prompt: `${room}> ` })
+  rl.on('line', (line) => {
+    queue = queue.then(() => sendLine(line)).catch((err: unknown) => print(`! ${String(err)}`))
+  })
+  rl.on('SIGINT', () => rl?.close())
+  rl.on('close', () => {
+    // EOF or /quit: leave once every line sent so far is acked.
+    void queue.then(() => finish())
+  })
+  if (tty) {
+    input.on('keypress', (_s: string, key: { name?: string } | undefined) => {
+      if (key?.name === 'return' || key?.name === 'enter') return
+      const now = Date.now()
+      if (now - lastTypingSent < TYPING_EVERY_MS) return
+      lastTypingSent = now
+      client.typing(room).catch(() => {})
+    })
+    rl.prompt()
+  }
+  return done
+}

@@ -1,0 +1,43 @@
+// Error codes that only the CLI raises (input it cannot get, files it will not overwrite). Codes are API.
+import { defineError } from '#core/errors'
+
+export const cliErrors = {
+  passwordRequired: defineError(
+    'CHATHUB_PASSWORD_REQUIRED',
+    400,
+    () => 'No terminal to ask for the password; pipe it in and pass --password-stdin.',
+  ),
+  passwordMismatch: defineError('CHATHUB_PASSWORD_MISMATCH', 400, () => 'The two passwords differ; try again.'),
+  cancelled: defineError('CHATHUB_CANCELLED', 400, () => 'Cancelled.'),
+  configExists: defineError(
+    'CHATHUB_CONFIG_EXISTS',
+    409,
+    (file: string) => `${file} already exists; pass --force to overwrite it, or --config to write elsewhere.`,
+  ),
+  messageEmpty: defineError(
+    'CHATHUB_MESSAGE_EMPTY',
+    400,
+    () => 'Nothing to send: give the text as an argument or pipe it on stdin.',
+  ),
+  serverUrlInvalid: defineError(
+    'CHATHUB_SERVER_URL_INVALID',
+    400,
+    (url: string) => `"${url}" is not a hub URL; use one like http://127.0.0.1:8080.`,
+  ),
+  codeRequired: defineError(
+    'TOTP_CODE_REQUIRED',
+    401,
+    () => 'This account needs a two-factor code; pass --code with the code from your authenticator app.',
+  ),
+  connectionLost: defineError(
+    'CHATHUB_CONNECTION_CLOSED',
+    503,
+    (code: number, reason: string) => `The hub closed the connection (${code}${reason ? ` ${reason}` : ''}).`,
+  ),
+  kicked: defineError(
+    'CHATHUB_ROOM_KICKED',
+    403,
+    (room: string, by: string, reason: string) =>
+      `${by} removed you from "${room}"${reason ? `: ${reason}` : ''}.`,
+  ),
+}

@@ -1,0 +1,20 @@
+// How the client commands print messages: one line each, "#seq time from: text", with edit/delete marks.
+import type { MessageView } from '#core/protocol/messages'
+
+const pad = (n: number) => String(n).padStart(2, '0')
+
+/** Local "YYYY-MM-DD HH:MM", or only "HH:MM" for today. */
+export const formatTime = (ts: number, now = new Date()): string => {
+  const d = new Date(ts)
+  const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`
+  if (d.toDateString() === now.toDateString()) return hm
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${hm}`
+}
+
+export const formatMessage = (m: MessageView, now?: Date): string => {
+  const text = m.deletedAt !== undefined || m.text === null ? '(deleted)' : m.text
+  const marks = [m.editedAt !== undefined && m.deletedAt === undefined ? '(edited)' : '', m.bot ? '[bot]' : '']
+  const reply = m.replyTo !== undefined ? `↪#${m.replyTo} ` : ''
+  const tail = marks.filter(Boolean).join(' ')
+  return `#${m.seq} ${formatTime(m.ts, now)} ${m.from}: ${reply}${text}${tail ? ` ${tail}` : ''}`
+}

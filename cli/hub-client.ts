@@ -1,0 +1,35 @@
+// The client commands' way to the hub of the stored session: HTTP calls with the token, or a
+// WebSocket client that is closed afterwards. Loaded lazily by commands (it pulls in the SDK).
+import type { ChatClient } from '#core/client/sdk'
+import { httpCall } from '#core/client/sdk'
+import { type Credentials, connectStored, requireCredentials } from './credentials.ts'
+import { cliErrors } from './errors.ts'
+
+/** Run `fn` with a connected, authenticated client; the socket is closed afterwards. */
+export const withClient = async <T>(fn: (client: ChatClient, creds: Credentials) => Promise<T>): Promise<T> => {
+  const { client, creds } = await connectStored()
+  try {
+    return await fn(client, creds)
+  } finally {
+    await client.close()
+  }
+}
+
+/** GET (or POST) an /api/v1 route of the stored session's hub with its token. */
+export const apiCall = <T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> => {
+  const creds = requireCredentials()
+  return httpCall<T>(creds.server, path, { ...init, token: creds.token })
+}
+
+/** `localhost:8080` -> `http://localhost:8080`; anything that is not http(s) is refused. */
+export const normalizeServer = (raw: string): string => {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`
+  let url: URL
+  try {
+    url = new URL(withScheme)
+  } catch {
+    throw cliErrors.serverUrlInvalid(raw)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw cliErrors.serverUrlInvalid(raw)
+  return url.origin
+}

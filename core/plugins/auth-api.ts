@@ -1,0 +1,42 @@
+// The AuthApi handed to plugins (ctx.auth): bearer auth for plugin routes, account lookup, issuing and
+// ending sessions, lifting a session restriction. Bound to one hub by buildServer().
+import { issueSession, liftRestriction, liveSessionIds, revokeSessions } from '#core/auth/session-store'
+import { requireUser } from '#core/http/bearer'
+import type { Hub } from '#core/hub'
+import { findUser, findUserById } from '#core/users/queries'
+import type { AuthApi, PluginUser } from './contract.ts'
+
+export const createAuthApi =
+  (hub: Hub) =>
+  (plugin: string): AuthApi => ({
+    requireUser: (req, options = {}) =>
+      requireUser(hub, req, options.allowRestricted ? { allowRestricted: plugin } : {}),
+    findUser: (nameOrId) => {
+      const row = typeof nameOrId === 'number' ? findUserById(hub.db, nameOrId) : findUser(hub.db, nameOrId)
+      if (!row) return undefined
+      const user: PluginUser = {
+        id: row.id,
+        name: row.name,
+        admin: row.isAdmin,
+        kind: row.kind,
+        disabled: row.disabledAt !== null,
+      }
+      return user
+    },
+    issueSession: (userId) => {
+      const s = issueSession(hub.db, userId, { ttlMs: hub.config.auth.sessionTtlHours * 3600_000 })
+      return { token: s.token, expiresAt: s.expiresAt?.toISOString() ?? null }
+    },
+    endSessions: (userId, options = {}) => {
+      let n = 0
+      for (const sessionId of liveSessionIds(hub.db, userId)) {
+        if (sessionId === options.except) continue
+        // One feed row per session, so other hubs keep the excepted session's sockets open too.
+        revokeSessions(hub.db, { userId, sessionId })
+        hub.endSessions(userId, sessionId, options.reason ?? 'session ended')
+        n++
+      }
+      return n
+    },
+    liftRestriction: (sessionId) => liftRestriction(hub.db, sessionId),
+  })

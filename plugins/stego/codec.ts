@@ -1,0 +1,230 @@
+// The stego codec: embed / extract / capacity on raw pixel buffers, no I/O. Byte and bit layout
+// in docs/stego.md; the building blocks are kdf.ts, payload.ts, slots.ts, matrix.ts.
+import { randomBytes } from 'node:crypto'
+import { stegoErrors } from './errors.ts'
+import { associatedData, deriveKeys, KDF_VERSIONS, SALT_BYTES, type KdfParams } from './kdf.ts'
+import { Changer, chooseK, type Layout, readRegion, writeRegion } from './matrix.ts'
+import {
+  framePayload,
+  isPaddedLength,
+  open,
+  paddedLength,
+  payloadOverhead,
+  seal,
+  TAG_BYTES,
+  unframePayload,
+  type Payload,
+} from './payload.ts'
+import { feistelPermutation, keystream } from './permutation.ts'
+import { assertRawImage, type RawImage } from './raw-image.ts'
+import { CHUNK, SALT_SLOTS, SlotMap } from './slots.ts'
+
+export type { Payload } from './payload.ts'
+export type { RawImage } from './raw-image.ts'
+export type { KdfParams } from './kdf.ts'
+export { KDF_V1, KDF_VERSIONS } from './kdf.ts'
+
+/** The sealed length field: 32 bits, one per cell, at keyed positions 0..31. */
+const LENGTH_BITS = 32
+
+/**
+ * The safe zone: payload bits up to 5% of the body cells (≈ 5% of maxBytes). Structural LSB
+ * detectors (RS, SPA, WS) and blind feature-based detectors lose reliability below roughly 0.05
+ * bits per sample (Fridrich, Goljan, Du 2001; Ker 2005; Fridrich, "Steganography in Digital
+ * Media", 2009, ch. 11–12); at that rate the Hamming code runs at k = 7 and changes ≈ 0.7% of the
+ * slots, each by ±1.
+ */
+export const SAFE_RATE = 0.05
+
+export interface Capacity {
+  /** Largest text payload (UTF-8 bytes) that always fits, even if it does not compress. */
+  maxBytes: number
+  /** Largest text payload that stays within SAFE_RATE bits per body cell. */
+  safeBytes: number
+  /** Colour samples of pixels that are not fully transparent. */
+  usableSlots: number
+}
+
+export type Progress = (fraction: number, phase: string) => void
+
+export interface EmbedOptions {
+  /** argon2id parameters; defaults to the newest version. Lower-cost sets are for tests only. */
+  kdf?: KdfParams
+  onProgress?: Progress
+}
+
+export interface ExtractOptions {
+  /** Parameter sets to try, in order; defaults to every known version, newest first. */
+  kdf?: KdfParams | readonly KdfParams[]
+  onProgress?: Progress
+}
+
+export interface EmbedResult {
+  pixels: RawImage
+  /** Changed slots / usable slots. */
+  changeRate: number
+  changed: number
+  /** Salt, length field and sealed payload, in bits. */
+  bitsEmbedded: number
+  /** True above safeBytes: embedding worked but steganalysis may notice. */
+  overSafe: boolean
+  /** Hamming code parameter used for the body (blocks of 2^k − 1 cells carry k bits). */
+  matrixK: number
+}
+
+/** Cells available to the body: whole chunks, minus the length field. */
+const bodyCells = (map: SlotMap): number => Math.max(0, map.chunks * CHUNK - LENGTH_BITS)
+const sealedBits = (paddedBytes: number): number => 8 * (paddedBytes + TAG_BYTES)
+
+/** Largest p in [0, hi] with fits(p), or -1. fits must be monotone (true then false). */
+const largest = (hi: number, fits: (p: number) => boolean): number => {
+  let lo = -1
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi + 1) / 2)
+    if (fits(mid)) lo = mid
+    else hi = mid - 1
+  }
+  return lo
+}
+
+const capacityOf = (map: SlotMap): Capacity => {
+  const cells = bodyCells(map)
+  const textBits = (bytes: number) => sealedBits(paddedLength(1 + bytes))
+  const hi = Math.floor(cells / 8)
+  return {
+    maxBytes: Math.max(0, largest(hi, (p) => textBits(p) <= cells)),
+    safeBytes: Math.max(0, largest(hi, (p) => textBits(p) <= SAFE_RATE * cells)),
+    usableSlots: map.usable,
+  }
+}
+
+/** What an image can carry. Exact: maxBytes of incompressible text always fits. */
+export const capacity = (image: RawImage): Capacity => {
+  assertRawImage(image)
+  return capacityOf(new SlotMap(image))
+}
+
+const layoutFor = (map: SlotMap, permKey: Uint8Array): Layout => ({
+  map,
+  perm: feistelPermutation(permKey, Math.max(1, map.chunks)),
+  scramble: keystream(permKey, Math.max(1, map.chunks), 1),
+})
+
+const checkPassphrase = (passphrase: string) => {
+  if (typeof passphrase !== 'string' || passphrase.length === 0) throw stegoErrors.passphraseRequired()
+}
+
+const bitsOf = (value: number): Uint8Array =>
+  new Uint8Array([value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255])
+
+/** Hide `payload` in a copy of `image` under `passphrase`. */
+export const embed = async (
+  image: RawImage,
+  payload: Payload,
+  passphrase: string,
+  opts: EmbedOptions = {},
+): Promise<EmbedResult> => {
+  assertRawImage(image)
+  checkPassphrase(passphrase)
+  const params = opts.kdf ?? KDF_VERSIONS[0]!
+  const map = new SlotMap(image)
+  const cells = bodyCells(map)
+  const framed = framePayload(payload)
+  const bits = sealedBits(framed.length)
+  const k = chooseK(bits, cells)
+  if (k === 0) {
+    const size = payload.kind === 'text' ? Buffer.byteLength(payload.text) : payload.data.length
+    const overhead = payloadOverhead(payload) - 1
+    throw stegoErrors.payloadTooLarge(size + overhead, capacityOf(map).maxBytes)
+  }
+
+  const salt = randomBytes(SALT_BYTES)
+  opts.onProgress?.(0, 'kdf')
+  const keys = await deriveKeys(passphrase, salt, params)
+  opts.onProgress?.(1, 'kdf')
+  const sealed = seal(framed, keys.encKey, keys.nonce, associatedData(params, framed.length))
+
+  const data = image.data.slice()
+  const changer = new Changer()
+  for (let i = 0; i < SALT_SLOTS; i++) {
+    const offset = map.offsetOf(map.saltSlots[i]!)
+    const bit = (salt[i >> 3]! >> (7 - (i & 7))) & 1
+    if ((data[offset]! & 1) !== bit) changer.flip(data, offset)
+  }
+  const layout = layoutFor(map, keys.permKey)
+  const lengthField = bitsOf((framed.length ^ keys.lengthMask) >>> 0)
+  writeRegion(layout, data, lengthField, { start: 0, k: 1, bits: LENGTH_BITS }, changer)
+  writeRegion(
+    layout,
+    data,
+    sealed,
+    {
+      start: LENGTH_BITS,
+      k,
+      bits,
+      onProgress: opts.onProgress && ((f: number) => opts.onProgress?.(f, 'embed')),
+    },
+    changer,
+  )
+  opts.onProgress?.(1, 'embed')
+  return {
+    pixels: { data, width: image.width, height: image.height, channels: image.channels },
+    changeRate: map.usable > 0 ? changer.changed / map.usable : 0,
+    changed: changer.changed,
+    bitsEmbedded: SALT_SLOTS + LENGTH_BITS + bits,
+    overSafe: bits > SAFE_RATE * cells,
+    matrixK: k,
+  }
+}
+
+/**
+ * Recover the payload hidden under `passphrase`. A wrong passphrase, an image with nothing hidden
+ * and a re-encoded image all give the same STEGO_NO_MESSAGE, after the same work per version.
+ */
+export const extract = async (
+  image: RawImage,
+  passphrase: string,
+  opts: ExtractOptions = {},
+): Promise<Payload> => {
+  assertRawImage(image)
+  checkPassphrase(passphrase)
+  const versions: readonly KdfParams[] = opts.kdf
+    ? Array.isArray(opts.kdf)
+      ? opts.kdf
+      : [opts.kdf as KdfParams]
+    : KDF_VERSIONS
+  const map = new SlotMap(image)
+  const cells = bodyCells(map)
+  if (cells === 0) throw stegoErrors.noMessage()
+  const salt = new Uint8Array(SALT_BYTES)
+  for (let i = 0; i < SALT_SLOTS; i++) {
+    if (image.data[map.offsetOf(map.saltSlots[i]!)]! & 1) salt[i >> 3]! |= 0x80 >> (i & 7)
+  }
+  for (const [index, params] of versions.entries()) {
+    const phase = (f: number) => opts.onProgress?.((index + f) / versions.length, 'extract')
+    opts.onProgress?.(0, 'kdf')
+    const keys = await deriveKeys(passphrase, salt, params)
+    opts.onProgress?.(1, 'kdf')
+    const layout = layoutFor(map, keys.permKey)
+    const field = readRegion(layout, image.data, { start: 0, k: 1, bits: LENGTH_BITS })
+    const length = ((field[0]! << 24) | (field[1]! << 16) | (field[2]! << 8) | field[3]!) ^ keys.lengthMask
+    const padded = length >>> 0
+    if (!isPaddedLength(padded)) continue
+    const bits = sealedBits(padded)
+    const k = chooseK(bits, cells)
+    if (k === 0) continue
+    const sealed = readRegion(layout, image.data, {
+      start: LENGTH_BITS,
+      k,
+      bits,
+      onProgress: opts.onProgress && phase,
+    })
+    const framed = open(sealed, keys.encKey, keys.nonce, associatedData(params, padded))
+    const payload = framed && unframePayload(framed)
+    if (payload) {
+      opts.onProgress?.(1, 'extract')
+      return payload
+    }
+  }
+  throw stegoErrors.noMessage()
+}

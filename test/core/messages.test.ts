@@ -1,0 +1,182 @@
+// Messages: gap-free sequence numbers, idempotent sends, history by cursor, resume after being
+// offline (exactly the missed messages), edits and deletes, typing and presence.
+import { beforeEach, describe, expect, test } from 'vitest'
+import { ChatClient } from '#core/client/sdk'
+import type { EventOf } from '#core/protocol/messages'
+import { startHub, type TestHub } from '#test/helpers/start-hub'
+import { refusal, sendGarbage } from './support.ts'
+
+let hub: TestHub
+beforeEach(async () => {
+  hub = await startHub()
+  return () => hub.close()
+})
+
+const seqs = (ms: { seq: number }[]) => ms.map((m) => m.seq)
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i)
+
+describe('sequence and idempotency', () => {
+  test('concurrent senders get a gap-free increasing sequence, stored once per txn', async () => {
+    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((n) => hub.connect(n)))
+    await a!.create('room')
+    await b!.join('room')
+    await c!.join('room')
+    const sends = [a!, b!, c!].flatMap((cl, i) => range(1, 100).map((n) => cl.say('room', `${i}-${n}`, { txn: `${i}-${n}` })))
+    // Retries of already-sent txns, interleaved.
+    const retries = range(1, 20).map((n) => a!.say('room', `0-${n}`, { txn: `0-${n}` }))
+    const acks = await Promise.all(sends)
+    const again = await Promise.all(retries)
+    expect([...seqs(acks)].sort((x, y) => x - y)).toEqual(range(1, 300))
+    expect(again.map((r) => r.seq)).toEqual(acks.slice(0, 20).map((r) => r.seq))
+    expect(again.every((r) => r.duplicate)).toBe(true)
+    const later = await a!.say('room', 'after', { txn: 'after' })
+    expect(later.seq).toBe(301)
+    await sendGarbage(b!)
+  })
+})
+
+describe('history', () => {
+  test('pages by cursor: before, limit and more', async () => {
+    const alice = await hub.connect('alice')
+    await alice.create('room')
+    await Promise.all(range(1, 25).map((n) => alice.say('room', `m${n}`, { txn: `t${n}` })))
+    const newest = await alice.history('room', { limit: 10 })
+    expect(seqs(newest.messages)).toEqual(range(16, 25))
+    expect(newest.more).toBe(true)
+    const older = await alice.history('room', { before: 16, limit: 10 })
+    expect(seqs(older.messages)).toEqual(range(6, 15))
+    const oldest = await alice.history('room', { before: 6, limit: 10 })
+    expect(seqs(oldest.messages)).toEqual(range(1, 5))
+    expect(oldest.more).toBe(false)
+    expect(oldest.messages[0]).toMatchObject({ room: 'room', seq: 1, from: 'alice', text: expect.stringMatching(/^m/) })
+    // Same over HTTP.
+    const res = await fetch(`${hub.url}/api/v1/rooms/room/messages?before=16&limit=10`, {
+      headers: { authorization: `Bearer ${hub.token('alice')}` },
+    })
+    const body = (await res.json()) as { messages: { seq: number }[]; more: boolean }
+    expect(seqs(body.messages)).toEqual(range(6, 15))
+    expect(body.more).toBe(true)
+    await sendGarbage(alice)
+  })
+})
+
+describe('resume', () => {
+  const resumeAfterOffline = async (total: number) => {
+    const alice = await hub.connect('alice')
+    const carol = await hub.connect('carol')
+    let bob = await hub.connect('bob')
+    await alice.create('room')
+    await carol.join('room')
+    await bob.join('room')
+    await alice.say('room', 'before bob left')
+    await bob.next('message')
+    const since = bob.lastSeq.get('room') ?? 0
+    expect(since).toBe(1)
+    await bob.close()
+
+    // Others send while bob is away; they keep sending while bob resumes.
+    const offline = range(1, total).map((n) => (n % 2 ? alice : carol).say('room', `offline ${n}`, { txn: `o${n}` }))
+    await Promise.all(offline)
+    bob = await ChatClient.connect(hub.url, hub.token('bob'))
+    const seen: EventOf<'message'>[] = []
+    bob.on('message', (m: EventOf<'message'>) => seen.push(m))
+    const during = range(1, 50).map((n) => alice.say('room', `during ${n}`, { txn: `d${n}` }))
+    const replayed = await bob.resume('room', since)
+    await Promise.all(during)
+    const last = await alice.say('room', 'the end', { txn: 'end' })
+    await bob.next('message', (m) => m.seq === last.seq)
+    expect(replayed.length).toBeGreaterThanOrEqual(total)
+    expect(seqs(replayed)).toEqual(range(2, 1 + replayed.length))
+    // Replay then live: every message after `since`, once, in order.
+    expect(seqs(seen)).toEqual(range(since + 1, last.seq))
+    const texts = seen.slice(0, total).map((m) => m.text ?? '')
+    expect(texts.sort()).toEqual(range(1, total).map((n) => `offline ${n}`).sort())
+    await sendGarbage(bob)
+    await bob.close()
+  }
+
+  test('a client offline while others send 1000 messages gets exactly the missed ones, in order', async () => {
+    await resumeAfterOffline(1000)
+  })
+
+  describe('with replayMax 100', () => {
+    test('the replay comes in pages (more: true) and the client asks again until it has everything', async () => {
+      await hub.close()
+      hub = await startHub({ limits: { replayMax: 100 } })
+      const alice = await hub.connect('alice')
+      await alice.create('paged')
+      await Promise.all(range(1, 250).map((n) => alice.say('paged', `m${n}`, { txn: `t${n}` })))
+      const dave = await hub.connect('dave')
+      const first = await dave.join('paged', 0)
+      expect(first).toMatchObject({ replayed: 100, more: true, seq: 100 })
+      const second = await dave.join('paged', 100)
+      expect(second).toMatchObject({ replayed: 100, more: true, seq: 200 })
+      const third = await dave.join('paged', 200)
+      expect(third).toMatchObject({ replayed: 50, more: false, seq: 250 })
+      await resumeAfterOffline(300)
+    })
+  })
+})
+
+describe('edits and deletes', () => {
+  test('authors edit and delete their own; moderators delete any; others are refused; all live and in history', async () => {
+    const owner = await hub.connect('owner')
+    const mod = await hub.connect('mod')
+    const alice = await hub.connect('alice')
+    const bob = await hub.connect('bob')
+    await owner.create('room')
+    for (const c of [mod, alice, bob]) await c.join('room')
+    await owner.request('role', { room: 'room', user: 'mod', role: 'moderator' })
+    const a1 = await alice.say('room', 'first draft')
+    const a2 = await alice.say('room', 'regrettable')
+    const b1 = await bob.say('room', 'spam')
+
+    await alice.edit('room', a1.seq, 'final text')
+    expect(await bob.next('edited')).toMatchObject({ room: 'room', seq: a1.seq, text: 'final text' })
+    expect((await refusal(bob.edit('room', a1.seq, 'hijacked'))).code).toBe('CHATHUB_FORBIDDEN')
+    expect((await refusal(mod.edit('room', a1.seq, 'mod edit'))).code).toBe('CHATHUB_FORBIDDEN')
+    expect((await refusal(bob.delete('room', a2.seq))).code).toBe('CHATHUB_FORBIDDEN')
+    expect((await refusal(alice.edit('room', 999, 'nope'))).code).toBe('CHATHUB_MESSAGE_NOT_FOUND')
+
+    await alice.delete('room', a2.seq)
+    expect(await bob.next('deleted', (d) => d.seq === a2.seq)).toMatchObject({ by: 'alice' })
+    await mod.delete('room', b1.seq)
+    expect(await alice.next('deleted', (d) => d.seq === b1.seq)).toMatchObject({ by: 'mod' })
+    expect((await refusal(alice.edit('room', a2.seq, 'undelete'))).code).toBe('CHATHUB_MESSAGE_NOT_FOUND')
+
+    const page = (await bob.history('room')).messages
+    expect(page.find((m) => m.seq === a1.seq)).toMatchObject({ text: 'final text', editedAt: expect.any(Number) })
+    expect(page.find((m) => m.seq === a2.seq)).toMatchObject({ text: null, deletedAt: expect.any(Number) })
+    expect(page.find((m) => m.seq === b1.seq)).toMatchObject({ text: null, deletedAt: expect.any(Number) })
+    await sendGarbage(bob)
+  })
+})
+
+describe('typing and presence', () => {
+  test('typing indicators and online/offline presence reach room members', async () => {
+    const alice = await hub.connect('alice')
+    await alice.create('room')
+    await alice.join('room')
+    const bob = await hub.connect('bob')
+    const ack = await bob.join('room')
+    expect(ack.online).toEqual(['alice', 'bob'])
+    expect(await alice.next('presence', (p) => p.user === 'bob')).toMatchObject({ room: 'room', status: 'online' })
+    await bob.typing('room')
+    expect(await alice.next('typing')).toEqual({ type: 'typing', room: 'room', user: 'bob' })
+    const members = (await alice.members('room')).members
+    expect(members).toEqual([
+      { user: 'alice', role: 'owner', online: true },
+      { user: 'bob', role: 'member', online: true },
+    ])
+    // A second socket of bob does not make him "online" twice; closing both makes him offline once.
+    const bob2 = await hub.connect('bob')
+    await bob2.join('room')
+    await bob2.close()
+    await sendGarbage(bob)
+    await bob.close()
+    expect(await alice.next('presence', (p) => p.user === 'bob')).toMatchObject({ status: 'offline' })
+    const again = alice.drain().filter((f) => f.type === 'presence' && f.user === 'bob')
+    expect(again).toEqual([])
+    expect((await alice.members('room')).members.find((m) => m.user === 'bob')?.online).toBe(false)
+  })
+})

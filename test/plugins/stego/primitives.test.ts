@@ -1,0 +1,84 @@
+// The building blocks: the Feistel permutation, Padmé padding, payload framing and Hamming k.
+import { randomBytes } from 'node:crypto'
+import fc from 'fast-check'
+import { describe, expect, test } from 'vitest'
+import { chooseK, MAX_K } from '#plugins/stego/matrix'
+import { framePayload, padme, unframePayload } from '#plugins/stego/payload'
+import { feistelPermutation } from '#plugins/stego/permutation'
+
+const bytes = (n: number) => new Uint8Array(randomBytes(n))
+
+describe('feistel permutation', () => {
+  test('is a bijection on [0, n) with a matching inverse, for every small n', () => {
+    for (let n = 1; n <= 300; n++) {
+      const perm = feistelPermutation(randomBytes(32), n)
+      const seen = new Uint8Array(n)
+      for (let x = 0; x < n; x++) {
+        const y = perm.forward(x)
+        expect(y).toBeGreaterThanOrEqual(0)
+        expect(y).toBeLessThan(n)
+        expect(seen[y]).toBe(0)
+        seen[y] = 1
+        expect(perm.inverse(y)).toBe(x)
+      }
+    }
+  })
+
+  test('is a bijection on larger random domains', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 301, max: 50_000 }), (n) => {
+        const perm = feistelPermutation(randomBytes(32), n)
+        const seen = new Uint8Array(n)
+        for (let x = 0; x < n; x++) seen[perm.forward(x)]!++
+        expect(seen.every((v) => v === 1)).toBe(true)
+      }),
+      { numRuns: 10 },
+    )
+  })
+
+  test('different keys give unrelated orders', () => {
+    const a = feistelPermutation(randomBytes(32), 10_000)
+    const b = feistelPermutation(randomBytes(32), 10_000)
+    let same = 0
+    for (let x = 0; x < 10_000; x++) if (a.forward(x) === b.forward(x)) same++
+    expect(same).toBeLessThan(10)
+  })
+})
+
+describe('padding and framing', () => {
+  test('Padmé values', () => {
+    expect([64, 65, 100, 1000, 1025, 100_000].map(padme)).toEqual([64, 72, 104, 1024, 1088, 100_352])
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 1 << 28 }), (n) => {
+        const p = padme(n)
+        expect(p).toBeGreaterThanOrEqual(n)
+        expect(p).toBeLessThanOrEqual(n * 1.12 + 1)
+        expect(padme(p)).toBe(p)
+      }),
+    )
+  })
+
+  test('frames round-trip, deflating only when it helps', () => {
+    const text = { kind: 'text', text: 'hello '.repeat(200) } as const
+    const framed = framePayload(text)
+    expect(framed.length).toBeLessThan(200)
+    expect(unframePayload(framed)).toEqual(text)
+    const file = { kind: 'file', name: 'r.bin', data: bytes(1000) } as const
+    expect(unframePayload(framePayload(file))).toEqual(file)
+  })
+})
+
+describe('Hamming parameter', () => {
+  test('k falls as the payload grows and the blocks always fit', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e7 }), fc.integer({ min: 1, max: 1e8 }), (bits, cells) => {
+        const k = chooseK(bits, cells)
+        if (k === 0) expect(bits).toBeGreaterThan(cells)
+        else {
+          expect(k).toBeLessThanOrEqual(MAX_K)
+          expect(Math.ceil(bits / k) * (2 ** k - 1)).toBeLessThanOrEqual(cells)
+        }
+      }),
+    )
+  })
+})
