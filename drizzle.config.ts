@@ -3,7 +3,7 @@ import { defineConfig } from 'drizzle-kit'
 
 export default defineConfig({
   dialect: 'sqlite',
-  schema: ['./core/db/schema/*.ts', './plugins/*/schema.ts'],
+  schema: ['./core/db/schema/*.ts', './core/bridges/schema.ts', './plugins/*/schema.ts'],
   out: './drizzle',
   strict: true,
 })

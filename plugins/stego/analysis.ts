@@ -59,6 +59,8 @@ export interface Analysis {
  * and RS steganalysis", 2004), so 0.1 leaves a margin against false alarms.
  */
 export const FRACTION_THRESHOLD = 0.1
+/** RS or SPA estimate above which a chi-square alarm is believed. */
+export const CORROBORATE = 0.05
 /** The chi-square attack flags a leading part whose p-value is above this. */
 export const CHI_P_THRESHOLD = 0.95
 
@@ -321,8 +323,11 @@ export const analyze = (image: RawImage): Analysis => {
   const chiSquare = chiSquareAttack(image)
   const rs = rsAnalysis(image)
   const spa = samplePairAnalysis(image)
+  // On its own the chi-square attack alarms on noisy or textured covers (their histograms are
+  // smooth, so pairs of values look equalised); it counts only when RS or SPA also sees a trace.
+  const corroborated = Math.max(rs.estimatedFraction, spa.estimatedFraction) > CORROBORATE
   const flagged = [
-    chiSquare.suspicious && `chi-square (leading ${percent(chiSquare.estimatedFraction)})`,
+    chiSquare.suspicious && corroborated && `chi-square (leading ${percent(chiSquare.estimatedFraction)})`,
     rs.suspicious && `RS (${rs.noRealRoot ? 'full payload' : percent(rs.estimatedFraction)})`,
     spa.suspicious && `SPA (${spa.noRealRoot ? 'full payload' : percent(spa.estimatedFraction)})`,
   ].filter((s): s is string => typeof s === 'string')
