@@ -22,3 +22,21 @@ export { ChatError, defineError } from './errors.ts'
 export type { Db } from './db/client.ts'
 /** Core tables a plugin's schema may reference in foreign keys (never query them: use ctx.auth). */
 export { users } from './db/schema/users.ts'
+/** Bot accounts and their long-lived room-scoped tokens (the bots plugin; `chathub bot token create`). */
+export { issueSession } from './auth/session-store.ts'
+export { insertUser } from './users/queries.ts'
+/** Bridges: a network implements BridgeDefinition; BridgeRunner does the hub side (docs/bridges.md). */
+export { BridgeOptions, defineBridge, LinkConfig } from './bridges/contract.ts'
+export type {
+  BridgeCapabilities,
+  BridgeConnection,
+  BridgeContext,
+  BridgeDefinition,
+  BridgeOptionsValue,
+  InboundEvent,
+  LinkInfo,
+  OutboundItem,
+} from './bridges/contract.ts'
+export { BridgeRunner, bridgeAccountName, checkLinks } from './bridges/runner.ts'
+export { bridgeErrors } from './bridges/errors.ts'
+export { splitText, correctionLine } from './bridges/text.ts'

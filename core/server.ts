@@ -77,16 +77,25 @@ export const buildServer = async (options: BuildOptions): Promise<Server> => {
   await registerGateway(app, hub)
   const stopWatching = watchChanges(hub)
 
-  await hub.plugins.start({
-    enabled: config.plugins,
-    builtins: options.builtins ?? {},
-    db,
-    log: app.log,
-    dataDir: config.dataDir,
-    serverKey: serverKey.key,
-    auth: createAuthApi(hub),
-    now: options.now,
-  })
+  try {
+    await hub.plugins.start({
+      enabled: config.plugins,
+      builtins: options.builtins ?? {},
+      db,
+      log: app.log,
+      dataDir: config.dataDir,
+      serverKey: serverKey.key,
+      auth: createAuthApi(hub),
+      now: options.now,
+    })
+  } catch (err) {
+    // Boot failed: release what is open (plugins set up so far, timers, the database) before reporting.
+    stopWatching()
+    await hub.plugins.close()
+    await app.close().catch(() => undefined)
+    db.$client.close()
+    throw err
+  }
   for (const { plugin, runtime } of hub.plugins.runtimes()) {
     if (runtime.routes) {
       const routes = runtime.routes.bind(runtime)

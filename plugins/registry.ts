@@ -1,5 +1,7 @@
 // The bundled plugins, enabled by name in the config. An explicit list: no directory scanning.
 import type { PluginRegistry } from '#core/plugins/contract'
+import bots from './bots/index.ts'
+import irc from './irc/index.ts'
 import totp from './totp/index.ts'
 
-export const builtinPlugins: PluginRegistry = { totp }
+export const builtinPlugins: PluginRegistry = { totp, bots, irc }

@@ -18,6 +18,10 @@ export const registerGateway = async (app: FastifyInstance, hub: Hub): Promise<v
       maxPayload: limits.maxFrameBytes,
       perMessageDeflate: hub.config.ws.perMessageDeflate,
     },
+    // The plugin's default preClose closes every socket at once with no code (1005), before the
+    // hub's own preClose (server.ts) has committed queued messages and acked them; that one closes
+    // the sockets, with 1001 "going away".
+    preClose: (done) => done(),
   })
 
   const allowed = new Set(hub.config.server.allowedOrigins)

@@ -80,6 +80,11 @@ export interface PluginRuntime extends PluginHooks {
   onListen?(info: { url: string }): Awaitable<void>
   /** Routes, mounted in an encapsulated scope under /plugins/<name>. */
   routes?(app: FastifyInstance): Awaitable<void>
+  /**
+   * Commands known only at run time (e.g. the ones bot scripts define), asked for `/name` when no
+   * plugin registered `name` in `commands`. Return undefined for names that are not yours.
+   */
+  commandFor?(name: string): ChatCommand | undefined
   close?(): Awaitable<void>
 }
 
@@ -138,6 +143,8 @@ export interface ChatPlugin<S extends TSchema = TSchema> {
   version: string
   /** Plugins that must be enabled and set up before this one. */
   dependencies?: readonly string[]
+  /** Plugins set up before this one when they are enabled (not required); their `provides` are in ctx.services. */
+  optionalDependencies?: readonly string[]
   /** TypeBox schema of the plugin's options under `plugins.<name>` in the config. */
   config: S
   setup(ctx: PluginContext<Static<S>>): Awaitable<PluginRuntime>

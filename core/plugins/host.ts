@@ -10,6 +10,7 @@ import { appendAudit } from '#core/audit/audit-log'
 import type {
   AuthApi,
   Caller,
+  ChatCommand,
   ChatPlugin,
   JoinEvent,
   LoginEvent,
@@ -90,7 +91,11 @@ export class PluginHost {
           auth: options.auth?.(plugin.name) ?? noAuth,
           audit: (entry) => void appendAudit(options.db, { at: now(), ...entry }),
           now,
-          services: Object.fromEntries((plugin.dependencies ?? []).map((d) => [d, provided.get(d) ?? {}])),
+          services: Object.fromEntries(
+            [...(plugin.dependencies ?? []), ...(plugin.optionalDependencies ?? []).filter((d) => provided.has(d))].map(
+              (d) => [d, provided.get(d) ?? {}],
+            ),
+          ),
         })
       } catch (err) {
         throw coreErrors.pluginFailed(plugin.name, err instanceof Error ? err.message : String(err))
@@ -144,7 +149,7 @@ export class PluginHost {
     const words = text.slice(1).trim().split(/\s+/)
     const [first = '', second = ''] = words
     const qualified = this.commands.get(`${first}.${second}`)
-    const found = qualified ?? this.commands.get(first)
+    const found = qualified ?? this.commands.get(first) ?? this.dynamicCommand(first)
     if (!found) return undefined
     const args = words.slice(qualified ? 2 : 1)
     return { run: (caller) => this.guard(found.plugin, () => found.run(args, caller)) }
@@ -159,6 +164,15 @@ export class PluginHost {
         throw coreErrors.pluginFailed(plugin.name, err instanceof Error ? err.message : String(err))
       }
     }
+  }
+
+  /** A command a plugin knows only at run time (`commandFor`), e.g. one a bot script defines. */
+  private dynamicCommand(name: string): { plugin: string; run: ChatCommand } | undefined {
+    for (const { plugin, runtime } of this.loaded) {
+      const run = runtime.commandFor?.(name)
+      if (run) return { plugin: plugin.name, run }
+    }
+    return undefined
   }
 
   async close(): Promise<void> {
@@ -245,6 +259,7 @@ const order = <T extends { plugin: ChatPlugin }>(defs: Map<string, T>): T[] => {
     if (s === 'visiting') throw coreErrors.pluginDependencyMissing(from, name)
     state.set(name, 'visiting')
     for (const dep of def.plugin.dependencies ?? []) visit(dep, name)
+    for (const dep of def.plugin.optionalDependencies ?? []) if (defs.has(dep)) visit(dep, name)
     state.set(name, 'done')
     out.push(def)
   }

@@ -8,7 +8,7 @@ import { TotpService } from './service.ts'
 export interface DataDirDeps {
   db: Db
   serverKey: Buffer
-  /** `plugins.totp` from the hub config; undefined when the plugin is not enabled. */
+  /** `plugins.totp` from the hub config (undefined when the plugin is not enabled). */
   pluginConfig: Record<string, unknown> | undefined
   audit: (entry: AuditEntry) => void
   /** Revoke every session of a user (the running hub closes their sockets from the change feed). */
@@ -16,10 +16,12 @@ export interface DataDirDeps {
   now?: () => number
 }
 
-/** The service, or undefined when totp is not enabled in the hub config. */
-export const totpOnDataDir = (deps: DataDirDeps): TotpService | undefined => {
-  if (!deps.pluginConfig || deps.pluginConfig.enabled === false) return undefined
-  const { module: _module, enabled: _enabled, ...raw } = deps.pluginConfig
+/**
+ * The service on the data directory. When totp is not enabled in the config, its defaults apply
+ * (an admin can still reset or inspect enrolments left from when it was).
+ */
+export const totpOnDataDir = (deps: DataDirDeps): TotpService => {
+  const { module: _module, enabled: _enabled, ...raw } = deps.pluginConfig ?? {}
   const config = Default(TotpConfigSchema, structuredClone(raw)) as TotpConfig
   if (!Check(TotpConfigSchema, config)) {
     throw new ChatError('CHATHUB_CONFIG_INVALID', 'plugins.totp is invalid; `chathub serve` names the bad keys.', 500)

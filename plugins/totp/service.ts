@@ -208,7 +208,9 @@ export class TotpService {
       audit(this.check(user, options, `step-up:${options.action}`))
       return
     }
-    if (acct.verifiedAt !== null && now() - acct.verifiedAt <= config.stepUpMinutes * 60_000) {
+    const age = acct.verifiedAt === null ? undefined : now() - acct.verifiedAt
+    // A time in the future (clock moved back) is not fresh either.
+    if (age !== undefined && age >= 0 && age <= config.stepUpMinutes * 60_000) {
       audit('fresh')
       return
     }
