@@ -102,6 +102,27 @@ export const HubConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    attachments: Type.Object(
+      {
+        maxBytes: Type.Integer({
+          minimum: 1,
+          default: 25 * 1024 * 1024,
+          description: 'largest attachment upload in bytes (bigger ones get 413 CHATHUB_ATTACHMENT_TOO_LARGE)',
+        }),
+        maxPixels: Type.Integer({
+          minimum: 1,
+          default: 40_000_000,
+          description: 'largest image (width × height) the hub decodes, for dimensions and thumbnails',
+        }),
+        thumbnailSize: Type.Integer({
+          minimum: 16,
+          maximum: 1024,
+          default: 320,
+          description: 'longest side of image thumbnails, in pixels',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     rooms: Type.Object(
       {
         usersCanCreate: Type.Boolean({ default: true, description: 'whether non-admins may create rooms' }),

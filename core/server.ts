@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
+import { registerAttachmentRoutes } from '#core/attachments/routes'
 import { watchChanges } from '#core/changes/watcher'
 import type { HubConfig } from '#core/config'
 import { registerGateway } from '#core/connections/gateway'
@@ -74,6 +75,7 @@ export const buildServer = async (options: BuildOptions): Promise<Server> => {
   registerOpsRoutes(app, hub)
   registerAuthRoutes(app, hub)
   registerRoomRoutes(app, hub)
+  registerAttachmentRoutes(app, hub)
   await registerGateway(app, hub)
   const stopWatching = watchChanges(hub)
 

@@ -6,6 +6,7 @@ import WebSocket from 'ws'
 import { ChatError, coreErrors } from '#core/errors'
 import type {
   AckFrame,
+  AttachmentView,
   ClientFrameOf,
   ClientFrameType,
   ErrorFrame,
@@ -66,6 +67,75 @@ export const httpCall = async <T>(
     throw new ChatError(code, message, res.status, { retryAfter })
   }
   return body as T
+}
+
+/** A downloaded attachment: its bytes and what the hub says about them. */
+export interface Downloaded {
+  bytes: Buffer
+  mime: string
+  /** The display name from Content-Disposition (never use it as a path unchecked). */
+  name: string
+}
+
+const failure = async (res: Response): Promise<ChatError> => {
+  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>
+  const code = typeof body.code === 'string' ? body.code : 'CHATHUB_HTTP_ERROR'
+  const message = typeof body.message === 'string' ? body.message : `HTTP ${res.status}`
+  return new ChatError(code, message, res.status)
+}
+
+/** POST /api/v1/rooms/:room/attachments with the bytes as the body. */
+export const uploadAttachment = async (
+  server: string,
+  token: string,
+  room: string,
+  bytes: Uint8Array,
+  options: { name?: string; mime?: string } = {},
+): Promise<AttachmentView> => {
+  const url = new URL(`/api/v1/rooms/${encodeURIComponent(room)}/attachments`, server)
+  if (options.name !== undefined) url.searchParams.set('name', options.name)
+  let res: Response
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': options.mime ?? 'application/octet-stream' },
+      body: bytes,
+    })
+  } catch {
+    throw coreErrors.serverUnreachable(server)
+  }
+  if (!res.ok) throw await failure(res)
+  return (await res.json()) as AttachmentView
+}
+
+/** GET /api/v1/attachments/:id (or its thumbnail). */
+export const downloadAttachment = async (
+  server: string,
+  token: string,
+  id: string,
+  variant?: 'thumbnail',
+): Promise<Downloaded> => {
+  const path = `/api/v1/attachments/${encodeURIComponent(id)}${variant ? `/${variant}` : ''}`
+  let res: Response
+  try {
+    res = await fetch(new URL(path, server), { headers: { authorization: `Bearer ${token}` } })
+  } catch {
+    throw coreErrors.serverUnreachable(server)
+  }
+  if (!res.ok) throw await failure(res)
+  const disposition = res.headers.get('content-disposition') ?? ''
+  const exact = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1]
+  let name = id
+  try {
+    if (exact) name = decodeURIComponent(exact)
+  } catch {
+    // a malformed header keeps the id as the name
+  }
+  return {
+    bytes: Buffer.from(await res.arrayBuffer()),
+    mime: res.headers.get('content-type') ?? 'application/octet-stream',
+    name,
+  }
 }
 
 export class ChatClient extends EventEmitter {
@@ -226,9 +296,30 @@ export class ChatClient extends EventEmitter {
   create(room: string, options: { private?: boolean; topic?: string } = {}) {
     return this.request('create', { room, ...options })
   }
-  /** Send a message; `txn` makes a retry idempotent (a random one is chosen if absent). */
-  say(room: string, text: string, options: { txn?: string; replyTo?: number } = {}) {
-    return this.request('say', { room, text, txn: options.txn ?? randomUUID(), ...(options.replyTo ? { replyTo: options.replyTo } : {}) })
+  /**
+   * Send a message; `txn` makes a retry idempotent (a random one is chosen if absent).
+   * `attachments` are ids returned by `upload` to the same room.
+   */
+  say(room: string, text: string, options: { txn?: string; replyTo?: number; attachments?: string[] } = {}) {
+    return this.request('say', {
+      room,
+      text,
+      txn: options.txn ?? randomUUID(),
+      ...(options.replyTo ? { replyTo: options.replyTo } : {}),
+      ...(options.attachments?.length ? { attachments: options.attachments } : {}),
+    })
+  }
+  /** Upload a file to a room over HTTP (the hub sniffs its type); send its id with `say`. */
+  upload(room: string, bytes: Uint8Array, options: { name?: string; mime?: string } = {}): Promise<AttachmentView> {
+    return uploadAttachment(this.server, this.token, room, bytes, options)
+  }
+  /** Download an attachment (members of its room only): the stored bytes, byte for byte. */
+  download(id: string): Promise<Downloaded> {
+    return downloadAttachment(this.server, this.token, id)
+  }
+  /** An image attachment's thumbnail (WebP). */
+  thumbnail(id: string): Promise<Downloaded> {
+    return downloadAttachment(this.server, this.token, id, 'thumbnail')
   }
   edit(room: string, seq: number, text: string) {
     return this.request('edit', { room, seq, text })

@@ -1,9 +1,10 @@
 // Dispatch of validated, authenticated client frames to rooms, the message log and plugins.
+import { ownAttachments } from '#core/attachments/queries'
 import type { SessionUser } from '#core/auth/session-store'
 import { coreErrors } from '#core/errors'
 import type { Hub } from '#core/hub'
 import type { PendingMessage } from '#core/messages/message-log'
-import type { AckFrame, AckResults, ClientFrame, ClientFrameType } from '#core/protocol/messages'
+import type { AckFrame, AckResults, AttachmentView, ClientFrame, ClientFrameType } from '#core/protocol/messages'
 import type { Connection } from './connection.ts'
 import { sendError } from './errors.ts'
 
@@ -162,12 +163,13 @@ const say = (
   }
   if (frame.text.startsWith('/') && !frame.text.startsWith('//')) return command(hub, conn, user, frame)
   const text = frame.text.startsWith('//') ? frame.text.slice(1) : frame.text
+  const files = frame.attachments && ownAttachments(hub.db, frame.attachments, user.userId, room)
   if (plugins.hasMessageHooks) {
     return plugins
       .onMessage({ room: room.name, user: user.name, userId: user.userId, text })
-      .then((rewritten) => append(hub, conn, user, frame, rewritten, receivedAt))
+      .then((rewritten) => append(hub, conn, user, frame, rewritten, receivedAt, files))
   }
-  append(hub, conn, user, frame, text, receivedAt)
+  append(hub, conn, user, frame, text, receivedAt, files)
 }
 
 const append = (
@@ -177,6 +179,7 @@ const append = (
   frame: Extract<ClientFrame, { type: 'say' }>,
   text: string,
   receivedAt: number,
+  attachments?: AttachmentView[],
 ): void => {
   const room = hub.rooms.find(frame.room)
   if (!room || !room.members?.has(user.userId)) throw coreErrors.notMember(frame.room)
@@ -190,6 +193,7 @@ const append = (
     txn: frame.txn,
     text,
     replyTo: frame.replyTo,
+    ...(attachments ? { attachments } : {}),
     ts: Date.now(),
     receivedAt,
     done: (err, m) => committed(hub, conn, frame.ref, err, m),
@@ -216,6 +220,7 @@ const committed = (hub: Hub, conn: Connection, ref: string, err: Error | undefin
   if (m.alias !== undefined) event.via = m.sender
   if (m.replyTo !== undefined) event.replyTo = m.replyTo
   if (m.bot) event.bot = true
+  if (m.attachments) event.attachments = m.attachments
   hub.rooms.broadcastBytes(m.room, Buffer.from(JSON.stringify(event)))
   hub.metrics.fanoutLatency.observe((performance.now() - m.receivedAt) / 1000)
 }

@@ -2,8 +2,9 @@
 // transaction; acks wait for the commit), idempotent retries, history pages and resume replays.
 // Sequence numbers are handed out inside the commit, so a retried send (same txn, ignored by the
 // unique index) never leaves a gap and costs no lookup unless it really is a retry.
+import { AttachmentLinks } from '#core/attachments/queries'
 import type { Db, Sqlite } from '#core/db/client'
-import type { MessageView } from '#core/protocol/messages'
+import type { AttachmentView, MessageView } from '#core/protocol/messages'
 import type { RoomState } from '#core/rooms/room-state'
 
 export interface PendingMessage {
@@ -20,6 +21,8 @@ export interface PendingMessage {
   txn: string
   text: string
   replyTo: number | undefined
+  /** Checked by the caller (uploaded by the sender to this room); linked in the same commit. */
+  attachments?: AttachmentView[]
   ts: number
   /** performance.now() when the frame arrived, for the fan-out latency histogram. */
   receivedAt: number
@@ -28,6 +31,7 @@ export interface PendingMessage {
 }
 
 interface Row {
+  id: number
   seq: number
   sender: string
   alias: string | null
@@ -40,7 +44,7 @@ interface Row {
   deleted_at: number | null
 }
 
-const COLUMNS = `m.seq, u.name AS sender, m.sender_alias AS alias, u.kind, m.txn, m.text, m.reply_to, m.created_at, m.edited_at, m.deleted_at`
+const COLUMNS = `m.id, m.seq, u.name AS sender, m.sender_alias AS alias, u.kind, m.txn, m.text, m.reply_to, m.created_at, m.edited_at, m.deleted_at`
 
 export const toView = (room: string, r: Row): MessageView => {
   const view: MessageView = { room, seq: r.seq, from: r.alias ?? r.sender, text: r.text, ts: r.created_at }
@@ -67,6 +71,7 @@ export class MessageLog {
   private readonly maxSeqStmt
   private readonly editStmt
   private readonly deleteStmt
+  private readonly links: AttachmentLinks
   onBatch: ((size: number) => void) | undefined
   /**
    * Wraps the acks and fan-out of one committed batch: the hub corks the followers' sockets around
@@ -77,16 +82,18 @@ export class MessageLog {
   constructor(db: Db) {
     this.sqlite = db.$client
     const s = this.sqlite
+    this.links = new AttachmentLinks(s)
     this.insertStmt = s.prepare(
       'INSERT INTO messages (room_id, seq, sender_id, sender_alias, txn, text, reply_to, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_id, sender_id, txn) DO NOTHING',
     )
     this.commitBatch = s.transaction((batch: PendingMessage[]) => {
       for (const m of batch) {
         const seq = m.room.seq + 1
-        const { changes } = this.insertStmt.run(m.room.id, seq, m.senderId, m.alias ?? null, m.txn, m.text, m.replyTo ?? null, m.ts)
+        const { changes, lastInsertRowid } = this.insertStmt.run(m.room.id, seq, m.senderId, m.alias ?? null, m.txn, m.text, m.replyTo ?? null, m.ts)
         if (changes === 1) {
           m.seq = m.room.seq = seq
           m.duplicate = false
+          if (m.attachments) this.links.link(Number(lastInsertRowid), m.attachments)
         } else {
           m.seq = this.findTxnStmt.get(m.room.id, m.senderId, m.txn)?.seq ?? 0
           m.duplicate = true
@@ -164,7 +171,7 @@ export class MessageLog {
 
   /** Messages after `seq`, oldest first (resume replay). */
   after(room: RoomState, seq: number, limit: number): MessageView[] {
-    return this.afterStmt.all(room.id, seq, limit).map((r) => toView(room.name, r))
+    return this.views(room, this.afterStmt.all(room.id, seq, limit))
   }
 
   /** A page of history before `before` (or the newest), returned oldest first. */
@@ -173,12 +180,23 @@ export class MessageLog {
       before === undefined ? this.latestStmt.all(room.id, limit + 1) : this.beforeStmt.all(room.id, before, limit + 1)
     const more = rows.length > limit
     const page = rows.slice(0, limit).reverse()
-    return { messages: page.map((r) => toView(room.name, r)), more }
+    return { messages: this.views(room, page), more }
   }
 
   one(room: RoomState, seq: number): (MessageView & { senderId: number }) | undefined {
     const row = this.oneStmt.get(room.id, seq)
-    return row ? { ...toView(room.name, row), senderId: row.sender_id } : undefined
+    return row ? { ...this.views(room, [row])[0]!, senderId: row.sender_id } : undefined
+  }
+
+  /** Rows to views, with the attachments of messages that are not deleted (one query per page). */
+  private views(room: RoomState, rows: Row[]): MessageView[] {
+    const files = this.links.forMessages(rows.filter((r) => r.deleted_at === null).map((r) => r.id))
+    return rows.map((r) => {
+      const view = toView(room.name, r)
+      const list = files.get(r.id)
+      if (list) view.attachments = list
+      return view
+    })
   }
 
   edit(room: RoomState, seq: number, text: string, at: number): void {

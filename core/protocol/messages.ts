@@ -34,6 +34,8 @@ export const ClientFrames = {
     replyTo: Type.Optional(Seq),
     /** Bridge accounts only: the remote sender, `name@network`. */
     as: Type.Optional(RemoteName),
+    /** Ids from `POST /api/v1/rooms/:room/attachments`, uploaded by the sender to this room. */
+    attachments: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 10 })),
   }),
   edit: frame('edit', { room: RoomName, seq: Seq, text: Text }),
   delete: frame('delete', { room: RoomName, seq: Seq }),
@@ -87,6 +89,18 @@ export interface MessageView {
   editedAt?: number
   deletedAt?: number
   bot?: boolean
+  /** Files the message carries (download with GET /api/v1/attachments/:id). */
+  attachments?: AttachmentView[]
+}
+
+/** An attachment as messages carry it; `mime` is sniffed by the hub, `width`/`height` for images. */
+export interface AttachmentView {
+  id: string
+  name: string
+  mime: string
+  size: number
+  width?: number
+  height?: number
 }
 
 export interface MemberView {

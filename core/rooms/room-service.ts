@@ -21,6 +21,8 @@ export interface FanoutStats {
 export class RoomService {
   private readonly byName = new Map<string, RoomState>()
   private readonly byId = new Map<number, RoomState>()
+  /** Bytes each corked socket had queued before the batch being delivered (see corked()). */
+  private backlog: Map<Connection['ws'], number> | undefined = undefined
 
   constructor(
     private readonly db: Db,
@@ -254,19 +256,25 @@ export class RoomService {
   /** Run `fn` with the followers' sockets corked: everything it sends to one socket leaves in one write. */
   corked(rooms: Iterable<RoomState>, fn: () => void): void {
     const sockets: { cork(): void; uncork(): void }[] = []
+    // While corked, bufferedAmount grows with this batch even for a fast reader: judge slowness by
+    // what was still queued before the batch (so the bound is maxBufferedBytes plus one batch).
+    const backlog = new Map<Connection['ws'], number>()
     for (const room of rooms) {
       for (const conn of room.subscribers) {
         // ws keeps its net.Socket private; corking it batches the frames ws writes during `fn`.
         const socket = (conn.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket
-        if (socket) {
+        if (socket && !backlog.has(conn.ws)) {
+          backlog.set(conn.ws, conn.ws.bufferedAmount)
           socket.cork()
           sockets.push(socket)
         }
       }
     }
+    this.backlog = backlog
     try {
       fn()
     } finally {
+      this.backlog = undefined
       for (const socket of sockets) socket.uncork()
     }
   }
@@ -284,7 +292,7 @@ export class RoomService {
     for (const conn of room.subscribers) {
       const ws = conn.ws
       if (ws.readyState !== 1) continue
-      if (ws.bufferedAmount > max) {
+      if ((this.backlog?.get(ws) ?? ws.bufferedAmount) > max) {
         if (!conn.closing) {
           this.stats.slowConsumer()
           conn.close(CloseCodes.slowConsumer, 'slow consumer: too many bytes queued')

@@ -18,7 +18,9 @@ describe('frames', () => {
     const alice = await hub.connect('alice')
     await sendGarbage(alice)
     await alice.create('room')
-    alice.sendRaw(JSON.stringify({ type: 'say', ref: 'big', room: 'room', txn: 't', text: 'x'.repeat(3000) }))
+    alice.sendRaw(
+      JSON.stringify({ type: 'say', ref: 'big', room: 'room', txn: 't', text: 'x'.repeat(3000) }),
+    )
     expect(await alice.closed()).toBe(CloseCodes.tooBig)
   })
 
@@ -34,9 +36,13 @@ describe('frames', () => {
     await start({ limits: { maxMessageLength: 100 } })
     const alice = await hub.connect('alice')
     await alice.create('room')
-    expect((await refusal(alice.say('room', 'y'.repeat(101)))).code).toBe('CHATHUB_MESSAGE_TOO_LONG')
+    expect((await refusal(alice.say('room', 'y'.repeat(101)))).code).toBe(
+      'CHATHUB_MESSAGE_TOO_LONG',
+    )
     const first = await alice.say('room', 'y'.repeat(100))
-    expect((await refusal(alice.edit('room', first.seq, 'z'.repeat(101)))).code).toBe('CHATHUB_MESSAGE_TOO_LONG')
+    expect((await refusal(alice.edit('room', first.seq, 'z'.repeat(101)))).code).toBe(
+      'CHATHUB_MESSAGE_TOO_LONG',
+    )
     await sendGarbage(alice)
   })
 
@@ -44,16 +50,26 @@ describe('frames', () => {
     await start({ limits: { messagesPerSecond: 5, messageBurst: 5 } })
     const alice = await hub.connect('alice')
     const results = await Promise.allSettled(Array.from({ length: 8 }, () => alice.rooms()))
-    const refused = results.filter((r) => r.status === 'rejected').map((r) => r.reason as { code: string; retryAfter: number })
-    // The auth frame took one token of the burst.
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(4)
-    expect(refused).toHaveLength(4)
+    const refused = results
+      .filter((r) => r.status === 'rejected')
+      .map((r) => r.reason as { code: string; retryAfter: number })
+    // The auth frame took one token of the burst (one more may have refilled on a slow machine).
+    const served = results.filter((r) => r.status === 'fulfilled').length
+    expect([4, 5]).toContain(served)
+    expect(refused).toHaveLength(8 - served)
     for (const e of refused) {
       expect(e.code).toBe('CHATHUB_RATE_LIMITED')
       expect(e.retryAfter).toBeGreaterThanOrEqual(1)
     }
-    await new Promise((r) => setTimeout(r, 1000 / 5 + 50))
-    await alice.rooms()
+    await waitFor(
+      () =>
+        alice.rooms().then(
+          () => true,
+          () => false,
+        ),
+      3000,
+      100,
+    )
   })
 })
 
@@ -64,7 +80,10 @@ describe('connections', () => {
     await hub.connect('alice')
     const raw = await rawSocket(hub.url)
     raw.ws.send(JSON.stringify({ type: 'auth', ref: 'a', token: hub.token('alice') }))
-    expect(await raw.next((f) => f.type === 'error')).toMatchObject({ code: 'CHATHUB_TOO_MANY_CONNECTIONS', ref: 'a' })
+    expect(await raw.next((f) => f.type === 'error')).toMatchObject({
+      code: 'CHATHUB_TOO_MANY_CONNECTIONS',
+      ref: 'a',
+    })
     expect(await raw.closed).toBe(CloseCodes.tooManyConnections)
     // Another user is not affected, and closing one frees a slot.
     await hub.connect('bob')
@@ -118,9 +137,9 @@ describe('connections', () => {
       maxSeen = Math.max(maxSeen, serverSide()?.bufferedAmount ?? 0)
     }
     await waitFor(() => !serverSide())
-    console.log("DBG", [...hub.hub.connections].map((c) => c.user?.name))
-    // Bounded: at most the limit plus the one frame that crossed it.
-    expect(maxSeen).toBeLessThanOrEqual(maxBufferedBytes + text.length + 200)
+    // Bounded: at most the limit plus one group-committed batch (20 frames here).
+    expect(maxSeen).toBeLessThanOrEqual(maxBufferedBytes + 20 * (text.length + 200))
+    expect([...hub.hub.connections].map((c) => c.user?.name).sort()).toEqual(['alice', 'fast'])
     const metrics = await (await fetch(`${hub.url}/metrics`)).text()
     expect(metrics).toMatch(/^chathub_slow_consumers_total 1$/m)
     // Everyone else got everything.
@@ -150,16 +169,44 @@ describe('garbage', () => {
     fc.json({ maxDepth: 4 }),
     fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
     fc
-      .record({
-        type: fc.constantFrom('auth', 'join', 'leave', 'say', 'edit', 'delete', 'history', 'typing', 'rooms', 'members', 'invite', 'kick', 'ban', 'unban', 'role', 'create', 'nope'),
-        ref: fc.oneof(fc.string({ maxLength: 80 }), fc.integer(), fc.constant(null)),
-        room: fc.oneof(fc.constantFrom('room', 'ROOM', '', '-x', 'a'.repeat(40)), fc.integer(), fc.array(fc.string())),
-        text: fc.oneof(fc.string({ unit: 'binary' }), fc.double(), fc.object()),
-        seq: fc.oneof(fc.double(), fc.constantFrom(0, -1, 1e308, 2 ** 64, Number.MAX_SAFE_INTEGER + 2)),
-        since: fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constant('1')),
-        user: fc.oneof(fc.string(), fc.constant('alice')),
-        extra: fc.anything({ maxDepth: 2 }),
-      }, { requiredKeys: [] })
+      .record(
+        {
+          type: fc.constantFrom(
+            'auth',
+            'join',
+            'leave',
+            'say',
+            'edit',
+            'delete',
+            'history',
+            'typing',
+            'rooms',
+            'members',
+            'invite',
+            'kick',
+            'ban',
+            'unban',
+            'role',
+            'create',
+            'nope',
+          ),
+          ref: fc.oneof(fc.string({ maxLength: 80 }), fc.integer(), fc.constant(null)),
+          room: fc.oneof(
+            fc.constantFrom('room', 'ROOM', '', '-x', 'a'.repeat(40)),
+            fc.integer(),
+            fc.array(fc.string()),
+          ),
+          text: fc.oneof(fc.string({ unit: 'binary' }), fc.double(), fc.object()),
+          seq: fc.oneof(
+            fc.double(),
+            fc.constantFrom(0, -1, 1e308, 2 ** 64, Number.MAX_SAFE_INTEGER + 2),
+          ),
+          since: fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constant('1')),
+          user: fc.oneof(fc.string(), fc.constant('alice')),
+          extra: fc.anything({ maxDepth: 2 }),
+        },
+        { requiredKeys: [] },
+      )
       .map((o) => JSON.stringify(o)),
   )
 
@@ -169,11 +216,17 @@ describe('garbage', () => {
     await alice.create('room')
     await sendGarbage(alice)
     const cases: [string, string][] = [
-      ['{"type":"say","room":"room","text":"hi","txn":"t","ref":"huge","replyTo":1e400}', 'CHATHUB_FRAME_INVALID'],
+      [
+        '{"type":"say","room":"room","text":"hi","txn":"t","ref":"huge","replyTo":1e400}',
+        'CHATHUB_FRAME_INVALID',
+      ],
       ['{"type":"edit","room":"room","seq":1.5,"text":"x","ref":"float"}', 'CHATHUB_FRAME_INVALID'],
       ['{"type":"history","room":"room","limit":"10","ref":"str"}', 'CHATHUB_FRAME_INVALID'],
       ['{"type":"say","room":"room","text":"","txn":"t","ref":"empty"}', 'CHATHUB_FRAME_INVALID'],
-      [`{"type":"say","room":"room","text":"x","txn":"t","ref":"${'r'.repeat(65)}"}`, 'CHATHUB_FRAME_INVALID'],
+      [
+        `{"type":"say","room":"room","text":"x","txn":"t","ref":"${'r'.repeat(65)}"}`,
+        'CHATHUB_FRAME_INVALID',
+      ],
       [`[${'['.repeat(5000)}${']'.repeat(5000)}]`, 'CHATHUB_FRAME_MALFORMED'],
       ['{"type":"edit","room":"room","seq":1e20,"text":"x","ref":"e20"}', 'CHATHUB_FRAME_INVALID'],
       ['{"type":"join","room":"room","since":1e300,"ref":"since"}', 'CHATHUB_FRAME_INVALID'],
@@ -204,7 +257,10 @@ describe('garbage', () => {
     expect(answers).toBe(500)
     expect(alice.open).toBe(true)
     const ack = await alice.say('room', 'still here')
-    expect(await bob.next('message', (m) => m.seq === ack.seq)).toMatchObject({ from: 'alice', text: 'still here' })
+    expect(await bob.next('message', (m) => m.seq === ack.seq)).toMatchObject({
+      from: 'alice',
+      text: 'still here',
+    })
     expect((await fetch(`${hub.url}/healthz`)).status).toBe(200)
   })
 })

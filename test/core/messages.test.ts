@@ -13,7 +13,8 @@ beforeEach(async () => {
 })
 
 const seqs = (ms: { seq: number }[]) => ms.map((m) => m.seq)
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i)
+const range = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i)
 
 describe('sequence and idempotency', () => {
   test('concurrent senders get a gap-free increasing sequence, stored once per txn', async () => {
@@ -21,7 +22,9 @@ describe('sequence and idempotency', () => {
     await a!.create('room')
     await b!.join('room')
     await c!.join('room')
-    const sends = [a!, b!, c!].flatMap((cl, i) => range(1, 100).map((n) => cl.say('room', `${i}-${n}`, { txn: `${i}-${n}` })))
+    const sends = [a!, b!, c!].flatMap((cl, i) =>
+      range(1, 100).map((n) => cl.say('room', `${i}-${n}`, { txn: `${i}-${n}` })),
+    )
     // Retries of already-sent txns, interleaved.
     const retries = range(1, 20).map((n) => a!.say('room', `0-${n}`, { txn: `0-${n}` }))
     const acks = await Promise.all(sends)
@@ -48,7 +51,12 @@ describe('history', () => {
     const oldest = await alice.history('room', { before: 6, limit: 10 })
     expect(seqs(oldest.messages)).toEqual(range(1, 5))
     expect(oldest.more).toBe(false)
-    expect(oldest.messages[0]).toMatchObject({ room: 'room', seq: 1, from: 'alice', text: expect.stringMatching(/^m/) })
+    expect(oldest.messages[0]).toMatchObject({
+      room: 'room',
+      seq: 1,
+      from: 'alice',
+      text: expect.stringMatching(/^m/),
+    })
     // Same over HTTP.
     const res = await fetch(`${hub.url}/api/v1/rooms/room/messages?before=16&limit=10`, {
       headers: { authorization: `Bearer ${hub.token('alice')}` },
@@ -75,7 +83,9 @@ describe('resume', () => {
     await bob.close()
 
     // Others send while bob is away; they keep sending while bob resumes.
-    const offline = range(1, total).map((n) => (n % 2 ? alice : carol).say('room', `offline ${n}`, { txn: `o${n}` }))
+    const offline = range(1, total).map((n) =>
+      (n % 2 ? alice : carol).say('room', `offline ${n}`, { txn: `o${n}` }),
+    )
     await Promise.all(offline)
     bob = await ChatClient.connect(hub.url, hub.token('bob'))
     const seen: EventOf<'message'>[] = []
@@ -90,7 +100,11 @@ describe('resume', () => {
     // Replay then live: every message after `since`, once, in order.
     expect(seqs(seen)).toEqual(range(since + 1, last.seq))
     const texts = seen.slice(0, total).map((m) => m.text ?? '')
-    expect(texts.sort()).toEqual(range(1, total).map((n) => `offline ${n}`).sort())
+    expect(texts.sort()).toEqual(
+      range(1, total)
+        .map((n) => `offline ${n}`)
+        .sort(),
+    )
     await sendGarbage(bob)
     await bob.close()
   }
@@ -132,7 +146,11 @@ describe('edits and deletes', () => {
     const b1 = await bob.say('room', 'spam')
 
     await alice.edit('room', a1.seq, 'final text')
-    expect(await bob.next('edited')).toMatchObject({ room: 'room', seq: a1.seq, text: 'final text' })
+    expect(await bob.next('edited')).toMatchObject({
+      room: 'room',
+      seq: a1.seq,
+      text: 'final text',
+    })
     expect((await refusal(bob.edit('room', a1.seq, 'hijacked'))).code).toBe('CHATHUB_FORBIDDEN')
     expect((await refusal(mod.edit('room', a1.seq, 'mod edit'))).code).toBe('CHATHUB_FORBIDDEN')
     expect((await refusal(bob.delete('room', a2.seq))).code).toBe('CHATHUB_FORBIDDEN')
@@ -142,12 +160,23 @@ describe('edits and deletes', () => {
     expect(await bob.next('deleted', (d) => d.seq === a2.seq)).toMatchObject({ by: 'alice' })
     await mod.delete('room', b1.seq)
     expect(await alice.next('deleted', (d) => d.seq === b1.seq)).toMatchObject({ by: 'mod' })
-    expect((await refusal(alice.edit('room', a2.seq, 'undelete'))).code).toBe('CHATHUB_MESSAGE_NOT_FOUND')
+    expect((await refusal(alice.edit('room', a2.seq, 'undelete'))).code).toBe(
+      'CHATHUB_MESSAGE_NOT_FOUND',
+    )
 
     const page = (await bob.history('room')).messages
-    expect(page.find((m) => m.seq === a1.seq)).toMatchObject({ text: 'final text', editedAt: expect.any(Number) })
-    expect(page.find((m) => m.seq === a2.seq)).toMatchObject({ text: null, deletedAt: expect.any(Number) })
-    expect(page.find((m) => m.seq === b1.seq)).toMatchObject({ text: null, deletedAt: expect.any(Number) })
+    expect(page.find((m) => m.seq === a1.seq)).toMatchObject({
+      text: 'final text',
+      editedAt: expect.any(Number),
+    })
+    expect(page.find((m) => m.seq === a2.seq)).toMatchObject({
+      text: null,
+      deletedAt: expect.any(Number),
+    })
+    expect(page.find((m) => m.seq === b1.seq)).toMatchObject({
+      text: null,
+      deletedAt: expect.any(Number),
+    })
     await sendGarbage(bob)
   })
 })
@@ -160,7 +189,10 @@ describe('typing and presence', () => {
     const bob = await hub.connect('bob')
     const ack = await bob.join('room')
     expect(ack.online).toEqual(['alice', 'bob'])
-    expect(await alice.next('presence', (p) => p.user === 'bob')).toMatchObject({ room: 'room', status: 'online' })
+    expect(await alice.next('presence', (p) => p.user === 'bob')).toMatchObject({
+      room: 'room',
+      status: 'online',
+    })
     await bob.typing('room')
     expect(await alice.next('typing')).toEqual({ type: 'typing', room: 'room', user: 'bob' })
     const members = (await alice.members('room')).members
@@ -174,7 +206,9 @@ describe('typing and presence', () => {
     await bob2.close()
     await sendGarbage(bob)
     await bob.close()
-    expect(await alice.next('presence', (p) => p.user === 'bob')).toMatchObject({ status: 'offline' })
+    expect(await alice.next('presence', (p) => p.user === 'bob')).toMatchObject({
+      status: 'offline',
+    })
     const again = alice.drain().filter((f) => f.type === 'presence' && f.user === 'bob')
     expect(again).toEqual([])
     expect((await alice.members('room')).members.find((m) => m.user === 'bob')?.online).toBe(false)

@@ -1,5 +1,7 @@
+// The message path in one picture: send, commit, ack, fan-out; idempotent retries by txn.
 import { afterEach, beforeEach, expect, test } from 'vitest'
 import { startHub, type TestHub } from '#test/helpers/start-hub'
+import { sendGarbage } from './support.ts'
 
 let hub: TestHub
 beforeEach(async () => {
@@ -19,7 +21,11 @@ test('a message is acked to its sender and fanned out to every member, in sequen
   expect(got).toMatchObject({ room: 'general', seq: 1, from: 'alice', text: 'hello bob' })
   const ack2 = await bob.say('general', 'hi alice')
   expect(ack2.seq).toBe(2)
-  expect(await alice.next('message', (m) => m.seq === 2)).toMatchObject({ from: 'bob', text: 'hi alice' })
+  expect(await alice.next('message', (m) => m.seq === 2)).toMatchObject({
+    from: 'bob',
+    text: 'hi alice',
+  })
+  await sendGarbage(bob)
 })
 
 test('the same txn sent twice is stored once and acked twice with the same seq', async () => {
@@ -34,4 +40,5 @@ test('the same txn sent twice is stored once and acked twice with the same seq',
   expect(c).toMatchObject({ seq: a.seq, duplicate: true })
   const page = await alice.history('general')
   expect(page.messages).toHaveLength(1)
+  await sendGarbage(alice)
 })

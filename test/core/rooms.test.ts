@@ -1,7 +1,7 @@
 // Rooms: public and private, membership (join, leave, invite, kick, ban, unban, role), what each role
 // may do, private rooms invisible to non-members on every frame type and HTTP route, and removal
 // taking effect on open connections at once. The sender is always the authenticated account.
-import { afterEach, beforeEach, describe, expect, test } from 'vitest'
+import { beforeEach, describe, expect, test } from 'vitest'
 import { type ChatClient, httpCall } from '#core/client/sdk'
 import type { ErrorFrame } from '#core/protocol/messages'
 import { startHub, type TestHub } from '#test/helpers/start-hub'
@@ -68,11 +68,17 @@ describe('roles', () => {
     await owner.create('room')
     for (const c of [mod, m1, m2]) await c.join('room')
 
-    expect((await refusal(m1.request('role', { room: 'room', user: 'mod', role: 'moderator' }))).code).toBe('CHATHUB_FORBIDDEN')
+    expect(
+      (await refusal(m1.request('role', { room: 'room', user: 'mod', role: 'moderator' }))).code,
+    ).toBe('CHATHUB_FORBIDDEN')
     await owner.request('role', { room: 'room', user: 'mod', role: 'moderator' })
-    expect((await mod.members('room')).members.find((m) => m.user === 'mod')?.role).toBe('moderator')
+    expect((await mod.members('room')).members.find((m) => m.user === 'mod')?.role).toBe(
+      'moderator',
+    )
     // Only owners change roles.
-    expect((await refusal(mod.request('role', { room: 'room', user: 'm1', role: 'moderator' }))).code).toBe('CHATHUB_FORBIDDEN')
+    expect(
+      (await refusal(mod.request('role', { room: 'room', user: 'm1', role: 'moderator' }))).code,
+    ).toBe('CHATHUB_FORBIDDEN')
 
     expect((await refusal(m1.kick('room', 'm2'))).code).toBe('CHATHUB_FORBIDDEN')
     expect((await refusal(m1.ban('room', 'm2'))).code).toBe('CHATHUB_FORBIDDEN')
@@ -81,14 +87,21 @@ describe('roles', () => {
     expect((await refusal(mod.kick('room', 'ghost'))).code).toBe('CHATHUB_USER_NOT_FOUND')
 
     await mod.kick('room', 'm1', 'be nice')
-    expect(await m1.next('kicked')).toMatchObject({ room: 'room', by: 'mod', reason: 'be nice', banned: false })
+    expect(await m1.next('kicked')).toMatchObject({
+      room: 'room',
+      by: 'mod',
+      reason: 'be nice',
+      banned: false,
+    })
     // Kicked, not banned: may come back.
     await m1.join('room')
 
     await mod.ban('room', 'm2')
     expect(await m2.next('kicked')).toMatchObject({ room: 'room', banned: true })
     expect((await refusal(m2.join('room'))).code).toBe('CHATHUB_ROOM_BANNED')
-    expect((await refusal(m1.request('unban', { room: 'room', user: 'm2' }))).code).toBe('CHATHUB_FORBIDDEN')
+    expect((await refusal(m1.request('unban', { room: 'room', user: 'm2' }))).code).toBe(
+      'CHATHUB_FORBIDDEN',
+    )
     await mod.request('unban', { room: 'room', user: 'm2' })
     await m2.join('room')
 
@@ -174,7 +187,11 @@ describe('a private room is invisible to non-members', () => {
 
     // Nothing reached alice from those attempts.
     await settle(alice)
-    expect(alice.drain().filter((f) => f.type === 'typing' || f.type === 'message' || f.type === 'joined')).toEqual([])
+    expect(
+      alice
+        .drain()
+        .filter((f) => f.type === 'typing' || f.type === 'message' || f.type === 'joined'),
+    ).toEqual([])
     await sendGarbage(stranger)
     await mallory.close()
   })
@@ -187,7 +204,10 @@ describe('a private room is invisible to non-members', () => {
     const token = hub.token('stranger')
     const get = async (path: string) => {
       const res = await fetch(hub.url + path, { headers: { authorization: `Bearer ${token}` } })
-      return { status: res.status, body: (await res.json()) as { code?: string; message?: string; rooms?: { name: string }[] } }
+      return {
+        status: res.status,
+        body: (await res.json()) as { code?: string; message?: string; rooms?: { name: string }[] },
+      }
     }
     const rooms = await get('/api/v1/rooms')
     expect(rooms.body.rooms?.map((r) => r.name)).toEqual(['open'])
@@ -196,17 +216,28 @@ describe('a private room is invisible to non-members', () => {
       const absent = await get(`/api/v1/rooms/absent/${route}`)
       expect(secret.status).toBe(404)
       expect(secret.body.code).toBe('CHATHUB_ROOM_NOT_FOUND')
-      expect({ ...secret, body: { ...secret.body, message: secret.body.message?.replace('secret', 'X') } }).toEqual({
+      expect({
+        ...secret,
+        body: { ...secret.body, message: secret.body.message?.replace('secret', 'X') },
+      }).toEqual({
         ...absent,
         body: { ...absent.body, message: absent.body.message?.replace('absent', 'X') },
       })
     }
     // The owner reads them fine, and a public room is readable by anyone signed in.
-    const own = await httpCall<{ messages: { text: string }[] }>(hub.url, '/api/v1/rooms/secret/messages', {
-      token: hub.token('alice'),
-    })
+    const own = await httpCall<{ messages: { text: string }[] }>(
+      hub.url,
+      '/api/v1/rooms/secret/messages',
+      {
+        token: hub.token('alice'),
+      },
+    )
     expect(own.messages.map((m) => m.text)).toEqual(['the plan'])
-    const members = await httpCall<{ members: { user: string; role: string }[] }>(hub.url, '/api/v1/rooms/open/members', { token })
+    const members = await httpCall<{ members: { user: string; role: string }[] }>(
+      hub.url,
+      '/api/v1/rooms/open/members',
+      { token },
+    )
     expect(members.members).toEqual([{ user: 'alice', role: 'owner', online: false }])
     expect((await refusal(httpCall(hub.url, '/api/v1/rooms'))).code).toBe('CHATHUB_AUTH_REQUIRED')
     await sendGarbage(alice)
@@ -221,9 +252,23 @@ describe('the sender is the authenticated account', () => {
     await bob.join('lobby')
     for (const field of ['from', 'sender', 'user', 'userId']) {
       const err = bob.next('error', (e) => e.ref === `spoof-${field}`)
-      bob.sendRaw(JSON.stringify({ type: 'say', ref: `spoof-${field}`, room: 'lobby', text: 'I am alice', txn: field, [field]: 'alice' }))
+      bob.sendRaw(
+        JSON.stringify({
+          type: 'say',
+          ref: `spoof-${field}`,
+          room: 'lobby',
+          text: 'I am alice',
+          txn: field,
+          [field]: 'alice',
+        }),
+      )
       expect((await err).code).toBe('CHATHUB_FRAME_INVALID')
     }
+    // `as` (a bridged remote sender) is for bridge accounts only.
+    const as = await refusal(
+      bob.request('say', { room: 'lobby', text: 'hi', txn: 'as', as: 'alice@irc' }),
+    )
+    expect(as.code).toBe('CHATHUB_FORBIDDEN')
     await bob.say('lobby', 'I am bob')
     const page = await alice.history('lobby')
     expect(page.messages.map((m) => [m.from, m.text])).toEqual([['bob', 'I am bob']])

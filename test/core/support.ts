@@ -14,7 +14,10 @@ export const GARBAGE: readonly { text: string; code: string }[] = [
   { text: '{"type":"dance","ref":"g1"}', code: 'CHATHUB_FRAME_UNKNOWN_TYPE' },
   { text: '{"type":"constructor","ref":"g2"}', code: 'CHATHUB_FRAME_UNKNOWN_TYPE' },
   { text: '{"ref":"g3"}', code: 'CHATHUB_FRAME_INVALID' },
-  { text: '{"type":"say","room":"x","text":5,"txn":"t","ref":"g4"}', code: 'CHATHUB_FRAME_INVALID' },
+  {
+    text: '{"type":"say","room":"x","text":5,"txn":"t","ref":"g4"}',
+    code: 'CHATHUB_FRAME_INVALID',
+  },
   { text: '{"type":"say","room":"x","text":"no ref","txn":"t"}', code: 'CHATHUB_FRAME_INVALID' },
   { text: '{"type":"history","room":"x","limit":1e308,"ref":"g5"}', code: 'CHATHUB_FRAME_INVALID' },
   { text: '{"type":"rooms","ref":"g6","__proto__":{"admin":true}}', code: 'CHATHUB_FRAME_INVALID' },
@@ -36,7 +39,9 @@ export const sendGarbage = async (client: ChatClient): Promise<void> => {
 }
 
 /** The error a request is refused with (fails the test when it is acked instead). */
-export const refusal = async (p: Promise<unknown>): Promise<{ code: string; retryAfter?: number }> => {
+export const refusal = async (
+  p: Promise<unknown>,
+): Promise<{ code: string; retryAfter?: number }> => {
   try {
     await p
   } catch (err) {
@@ -46,7 +51,11 @@ export const refusal = async (p: Promise<unknown>): Promise<{ code: string; retr
 }
 
 /** Poll until `check` returns a truthy value (state we cannot await as an event). */
-export const waitFor = async <T>(check: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 20): Promise<T> => {
+export const waitFor = async <T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  everyMs = 20,
+): Promise<T> => {
   const until = Date.now() + timeoutMs
   for (;;) {
     const v = await check()
@@ -71,10 +80,7 @@ export interface RawSocket {
   auth(token: string): Promise<void>
 }
 
-export const rawSocket = (
-  url: string,
-  options: WebSocket.ClientOptions = {},
-): Promise<RawSocket> =>
+export const rawSocket = (url: string, options: WebSocket.ClientOptions = {}): Promise<RawSocket> =>
   new Promise((resolve, reject) => {
     const ws = new WebSocket(wsUrlOf(url), { perMessageDeflate: false, ...options })
     const frames: ServerFrame[] = []
@@ -116,6 +122,8 @@ export const rawSocket = (
       },
     }
     ws.once('open', () => resolve(socket))
-    ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error('refused'), { status: res.statusCode })))
+    ws.once('unexpected-response', (_req, res) =>
+      reject(Object.assign(new Error('refused'), { status: res.statusCode })),
+    )
     ws.once('error', reject)
   })
