@@ -5,7 +5,7 @@ import type { PasswordPolicy } from '#core/users/accounts'
 
 export const passwordPolicy = (config: HubConfig): PasswordPolicy => ({
   minPasswordLength: config.auth.minPasswordLength,
-  argon2: { memoryKiB: config.auth.argon2MemoryKiB, passes: config.auth.argon2Passes },
+  argon2: { memoryKiB: config.auth.argon2MemoryKib, passes: config.auth.argon2Passes },
 })
 
 /** An account as the CLI prints it (never the password hash). */

@@ -27,14 +27,15 @@ const TYPING_SHOWN_MS = 5000
 const RECONNECT_CODES = new Set([1001, 1006, 1011, 1012, 1013, 4009, 4010])
 const RECONNECT_TRIES = 6
 
-const HELP = 'type a message and press Enter; /quit leaves; other /commands go to the hub (e.g. /roll)'
+const HELP =
+  'type a message and press Enter; /quit leaves; other /commands go to the hub (e.g. /roll)'
 
 /** Resolves when the user quits or stdin ends (after the last ack); rejects when the hub ends the chat. */
 export const runChat = async (client: ChatClient, options: ChatOptions): Promise<void> => {
   const { room, input, output } = options
   const tty = Boolean(input.isTTY && output.isTTY)
   const me = client.user
-  let rl: Interface | undefined
+  let rl: Interface | undefined = undefined
   let shownUpTo = 0
   let live = false
   const early: MessageView[] = []
@@ -118,7 +119,8 @@ export const runChat = async (client: ChatClient, options: ChatOptions): Promise
     }
   })
   client.on('presence', (e: EventOf<'presence'>) => {
-    if (e.room === room && e.user !== me) print(`* ${e.user} ${e.status === 'online' ? 'is online' : 'went offline'}`)
+    if (e.room === room && e.user !== me)
+      print(`* ${e.user} ${e.status === 'online' ? 'is online' : 'went offline'}`)
   })
   client.on('joined', (e: EventOf<'joined'>) => {
     if (e.room === room && e.user !== me) print(`* ${e.user} joined ${room}`)
@@ -126,7 +128,9 @@ export const runChat = async (client: ChatClient, options: ChatOptions): Promise
   client.on('left', (e: EventOf<'left'>) => {
     if (e.room === room && e.user !== me) print(`* ${e.user} left ${room}`)
   })
-  client.on('invited', (e: EventOf<'invited'>) => print(`* ${e.by} invited you to ${e.room} (chathub chat --room ${e.room})`))
+  client.on('invited', (e: EventOf<'invited'>) =>
+    print(`* ${e.by} invited you to ${e.room} (chathub chat --room ${e.room})`),
+  )
   client.on('notice', (e: EventOf<'notice'>) => {
     if (e.room === undefined || e.room === room) print(`* ${e.text}`)
   })
@@ -164,14 +168,17 @@ export const runChat = async (client: ChatClient, options: ChatOptions): Promise
   const joined = await client.join(room)
   const seen = client.lastSeq.get(room) ?? 0
   client.lastSeq.set(room, Math.max(seen, joined.seq))
-  const page = options.history > 0 ? await client.history(room, { limit: options.history }) : { messages: [] }
+  const page =
+    options.history > 0 ? await client.history(room, { limit: options.history }) : { messages: [] }
   print(`— ${room} — ${joined.seq} message${joined.seq === 1 ? '' : 's'}${tty ? `; ${HELP}` : ''}`)
   for (const m of page.messages) showMessage(m)
   shownUpTo = Math.max(shownUpTo, joined.seq)
   live = true
   for (const m of early.splice(0)) showMessage(m)
   const others = joined.online.filter((u) => u !== me)
-  print(`* online: ${others.length > 0 ? others.join(', ') : 'nobody else'}${me ? ` (you are ${me})` : ''}`)
+  print(
+    `* online: ${others.length > 0 ? others.join(', ') : 'nobody else'}${me ? ` (you are ${me})` : ''}`,
+  )
 
   const sendLine = async (line: string) => {
     const text = line.trimEnd()
@@ -193,7 +200,12 @@ export const runChat = async (client: ChatClient, options: ChatOptions): Promise
     }
   }
 
-  rl = createInterface({ input, output: tty ? output : undefined, terminal: tty, prompt: `${room}> ` })
+  rl = createInterface({
+    input,
+    output: tty ? output : undefined,
+    terminal: tty,
+    prompt: `${room}> `,
+  })
   rl.on('line', (line) => {
     queue = queue.then(() => sendLine(line)).catch((err: unknown) => print(`! ${String(err)}`))
   })
@@ -205,6 +217,9 @@ export const runChat = async (client: ChatClient, options: ChatOptions): Promise
   if (tty) {
     input.on('keypress', (_s: string, key: { name?: string } | undefined) => {
       if (key?.name === 'return' || key?.name === 'enter') return
+      // Commands (/quit, /roll) and an empty line are not "typing a message".
+      const current = rl?.line ?? ''
+      if (current.trim() === '' || current.startsWith('/')) return
       const now = Date.now()
       if (now - lastTypingSent < TYPING_EVERY_MS) return
       lastTypingSent = now

@@ -43,7 +43,8 @@ const describeType = (s: SchemaNode): string => {
   return `${s.type ?? 'value'}${range}`
 }
 
-const yamlValue = (value: unknown): string => stringify(value, { flowCollectionPadding: false }).trimEnd()
+const yamlValue = (value: unknown): string =>
+  stringify(value, { flowCollectionPadding: false }).trimEnd()
 
 /**
  * The YAML text: sections in schema order, each option preceded by comments. `values` replaces a

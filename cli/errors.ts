@@ -7,12 +7,17 @@ export const cliErrors = {
     400,
     () => 'No terminal to ask for the password; pipe it in and pass --password-stdin.',
   ),
-  passwordMismatch: defineError('CHATHUB_PASSWORD_MISMATCH', 400, () => 'The two passwords differ; try again.'),
+  passwordMismatch: defineError(
+    'CHATHUB_PASSWORD_MISMATCH',
+    400,
+    () => 'The two passwords differ; try again.',
+  ),
   cancelled: defineError('CHATHUB_CANCELLED', 400, () => 'Cancelled.'),
   configExists: defineError(
     'CHATHUB_CONFIG_EXISTS',
     409,
-    (file: string) => `${file} already exists; pass --force to overwrite it, or --config to write elsewhere.`,
+    (file: string) =>
+      `${file} already exists; pass --force to overwrite it, or --config to write elsewhere.`,
   ),
   messageEmpty: defineError(
     'CHATHUB_MESSAGE_EMPTY',
@@ -27,12 +32,14 @@ export const cliErrors = {
   codeRequired: defineError(
     'TOTP_CODE_REQUIRED',
     401,
-    () => 'This account needs a two-factor code; pass --code with the code from your authenticator app.',
+    () =>
+      'This account needs a two-factor code; pass --code with the code from your authenticator app.',
   ),
   connectionLost: defineError(
     'CHATHUB_CONNECTION_CLOSED',
     503,
-    (code: number, reason: string) => `The hub closed the connection (${code}${reason ? ` ${reason}` : ''}).`,
+    (code: number, reason: string) =>
+      `The hub closed the connection (${code}${reason ? ` ${reason}` : ''}).`,
   ),
   kicked: defineError(
     'CHATHUB_ROOM_KICKED',

@@ -13,7 +13,10 @@ export const formatTime = (ts: number, now = new Date()): string => {
 
 export const formatMessage = (m: MessageView, now?: Date): string => {
   const text = m.deletedAt !== undefined || m.text === null ? '(deleted)' : m.text
-  const marks = [m.editedAt !== undefined && m.deletedAt === undefined ? '(edited)' : '', m.bot ? '[bot]' : '']
+  const marks = [
+    m.editedAt !== undefined && m.deletedAt === undefined ? '(edited)' : '',
+    m.bot ? '[bot]' : '',
+  ]
   const reply = m.replyTo !== undefined ? `↪#${m.replyTo} ` : ''
   const tail = marks.filter(Boolean).join(' ')
   return `#${m.seq} ${formatTime(m.ts, now)} ${m.from}: ${reply}${text}${tail ? ` ${tail}` : ''}`

@@ -6,7 +6,9 @@ import { type Credentials, connectStored, requireCredentials } from './credentia
 import { cliErrors } from './errors.ts'
 
 /** Run `fn` with a connected, authenticated client; the socket is closed afterwards. */
-export const withClient = async <T>(fn: (client: ChatClient, creds: Credentials) => Promise<T>): Promise<T> => {
+export const withClient = async <T>(
+  fn: (client: ChatClient, creds: Credentials) => Promise<T>,
+): Promise<T> => {
   const { client, creds } = await connectStored()
   try {
     return await fn(client, creds)
@@ -16,7 +18,10 @@ export const withClient = async <T>(fn: (client: ChatClient, creds: Credentials)
 }
 
 /** GET (or POST) an /api/v1 route of the stored session's hub with its token. */
-export const apiCall = <T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> => {
+export const apiCall = <T>(
+  path: string,
+  init: { method?: string; body?: unknown } = {},
+): Promise<T> => {
   const creds = requireCredentials()
   return httpCall<T>(creds.server, path, { ...init, token: creds.token })
 }

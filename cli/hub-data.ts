@@ -1,8 +1,7 @@
 // Opening the hub's data directory from the CLI: the same config resolution as `serve`, then the database.
 import { join } from 'node:path'
 import { type HubConfig, loadConfig } from '#core/config'
-import { type Db, openDb } from '#core/db/client'
-import { DB_FILE } from '#core/server'
+import { type Db, DB_FILE, openDb } from '#core/db/client'
 
 export const resolveHubConfig = (flags: { config?: string; 'data-dir'?: string }): HubConfig =>
   loadConfig({

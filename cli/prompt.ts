@@ -9,7 +9,8 @@ export const canPrompt = (): boolean => Boolean(process.stdin.isTTY && process.s
 export const readStdin = async (): Promise<string> => {
   if (process.stdin.isTTY) return ''
   const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
+  for await (const chunk of process.stdin)
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
   return Buffer.concat(chunks).toString('utf8')
 }
 

@@ -61,7 +61,7 @@ export const HubConfigSchema = Type.Object(
           description: 'login attempts per client address per window',
         }),
         loginWindowSeconds: Type.Integer({ minimum: 1, default: 300, description: 'login rate-limit window' }),
-        argon2MemoryKiB: Type.Integer({
+        argon2MemoryKib: Type.Integer({
           minimum: 19456,
           default: 19456,
           description: 'argon2id memory cost (OWASP minimum 19456 KiB with 2 passes)',
@@ -80,8 +80,16 @@ export const HubConfigSchema = Type.Object(
         maxMessageLength: Type.Integer({ minimum: 1, default: 4000, description: 'characters per message' }),
         messagesPerSecond: Type.Number({ exclusiveMinimum: 0, default: 20, description: 'frames/s per connection' }),
         messageBurst: Type.Integer({ minimum: 1, default: 60, description: 'frames allowed in a burst' }),
-        connectionsPerUser: Type.Integer({ minimum: 1, default: 20 }),
-        connectionsPerAddress: Type.Integer({ minimum: 1, default: 200 }),
+        connectionsPerUser: Type.Integer({
+          minimum: 1,
+          default: 20,
+          description: 'open WebSockets per account; more are closed with 4029',
+        }),
+        connectionsPerAddress: Type.Integer({
+          minimum: 1,
+          default: 200,
+          description: 'open WebSockets per client address; more are closed with 4029',
+        }),
         maxBufferedBytes: Type.Integer({
           minimum: 16384,
           default: 4194304,

@@ -6,7 +6,7 @@ import { registerAttachmentRoutes } from '#core/attachments/routes'
 import { watchChanges } from '#core/changes/watcher'
 import type { HubConfig } from '#core/config'
 import { registerGateway } from '#core/connections/gateway'
-import { openDb } from '#core/db/client'
+import { DB_FILE, openDb } from '#core/db/client'
 import { coreErrors } from '#core/errors'
 import { registerAuthRoutes } from '#core/http/auth-routes'
 import { registerErrorHandler } from '#core/http/error-handler'
@@ -49,7 +49,7 @@ export interface Server {
   serverKeyCreated: boolean
 }
 
-export const DB_FILE = 'chathub.db'
+export { DB_FILE } from '#core/db/client'
 
 export const buildServer = async (options: BuildOptions): Promise<Server> => {
   const { config } = options

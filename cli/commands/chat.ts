@@ -13,8 +13,17 @@ export default class Chat extends ChathubCommand {
     "printf 'deploy started\\ndeploy done\\n' | <%= config.bin %> <%= command.id %> --room ops",
   ]
   static override flags = {
-    room: Flags.string({ summary: 'room to chat in (joined if needed)', required: true, char: 'r' }),
-    history: Flags.integer({ summary: 'recent messages to show first', default: 20, min: 0, max: 200 }),
+    room: Flags.string({
+      summary: 'room to chat in (joined if needed)',
+      required: true,
+      char: 'r',
+    }),
+    history: Flags.integer({
+      summary: 'recent messages to show first',
+      default: 20,
+      min: 0,
+      max: 200,
+    }),
   }
 
   async run(): Promise<void> {

@@ -19,8 +19,16 @@ export default class History extends ChathubCommand {
   static override enableJsonFlag = true
   static override flags = {
     room: Flags.string({ summary: 'room to read', required: true, char: 'r' }),
-    limit: Flags.integer({ summary: 'messages per page (the hub caps it)', default: 50, min: 1, max: 1000 }),
-    before: Flags.integer({ summary: 'only messages with a sequence number below this one', min: 1 }),
+    limit: Flags.integer({
+      summary: 'messages per page (the hub caps it)',
+      default: 50,
+      min: 1,
+      max: 1000,
+    }),
+    before: Flags.integer({
+      summary: 'only messages with a sequence number below this one',
+      min: 1,
+    }),
   }
 
   async run(): Promise<HistoryPage> {
@@ -28,11 +36,15 @@ export default class History extends ChathubCommand {
     const { apiCall } = await import('#cli/hub-client')
     const query = new URLSearchParams({ limit: String(flags.limit) })
     if (flags.before !== undefined) query.set('before', String(flags.before))
-    const page = await apiCall<HistoryPage>(`/api/v1/rooms/${encodeURIComponent(flags.room)}/messages?${query}`)
-    if (page.messages.length === 0) this.log(`no messages in ${page.room}${flags.before ? ` before #${flags.before}` : ''}`)
+    const page = await apiCall<HistoryPage>(
+      `/api/v1/rooms/${encodeURIComponent(flags.room)}/messages?${query}`,
+    )
+    if (page.messages.length === 0)
+      this.log(`no messages in ${page.room}${flags.before ? ` before #${flags.before}` : ''}`)
     for (const m of page.messages) this.log(formatMessage(m))
     const oldest = page.messages[0]
-    if (page.more && oldest) this.log(`(older: chathub history --room ${page.room} --before ${oldest.seq})`)
+    if (page.more && oldest)
+      this.log(`(older: chathub history --room ${page.room} --before ${oldest.seq})`)
     return page
   }
 }

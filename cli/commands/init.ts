@@ -14,7 +14,8 @@ export interface InitResult {
 }
 
 export default class Init extends ChathubCommand {
-  static override summary = 'write a commented config file and create the data directory and server key'
+  static override summary =
+    'write a commented config file and create the data directory and server key'
   static override description =
     'Writes every option with its description and default, so the file documents itself. The server key ' +
     'encrypts secrets at rest; back it up with the database.'
@@ -26,7 +27,9 @@ export default class Init extends ChathubCommand {
   static override enableJsonFlag = true
   static override flags = {
     config: Flags.string({ summary: 'config file to write', default: './chathub.yaml' }),
-    'data-dir': Flags.string({ summary: 'data directory to record in the file and create (default ./data)' }),
+    'data-dir': Flags.string({
+      summary: 'data directory to record in the file and create (default ./data)',
+    }),
     force: Flags.boolean({ summary: 'overwrite an existing config file' }),
   }
 
@@ -51,12 +54,19 @@ export default class Init extends ChathubCommand {
     const serverKey = config.serverKey !== '' ? 'configured' : key.created ? 'created' : 'existing'
 
     this.log(`wrote ${flags.config} (every option with its default; edit what you need)`)
-    if (serverKey === 'created') this.log(`created the server key ${key.file} (mode 0600; back it up with the database)`)
+    if (serverKey === 'created')
+      this.log(`created the server key ${key.file} (mode 0600; back it up with the database)`)
     if (serverKey === 'existing') this.log(`kept the existing server key ${key.file}`)
-    if (serverKey === 'configured') this.log('the server key comes from CHATHUB_SERVER_KEY; no key file written')
+    if (serverKey === 'configured')
+      this.log('the server key comes from CHATHUB_SERVER_KEY; no key file written')
     this.log('Next:')
     this.log(`  chathub serve --config ${flags.config}`)
     this.log(`  chathub user add alice --admin --config ${flags.config}`)
-    return { config: file, dataDir: resolve(config.dataDir), serverKey, serverKeyFile: key.file ? resolve(key.file) : null }
+    return {
+      config: file,
+      dataDir: resolve(config.dataDir),
+      serverKey,
+      serverKeyFile: key.file ? resolve(key.file) : null,
+    }
   }
 }

@@ -12,7 +12,9 @@ export default class Join extends ChathubCommand {
     const { args } = await this.parse(Join)
     const { withClient } = await import('#cli/hub-client')
     const ack = await withClient((client) => client.join(args.room))
-    this.log(`joined ${ack.room} (${ack.seq} messages; read them with \`chathub history --room ${ack.room}\`)`)
+    this.log(
+      `joined ${ack.room} (${ack.seq} messages; read them with \`chathub history --room ${ack.room}\`)`,
+    )
     return { room: ack.room, seq: ack.seq, online: ack.online }
   }
 }

@@ -20,7 +20,7 @@ export default class Login extends ChathubCommand {
     'login are asked for their code, or take it from --code.'
   static override examples = [
     '<%= config.bin %> <%= command.id %> --server http://127.0.0.1:8080 --user alice',
-    "printf '%s\\n' \"$PASSWORD\" | <%= config.bin %> <%= command.id %> --server https://chat.example.org --user bot --password-stdin",
+    'printf \'%s\\n\' "$PASSWORD" | <%= config.bin %> <%= command.id %> --server https://chat.example.org --user bot --password-stdin',
     '<%= config.bin %> <%= command.id %> --server https://chat.example.org --user alice --code 123456',
   ]
   static override enableJsonFlag = true
@@ -37,14 +37,18 @@ export default class Login extends ChathubCommand {
     const { ChatClient } = await import('#core/client/sdk')
     const { readCredentials, writeCredentials, credentialsFile } = await import('#cli/credentials')
     const server = normalizeServer(flags.server)
-    const password = await existingPassword(flags['password-stdin'], `Password for ${flags.user} at ${server}: `)
+    const password = await existingPassword(
+      flags['password-stdin'],
+      `Password for ${flags.user} at ${server}: `,
+    )
     const attempt = (code?: string) =>
       ChatClient.login(server, flags.user, password, code === undefined ? {} : { code })
     let result
     try {
       result = await attempt(flags.code)
     } catch (err) {
-      if (!isChatError(err) || err.code !== 'TOTP_CODE_REQUIRED' || flags.code !== undefined) throw err
+      if (!isChatError(err) || err.code !== 'TOTP_CODE_REQUIRED' || flags.code !== undefined)
+        throw err
       if (!canPrompt()) throw cliErrors.codeRequired()
       result = await attempt((await ask('Two-factor code: ')).trim())
     }
@@ -57,7 +61,9 @@ export default class Login extends ChathubCommand {
       expiresAt: result.expiresAt,
     })
     this.log(`logged in to ${server} as ${result.user}${result.admin ? ' (admin)' : ''}`)
-    this.log(`  session stored in ${credentialsFile()}${result.expiresAt ? `, valid until ${result.expiresAt}` : ''}`)
+    this.log(
+      `  session stored in ${credentialsFile()}${result.expiresAt ? `, valid until ${result.expiresAt}` : ''}`,
+    )
     return { server, user: result.user, admin: result.admin, expiresAt: result.expiresAt }
   }
 }

@@ -5,10 +5,15 @@ import { ChatError, isChatError } from '#core/errors'
 
 export default class Logout extends ChathubCommand {
   static override summary = 'revoke the stored session on the hub and forget it'
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --local']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --local',
+  ]
   static override enableJsonFlag = true
   static override flags = {
-    local: Flags.boolean({ summary: 'only forget the token here (when the hub is gone); it stays valid until it expires' }),
+    local: Flags.boolean({
+      summary: 'only forget the token here (when the hub is gone); it stays valid until it expires',
+    }),
   }
 
   async run(): Promise<{ server: string; user: string; revoked: boolean }> {
@@ -25,7 +30,11 @@ export default class Logout extends ChathubCommand {
         // An expired or already revoked token is as good as logged out; anything else keeps the token.
         if (!isChatError(err)) throw err
         if (err.code !== 'CHATHUB_TOKEN_INVALID') {
-          throw new ChatError(err.code, `${err.message} To forget the token anyway: chathub logout --local`, err.status)
+          throw new ChatError(
+            err.code,
+            `${err.message} To forget the token anyway: chathub logout --local`,
+            err.status,
+          )
         }
       }
     }

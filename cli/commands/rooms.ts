@@ -4,7 +4,10 @@ import type { RoomSummary } from '#core/protocol/messages'
 
 export default class Rooms extends ChathubCommand {
   static override summary = 'list the rooms you can see and your role in each'
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --json',
+  ]
   static override enableJsonFlag = true
 
   async run(): Promise<RoomSummary[]> {

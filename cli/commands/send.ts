@@ -1,13 +1,21 @@
 // `chathub send`: send one message (argument or stdin) and wait for the hub's ack. A client-chosen
 // txn makes retries idempotent: the same send retried after a dropped connection is stored once.
 import { randomUUID } from 'node:crypto'
+import { basename } from 'node:path'
 import { Args, Flags } from '@oclif/core'
 import { ChathubCommand } from '#cli/base-command'
 import { cliErrors } from '#cli/errors'
+import { progressLine } from '#cli/progress'
 import { readStdin } from '#cli/prompt'
+import { downscaleFlag, passphraseFlags, readInput, readPassphrase } from '#cli/stego-input'
 import { isChatError } from '#core/errors'
+import type { AttachmentView } from '#core/protocol/messages'
 
-const RETRYABLE = new Set(['CHATHUB_CONNECTION_CLOSED', 'CHATHUB_TIMEOUT', 'CHATHUB_SERVER_UNREACHABLE'])
+const RETRYABLE = new Set([
+  'CHATHUB_CONNECTION_CLOSED',
+  'CHATHUB_TIMEOUT',
+  'CHATHUB_SERVER_UNREACHABLE',
+])
 const ATTEMPTS = 3
 
 export interface SendResult {
@@ -16,6 +24,10 @@ export interface SendResult {
   duplicate: boolean
   txn: string
   notice?: string
+  /** With --image: the uploaded attachment. */
+  attachment?: AttachmentView
+  /** With --hide/--hide-file: bytes hidden in the image (embedded on this machine). */
+  hiddenBytes?: number
 }
 
 export default class Send extends ChathubCommand {
@@ -27,22 +39,38 @@ export default class Send extends ChathubCommand {
     '<%= config.bin %> <%= command.id %> --room general "hello, world"',
     'uptime | <%= config.bin %> <%= command.id %> --room ops',
     '<%= config.bin %> <%= command.id %> --room general --txn deploy-42 "deployed v42"',
+    '<%= config.bin %> <%= command.id %> --room general --image cat.png "look at this"',
+    '<%= config.bin %> <%= command.id %> --room general --image cat.png --hide "meet at noon" --passphrase-file ~/.key',
   ]
   static override enableJsonFlag = true
   static override strict = false
   static override args = { text: Args.string({ description: 'message text (default: stdin)' }) }
   static override flags = {
     room: Flags.string({ summary: 'room to send to', required: true, char: 'r' }),
-    txn: Flags.string({ summary: 'idempotency key: sending again with the same key stores the message once' }),
+    txn: Flags.string({
+      summary: 'idempotency key: sending again with the same key stores the message once',
+    }),
+    image: Flags.string({ summary: 'attach this file (an image, or any file); the text defaults to its name' }),
+    hide: Flags.string({
+      summary: 'hide this text in the --image (embedded here; the hub never sees it or the passphrase)',
+      dependsOn: ['image'],
+      exclusive: ['hide-file'],
+    }),
+    'hide-file': Flags.string({ summary: 'hide the text of this file in the --image', dependsOn: ['image'] }),
+    ...passphraseFlags,
+    downscale: downscaleFlag,
   }
 
   async run(): Promise<SendResult> {
     const { argv, flags } = await this.parse(Send)
     const { withClient } = await import('#cli/hub-client')
     let text = argv.map(String).join(' ')
-    if (text === '') text = (await readStdin()).replace(/\r?\n$/, '')
+    if (text === '' && flags.image === undefined) text = (await readStdin()).replace(/\r?\n$/, '')
+    const attached = flags.image === undefined ? undefined : await this.attach(flags.image, flags)
+    if (text.trim() === '' && attached) text = attached.view.name
     if (text.trim() === '') throw cliErrors.messageEmpty()
     const txn = flags.txn ?? randomUUID()
+    const attachments = attached ? [attached.view.id] : undefined
 
     for (let attempt = 1; ; attempt++) {
       try {
@@ -51,16 +79,78 @@ export default class Send extends ChathubCommand {
           client.on('notice', (f: { text: string }) => {
             notice = f.text
           })
-          const ack = await client.say(flags.room, text, { txn })
-          return { room: ack.room, seq: ack.seq, duplicate: ack.duplicate, txn, ...(notice ? { notice } : {}) }
+          const ack = await client.say(flags.room, text, { txn, ...(attachments ? { attachments } : {}) })
+          return {
+            room: ack.room,
+            seq: ack.seq,
+            duplicate: ack.duplicate,
+            txn,
+            ...(notice ? { notice } : {}),
+            ...(attached ? { attachment: attached.view } : {}),
+            ...(attached?.hiddenBytes !== undefined ? { hiddenBytes: attached.hiddenBytes } : {}),
+          }
         })
         if (result.notice !== undefined) this.log(result.notice)
-        else this.log(`sent #${result.seq} to ${result.room}${result.duplicate ? ' (already sent before)' : ''}`)
+        else
+          this.log(
+            `sent #${result.seq} to ${result.room}${result.duplicate ? ' (already sent before)' : ''}`,
+          )
         return result
       } catch (err) {
         if (attempt >= ATTEMPTS || !isChatError(err) || !RETRYABLE.has(err.code)) throw err
         await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt))
       }
+    }
+  }
+
+  /**
+   * --image: with --hide/--hide-file, embed on this machine first (the passphrase and the hidden text
+   * never leave it; the upload is a PNG that looks like any other), then upload to the room.
+   */
+  private async attach(
+    image: string,
+    flags: {
+      room: string
+      hide?: string
+      'hide-file'?: string
+      'passphrase-file'?: string
+      'passphrase-env'?: string
+      downscale?: string
+    },
+  ): Promise<{ view: AttachmentView; hiddenBytes?: number }> {
+    const { requireCredentials } = await import('#cli/credentials')
+    const { uploadAttachment } = await import('#core/client/sdk')
+    const creds = requireCredentials()
+    let bytes = readInput(image)
+    let name = basename(image)
+    let hiddenBytes: number | undefined
+    const warnings: string[] = []
+    const progress = progressLine(!this.jsonEnabled())
+    try {
+      const hidden = flags.hide ?? (flags['hide-file'] === undefined ? undefined : readInput(flags['hide-file']).toString('utf8'))
+      if (hidden !== undefined) {
+        const { embedInFile } = await import('#plugins/stego/files')
+        const { embedWarnings } = await import('#cli/stego-output')
+        const passphrase = await readPassphrase(flags, {
+          roomKey: creds.roomKeys?.[flags.room],
+          confirm: true,
+          question: `Passphrase for room ${flags.room}: `,
+        })
+        const result = await embedInFile(bytes, { kind: 'text', text: hidden }, passphrase, {
+          ...(flags.downscale === undefined ? {} : { downscale: Number(flags.downscale) }),
+          onProgress: progress.onProgress,
+        })
+        warnings.push(...embedWarnings({ ...result, safeBytes: result.capacity.safeBytes }))
+        bytes = result.png
+        name = `${name.replace(/\.[^.]*$/, '')}.png`
+        hiddenBytes = result.payloadBytes
+      }
+      progress.phase('upload')
+      const view = await uploadAttachment(creds.server, creds.token, flags.room, bytes, { name })
+      return { view, ...(hiddenBytes === undefined ? {} : { hiddenBytes }) }
+    } finally {
+      progress.done()
+      for (const w of warnings) this.warn(w)
     }
   }
 }

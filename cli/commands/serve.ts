@@ -1,11 +1,7 @@
 // `chathub serve`: run the hub (zero config: ./data, 127.0.0.1:8080).
-import { Flags } from '@oclif/core'
 import { isIP } from 'node:net'
-import { buildServer } from '#core/server'
-import { builtinPlugins } from '#plugins/registry'
+import { Flags } from '@oclif/core'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
-import { loadConfig } from '#core/config'
-import { listUsers } from '#core/users/queries'
 
 const isLoopback = (host: string) =>
   host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'))
@@ -27,6 +23,11 @@ export default class Serve extends ChathubCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Serve)
+    // Loaded here, not at the top: oclif imports every command file on each run of `chathub`.
+    const { loadConfig } = await import('#core/config')
+    const { buildServer } = await import('#core/server')
+    const { builtinPlugins } = await import('#plugins/registry')
+    const { listUsers } = await import('#core/users/queries')
     const overrides: Record<string, unknown> = {}
     if (flags['data-dir']) overrides.dataDir = flags['data-dir']
     const server: Record<string, unknown> = {}

@@ -10,7 +10,10 @@ export interface WhoAmI {
 
 export default class WhoAmICommand extends ChathubCommand {
   static override summary = 'show who you are logged in as, and where'
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --json',
+  ]
   static override enableJsonFlag = true
 
   async run(): Promise<WhoAmI> {

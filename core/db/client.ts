@@ -9,6 +9,9 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 export type Sqlite = Database.Database
 export type Db = BetterSQLite3Database & { $client: Sqlite }
 
+/** The database file's name inside the data directory. */
+export const DB_FILE = 'chathub.db'
+
 const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url))
 
 export interface OpenDbOptions {

@@ -31,7 +31,7 @@ export const registerAuthRoutes = (app: FastifyInstance, hub: Hub): void => {
   const limiter = new LoginLimiter(auth)
   const policy = {
     minPasswordLength: auth.minPasswordLength,
-    argon2: { memoryKiB: auth.argon2MemoryKiB, passes: auth.argon2Passes },
+    argon2: { memoryKiB: auth.argon2MemoryKib, passes: auth.argon2Passes },
   }
 
   app.post<{ Body: { user: string; password: string } }>(

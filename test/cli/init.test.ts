@@ -9,8 +9,14 @@ test('init writes every option with its default, creates the server key, and ref
   const cwd = tempDir()
   const first = await runCli(['init', '--json'], { cwd })
   expect(first.code, first.stderr).toBe(0)
-  const out = json<{ config: string; dataDir: string; serverKey: string; serverKeyFile: string }>(first)
-  expect(out).toMatchObject({ config: join(cwd, 'chathub.yaml'), dataDir: join(cwd, 'data'), serverKey: 'created' })
+  const out = json<{ config: string; dataDir: string; serverKey: string; serverKeyFile: string }>(
+    first,
+  )
+  expect(out).toMatchObject({
+    config: join(cwd, 'chathub.yaml'),
+    dataDir: join(cwd, 'data'),
+    serverKey: 'created',
+  })
 
   const text = readFileSync(out.config, 'utf8')
   for (const leaf of configLeaves()) {
@@ -47,7 +53,12 @@ test('a wrong value in the config file or the environment stops serve with a mes
   expect((await runCli(['init'], { cwd })).code).toBe(0)
   const file = join(cwd, 'chathub.yaml')
   const bad = join(cwd, 'bad.yaml')
-  writeFileSync(bad, readFileSync(file, 'utf8').replace('port: 8080', 'port: "abc"').replace('level: info', 'level: loud'))
+  writeFileSync(
+    bad,
+    readFileSync(file, 'utf8')
+      .replace('port: 8080', 'port: "abc"')
+      .replace('level: info', 'level: loud'),
+  )
   const [fromFile, fromEnv] = await Promise.all([
     runCli(['serve', '--config', bad], { cwd }),
     runCli(['serve', '--config', file], { cwd, env: { CHATHUB_SERVER_PORT: 'abc' } }),

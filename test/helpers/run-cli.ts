@@ -1,10 +1,11 @@
 // Run the `chathub` CLI as a user would: a child process of cli/bin/run.js, in a temp working directory,
 // with a clean CHATHUB_* environment (plus what the test sets) and optional stdin.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { afterAll } from 'vitest'
 
 export const CLI_BIN = fileURLToPath(new URL('../../cli/bin/run.js', import.meta.url))
 
@@ -30,7 +31,18 @@ const childEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
   return { ...env, NO_COLOR: '1', FORCE_COLOR: '0', ...extra }
 }
 
-export const tempDir = (prefix = 'chathub-cli-'): string => mkdtempSync(join(tmpdir(), prefix))
+const created: string[] = []
+// Registered in every test file that imports this helper (files are isolated).
+afterAll(() => {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+/** A fresh temp dir, removed after the test file. */
+export const tempDir = (prefix = 'chathub-cli-'): string => {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  created.push(dir)
+  return dir
+}
 
 /** A running CLI process whose output is collected; `waitFor` resolves once stdout matches. */
 export interface CliProcess {

@@ -19,7 +19,9 @@ export default class RoomCreate extends ChathubCommand {
     '<%= config.bin %> <%= command.id %> ops --private --owner alice --data-dir ./data',
   ]
   static override enableJsonFlag = true
-  static override args = { name: Args.string({ description: 'room name (a-z, 0-9, "-")', required: true }) }
+  static override args = {
+    name: Args.string({ description: 'room name (a-z, 0-9, "-")', required: true }),
+  }
   static override flags = {
     ...dataFlags,
     private: Flags.boolean({ summary: 'only members and invited users can see and join it' }),
@@ -33,12 +35,25 @@ export default class RoomCreate extends ChathubCommand {
     const { createRoom } = await import('#core/rooms/queries')
     const { requireUser } = await import('#core/users/queries')
     const { coreErrors } = await import('#core/errors')
-    if (flags.topic.length > 256) throw coreErrors.frameInvalid('the topic is longer than 256 characters')
+    if (flags.topic.length > 256)
+      throw coreErrors.frameInvalid('the topic is longer than 256 characters')
     const room = await withHubDb(flags, (db) => {
       const ownerId = flags.owner === undefined ? null : requireUser(db, flags.owner).id
-      return createRoom(db, { name: args.name, isPrivate: flags.private, topic: flags.topic, ownerId })
+      return createRoom(db, {
+        name: args.name,
+        isPrivate: flags.private,
+        topic: flags.topic,
+        ownerId,
+      })
     })
-    this.log(`created ${room.isPrivate ? 'private' : 'public'} room ${room.name}${flags.owner ? ` owned by ${flags.owner}` : ''}`)
-    return { name: room.name, private: room.isPrivate, topic: room.topic, owner: flags.owner ?? null }
+    this.log(
+      `created ${room.isPrivate ? 'private' : 'public'} room ${room.name}${flags.owner ? ` owned by ${flags.owner}` : ''}`,
+    )
+    return {
+      name: room.name,
+      private: room.isPrivate,
+      topic: room.topic,
+      owner: flags.owner ?? null,
+    }
   }
 }

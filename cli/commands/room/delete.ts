@@ -4,7 +4,10 @@ import { ChathubCommand, dataFlags } from '#cli/base-command'
 
 export default class RoomDelete extends ChathubCommand {
   static override summary = 'delete a room and its history'
-  static override examples = ['<%= config.bin %> <%= command.id %> old-stuff', '<%= config.bin %> <%= command.id %> old-stuff --data-dir ./data']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> old-stuff',
+    '<%= config.bin %> <%= command.id %> old-stuff --data-dir ./data',
+  ]
   static override enableJsonFlag = true
   static override args = { name: Args.string({ description: 'room name', required: true }) }
   static override flags = { ...dataFlags }

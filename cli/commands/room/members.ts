@@ -10,7 +10,10 @@ export interface MemberListing {
 
 export default class RoomMembers extends ChathubCommand {
   static override summary = 'list the members of a room with their roles'
-  static override examples = ['<%= config.bin %> <%= command.id %> general', '<%= config.bin %> <%= command.id %> ops --data-dir ./data --json']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> general',
+    '<%= config.bin %> <%= command.id %> ops --data-dir ./data --json',
+  ]
   static override enableJsonFlag = true
   static override args = { name: Args.string({ description: 'room name', required: true }) }
   static override flags = { ...dataFlags }

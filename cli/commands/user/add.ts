@@ -11,10 +11,12 @@ export default class UserAdd extends ChathubCommand {
     'Works on the data directory, also while the hub runs.'
   static override examples = [
     '<%= config.bin %> <%= command.id %> alice --admin',
-    "printf '%s\\n' \"$PASSWORD\" | <%= config.bin %> <%= command.id %> bob --password-stdin --data-dir ./data",
+    'printf \'%s\\n\' "$PASSWORD" | <%= config.bin %> <%= command.id %> bob --password-stdin --data-dir ./data',
   ]
   static override enableJsonFlag = true
-  static override args = { name: Args.string({ description: 'user name (a-z, 0-9, ".", "_", "-")', required: true }) }
+  static override args = {
+    name: Args.string({ description: 'user name (a-z, 0-9, ".", "_", "-")', required: true }),
+  }
   static override flags = {
     ...dataFlags,
     admin: Flags.boolean({ summary: 'make the user a hub admin' }),
@@ -32,7 +34,11 @@ export default class UserAdd extends ChathubCommand {
       checkUserName(args.name)
       if (findUser(db, args.name)) throw coreErrors.userExists(args.name)
       const password = await newPassword(flags['password-stdin'], args.name)
-      return addAccount(db, { name: args.name, password, admin: flags.admin }, passwordPolicy(config))
+      return addAccount(
+        db,
+        { name: args.name, password, admin: flags.admin },
+        passwordPolicy(config),
+      )
     })
     this.log(`added ${user.isAdmin ? 'admin' : 'user'} ${user.name}`)
     return accountView(user)

@@ -4,7 +4,10 @@ import { ChathubCommand, dataFlags } from '#cli/base-command'
 
 export default class UserDisable extends ChathubCommand {
   static override summary = 'disable a user account and end its sessions'
-  static override examples = ['<%= config.bin %> <%= command.id %> bob', '<%= config.bin %> <%= command.id %> bob --data-dir ./data']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> bob',
+    '<%= config.bin %> <%= command.id %> bob --data-dir ./data',
+  ]
   static override enableJsonFlag = true
   static override args = { name: Args.string({ description: 'user name', required: true }) }
   static override flags = { ...dataFlags }
@@ -14,7 +17,9 @@ export default class UserDisable extends ChathubCommand {
     const { withHubDb } = await import('#cli/hub-data')
     const { setDisabled } = await import('#core/users/accounts')
     await withHubDb(flags, (db) => setDisabled(db, args.name, true))
-    this.log(`disabled ${args.name}; their sessions ended (enable with \`chathub user enable ${args.name}\`)`)
+    this.log(
+      `disabled ${args.name}; their sessions ended (enable with \`chathub user enable ${args.name}\`)`,
+    )
     return { name: args.name, disabled: true }
   }
 }

@@ -4,7 +4,10 @@ import { ChathubCommand, dataFlags } from '#cli/base-command'
 
 export default class UserEnable extends ChathubCommand {
   static override summary = 'enable a disabled user account'
-  static override examples = ['<%= config.bin %> <%= command.id %> bob', '<%= config.bin %> <%= command.id %> bob --data-dir ./data']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> bob',
+    '<%= config.bin %> <%= command.id %> bob --data-dir ./data',
+  ]
   static override enableJsonFlag = true
   static override args = { name: Args.string({ description: 'user name', required: true }) }
   static override flags = { ...dataFlags }

@@ -18,7 +18,11 @@ export default class UserList extends ChathubCommand {
     const users = await withHubDb(flags, (db) => listUsers(db).map(accountView))
     if (users.length === 0) this.log('no users yet; add one with `chathub user add NAME --admin`')
     for (const u of users) {
-      const tags = [u.admin ? 'admin' : '', u.kind === 'person' ? '' : u.kind, u.disabled ? 'disabled' : '']
+      const tags = [
+        u.admin ? 'admin' : '',
+        u.kind === 'person' ? '' : u.kind,
+        u.disabled ? 'disabled' : '',
+      ]
       this.log(`${u.name.padEnd(24)} ${tags.filter(Boolean).join(', ')}`.trimEnd())
     }
     return users

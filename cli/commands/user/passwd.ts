@@ -8,7 +8,7 @@ export default class UserPasswd extends ChathubCommand {
   static override summary = "set a user's password and end their sessions"
   static override examples = [
     '<%= config.bin %> <%= command.id %> alice',
-    "printf '%s\\n' \"$PASSWORD\" | <%= config.bin %> <%= command.id %> alice --password-stdin",
+    'printf \'%s\\n\' "$PASSWORD" | <%= config.bin %> <%= command.id %> alice --password-stdin',
   ]
   static override enableJsonFlag = true
   static override args = { name: Args.string({ description: 'user name', required: true }) }

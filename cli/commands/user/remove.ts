@@ -4,7 +4,10 @@ import { ChathubCommand, dataFlags } from '#cli/base-command'
 
 export default class UserRemove extends ChathubCommand {
   static override summary = 'delete a user account and end its sessions'
-  static override examples = ['<%= config.bin %> <%= command.id %> bob', '<%= config.bin %> <%= command.id %> bob --data-dir ./data']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> bob',
+    '<%= config.bin %> <%= command.id %> bob --data-dir ./data',
+  ]
   static override enableJsonFlag = true
   static override args = { name: Args.string({ description: 'user name', required: true }) }
   static override flags = { ...dataFlags }
