@@ -23,6 +23,11 @@ const benches: Record<string, () => Promise<string>> = {
       only: values.only,
     }),
   idle: async () => (await import('./idle.ts')).runIdle({ runs, connections: Number(values.connections) }),
+  stego: async () => {
+    const { formatStegoBench, runStegoBench } = await import('./stego.ts')
+    return formatStegoBench(await runStegoBench({ runs }))
+  },
+  bots: async () => (await import('./bots.ts')).runBots({ runs }),
 }
 
 const bench = name ? benches[name] : undefined
