@@ -2,6 +2,8 @@
 import type { PluginRegistry } from '#core/plugins/contract'
 import bots from './bots/index.ts'
 import irc from './irc/index.ts'
+import stego from './stego/index.ts'
 import totp from './totp/index.ts'
+import webhooks from './webhooks/index.ts'
 
-export const builtinPlugins: PluginRegistry = { totp, bots, irc }
+export const builtinPlugins: PluginRegistry = { totp, bots, irc, webhooks, stego }

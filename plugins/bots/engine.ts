@@ -1,0 +1,321 @@
+// One bot's runtime, independent of how it talks to the hub: queues its events (one handler run at a
+// time, bounded), routes messages to hear/respond, runs commands behind their access controls,
+// fires schedules on a clock, and performs what handlers ask (sends only to its rooms, rate-limited).
+// The bot host child process wires it to the wire protocol; the test harness to an in-memory room.
+import { BotFault, BotSandbox } from './sandbox.ts'
+import { Cron, type Clock, parseInterval } from './schedule.ts'
+import type {
+  BotAction,
+  BotEvent,
+  BotEventName,
+  BotManifest,
+  BotMessage,
+  CommandAcl,
+  CommandCaller,
+  CommandInfo,
+  HostLimits,
+  HostOp,
+} from './protocol.ts'
+
+/** The bot's powers, provided by whoever runs the engine. */
+export interface BotIo {
+  /** Post a message as the bot (the hub checks membership, scope and rate again). */
+  say(room: string, text: string, replyTo?: number): Promise<void>
+  /** The user's role in a room, for command access controls. */
+  roleOf(room: string, user: string): Promise<string | undefined>
+  /** store.* and fetch from a handler. */
+  hostCall(op: HostOp): Promise<unknown>
+  log(level: 'info' | 'warn' | 'error', text: string): void
+  /** The bot broke a limit or threw: the engine has stopped; the supervisor decides what next. */
+  fault(kind: string, message: string): void
+  /** Called when the bot starts and stops running code (the bot host marks it for crash blame). */
+  busy?(running: boolean): void
+}
+
+export interface EngineSpec {
+  name: string
+  rooms: string[]
+  commands: Record<string, CommandAcl>
+  permissions: { store: boolean; schedules: boolean }
+}
+
+/** Events handed to the isolate in one call when they queue up (each keeps its own CPU cap). */
+const BATCH = 32
+
+export class CommandDenied extends Error {
+  override readonly name = 'CommandDenied'
+}
+
+/** Split command arguments, keeping "quoted phrases" together (`/poll "lunch?" pizza tacos`). */
+export const splitArgs = (raw: string): string[] => {
+  const out: string[] = []
+  for (const m of raw.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) out.push(m[1] ?? m[2] ?? m[3] ?? '')
+  return out
+}
+
+export class BotEngine {
+  private sandbox: BotSandbox | undefined
+  manifest: BotManifest | undefined
+  private queue: Promise<void> = Promise.resolve()
+  private readonly waiting: {
+    event: BotEvent
+    resolve: (v: string | undefined) => void
+    reject: (e: BotFault) => void
+    generation: number
+  }[] = []
+  private draining = false
+  private dropped = 0
+  private readonly timers = new Map<number, () => void>()
+  private tokens: number
+  private refilledAt: number
+  private generation = 0
+
+  constructor(
+    readonly spec: EngineSpec,
+    private readonly limits: HostLimits,
+    private readonly io: BotIo,
+    private readonly clock: Clock,
+  ) {
+    this.tokens = limits.sendBurst
+    this.refilledAt = clock.now()
+  }
+
+  get running(): boolean {
+    return this.sandbox !== undefined && !this.sandbox.disposed
+  }
+
+  /** Start (or restart) the bot from compiled code; throws a BotFault when it cannot load. */
+  async load(code: string): Promise<BotManifest> {
+    this.stop()
+    const generation = ++this.generation
+    this.io.busy?.(true)
+    const sandbox = await BotSandbox.create({
+      name: this.spec.name,
+      code,
+      limits: { memoryMb: this.limits.memoryMb, cpuMs: this.limits.cpuMsPerEvent, wallMs: this.limits.wallMsPerEvent },
+      hostCall: (op) => this.hostCall(op),
+      onActions: (actions) => this.perform(actions),
+    }).finally(() => this.io.busy?.(false))
+    if (generation !== this.generation) {
+      sandbox.dispose()
+      throw new BotFault('load', 'superseded by a newer load')
+    }
+    this.sandbox = sandbox
+    this.manifest = sandbox.manifest
+    try {
+      this.schedule(sandbox.manifest, generation)
+    } catch (err) {
+      this.stop()
+      throw new BotFault('load', (err as Error).message)
+    }
+    return sandbox.manifest
+  }
+
+  /** Dispose the isolate and cancel schedules; queued events are dropped. */
+  stop(): void {
+    this.generation++
+    for (const b of this.waiting.splice(0)) b.resolve(undefined)
+    for (const cancel of this.timers.values()) cancel()
+    this.timers.clear()
+    this.sandbox?.dispose()
+    this.sandbox = undefined
+  }
+
+  /** A message in one of the bot's rooms. */
+  onMessage(message: BotMessage): void {
+    if (message.from === this.spec.name || message.bot) return
+    const addressed = this.addressed(message.text)
+    this.enqueue({ kind: 'message', now: this.clock.now(), message, ...(addressed === undefined ? {} : { addressed }) })
+  }
+
+  onEvent(name: BotEventName, data: Record<string, unknown>): void {
+    if (!this.manifest?.events.includes(name)) return
+    if (data.user === this.spec.name) return
+    this.enqueue({ kind: 'event', now: this.clock.now(), name, data })
+  }
+
+  /** The commands this bot offers that `caller` may run, for /help. */
+  async allowedCommands(caller: CommandCaller): Promise<CommandInfo[]> {
+    if (!this.running || !this.spec.rooms.includes(caller.room)) return []
+    const out: CommandInfo[] = []
+    for (const c of this.manifest?.commands ?? []) if (await this.may(c.name, caller)) out.push(c)
+    return out
+  }
+
+  hasCommand(name: string): boolean {
+    return this.manifest?.commands.some((c) => c.name === name) ?? false
+  }
+
+  /** Run a command for a caller (access controls first). Resolves to the private answer, if any. */
+  async command(name: string, args: string[], caller: CommandCaller, seq = 0): Promise<string | undefined> {
+    if (!this.spec.rooms.includes(caller.room) || !this.hasCommand(name)) return undefined
+    if (!(await this.may(name, caller))) throw new CommandDenied(name)
+    const message: BotMessage = { room: caller.room, seq, from: caller.user, text: `/${name} ${args.join(' ')}`.trim() }
+    const event: BotEvent = { kind: 'command', now: this.clock.now(), name, args: splitArgs(args.join(' ')), raw: args.join(' '), message }
+    return this.enqueue(event)
+  }
+
+  /** Resolves when every queued event has been handled (the harness waits on it). */
+  idle(): Promise<void> {
+    return this.queue
+  }
+
+  private addressed(text: string): string | undefined {
+    const m = /^@([a-z0-9][a-z0-9._-]*)[:,]?(?:\s+|$)/i.exec(text)
+    if (!m || m[1]?.toLowerCase() !== this.spec.name) return undefined
+    return text.slice(m[0].length)
+  }
+
+  private async may(name: string, caller: CommandCaller): Promise<boolean> {
+    const acl = this.spec.commands[name] ?? {}
+    if (acl.rooms?.length && !acl.rooms.includes(caller.room)) return false
+    const users = acl.users ?? []
+    const roles = acl.roles ?? []
+    if (users.length === 0 && roles.length === 0) return true
+    if (users.includes(caller.user)) return true
+    if (roles.includes('admin') && caller.admin) return true
+    const roomRoles = roles.filter((r) => r !== 'admin')
+    if (roomRoles.length === 0) return false
+    const role = await this.io.roleOf(caller.room, caller.user)
+    if (role === undefined) return false
+    // A higher room role includes the lower ones.
+    const rank: Record<string, number> = { member: 1, moderator: 2, owner: 3 }
+    return roomRoles.some((r) => (rank[role] ?? 0) >= (rank[r] ?? 99))
+  }
+
+  private enqueue(event: BotEvent): Promise<string | undefined> {
+    if (!this.running) return Promise.resolve(undefined)
+    if (this.waiting.length >= this.limits.queueMax) {
+      if (this.dropped++ === 0) this.io.log('warn', `event queue full (${this.limits.queueMax}); dropping events`)
+      return Promise.resolve(undefined)
+    }
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ event, resolve, reject, generation: this.generation })
+      if (!this.draining) this.queue = this.drain()
+    })
+  }
+
+  /** Hand queued events to the isolate, up to BATCH per call, in order, one call at a time. */
+  private async drain(): Promise<void> {
+    this.draining = true
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0, BATCH)
+        const generation = batch[0]?.generation
+        const sandbox = this.sandbox
+        if (!sandbox || generation !== this.generation || batch.some((b) => b.generation !== generation)) {
+          for (const b of batch) b.resolve(undefined)
+          continue
+        }
+        this.io.busy?.(true)
+        try {
+          const out = await sandbox.dispatch(batch.map((b) => b.event))
+          batch.forEach((b, i) => {
+            const r = out[i]
+            if (r) this.perform(r.actions)
+            b.resolve(r?.result)
+          })
+          if (this.dropped > 0) {
+            this.io.log('warn', `${this.dropped} events dropped while the queue was full`)
+            this.dropped = 0
+          }
+        } catch (err) {
+          const fault = err instanceof BotFault ? err : new BotFault('error', String(err))
+          if (generation === this.generation) {
+            this.stop()
+            this.io.fault(fault.kind, fault.message)
+          }
+          for (const b of batch) b.reject(fault)
+        } finally {
+          this.io.busy?.(false)
+        }
+      }
+    } finally {
+      this.draining = false
+    }
+  }
+
+  private perform(actions: BotAction[]): void {
+    let flooded = 0
+    for (const action of actions) {
+      if (action.a === 'log') {
+        this.io.log('info', action.text)
+        continue
+      }
+      if (!this.spec.rooms.includes(action.room)) {
+        this.io.log('warn', `not sent: the bot is not in room "${action.room}"`)
+        continue
+      }
+      if (!this.take()) {
+        flooded++
+        continue
+      }
+      // Reactions are not in wire protocol v1: a reaction is a reply carrying just the emoji.
+      const [text, replyTo] = action.a === 'react' ? [action.emoji, action.seq] : [action.text, action.replyTo]
+      this.io.say(action.room, text, replyTo || undefined).catch((err: unknown) => {
+        this.io.log('warn', `send to ${action.room} refused: ${(err as Error).message}`)
+      })
+    }
+    if (flooded > 0) {
+      this.io.log('warn', `send rate exceeded (${this.limits.sendsPerSecond}/s): ${flooded} messages dropped`)
+      if (flooded >= 50 && this.running) {
+        this.stop()
+        this.io.fault('flood', `the bot tried to send ${flooded} messages over its rate (${this.limits.sendsPerSecond}/s)`)
+      }
+    }
+  }
+
+  private take(): boolean {
+    const now = this.clock.now()
+    this.tokens = Math.min(this.limits.sendBurst, this.tokens + ((now - this.refilledAt) / 1000) * this.limits.sendsPerSecond)
+    this.refilledAt = now
+    if (this.tokens < 1) return false
+    this.tokens -= 1
+    return true
+  }
+
+  private hostCall(op: HostOp): Promise<unknown> {
+    if (op.op.startsWith('store.') && !this.spec.permissions.store) {
+      return Promise.reject(Object.assign(new Error('this bot has no store permission'), { code: 'BOTS_FORBIDDEN' }))
+    }
+    return this.io.hostCall(op)
+  }
+
+  private schedule(manifest: BotManifest, generation: number): void {
+    if (manifest.schedules.length > 0 && !this.spec.permissions.schedules) {
+      throw new Error('this bot has no schedules permission')
+    }
+    manifest.schedules.forEach((s, id) => {
+      const fire = () => {
+        if (generation !== this.generation) return
+        this.enqueue({ kind: 'tick', now: this.clock.now(), id }).catch(() => undefined)
+      }
+      if (s.kind === 'every') {
+        const ms = Math.max(1000, parseInterval(s.spec))
+        const arm = () => {
+          this.timers.set(
+            id,
+            this.clock.setTimer(ms, () => {
+              arm()
+              fire()
+            }),
+          )
+        }
+        arm()
+      } else {
+        const cron = new Cron(s.spec)
+        const arm = () => {
+          const now = this.clock.now()
+          this.timers.set(
+            id,
+            this.clock.setTimer(cron.next(now) - now, () => {
+              arm()
+              fire()
+            }),
+          )
+        }
+        arm()
+      }
+    })
+  }
+}

@@ -1,0 +1,103 @@
+// The bots plugin: scriptable bots in isolated-vm isolates inside a supervised child process. Each
+// bot is a bot account with a room-scoped token and talks to the hub over the wire protocol; its
+// `/commands` reach it through this plugin (access controls, TOTP step-up), `/help` lists them.
+import { resolve } from 'node:path'
+import { type ChatCommand, definePlugin, insertUser, issueSession } from '#core/plugin-api'
+import { BotsConfigSchema } from './config.ts'
+import { botsErrors } from './errors.ts'
+import type { BotSpec } from './protocol.ts'
+import { Supervisor } from './supervisor.ts'
+
+/** What the totp plugin offers for step-up (found through ctx.services when it is enabled). */
+interface StepUp {
+  requireFreshCode(userId: number, options: { action: string; code?: string }): void
+}
+
+const isStepUp = (v: unknown): v is StepUp =>
+  typeof v === 'object' && v !== null && typeof (v as StepUp).requireFreshCode === 'function'
+
+export default definePlugin({
+  name: 'bots',
+  version: '0.1.0',
+  optionalDependencies: ['totp'],
+  config: BotsConfigSchema,
+
+  setup(ctx) {
+    const { config, db, log } = ctx
+    const dir = resolve(config.dir)
+    const specs: BotSpec[] = []
+    for (const [name, bot] of Object.entries(config.bots)) {
+      let user = ctx.auth.findUser(name)
+      if (user && user.kind !== 'bot') throw botsErrors.nameTaken(name)
+      if (!user) {
+        const row = insertUser(db, { name, passwordHash: null, kind: 'bot' })
+        user = { id: row.id, name, admin: false, kind: 'bot', disabled: false }
+        ctx.audit({ actor: 'bots', action: 'bots.account.created', target: name })
+      }
+      // A fresh scoped token per start; the last start's tokens (and sockets) end here.
+      ctx.auth.endSessions(user.id, { reason: 'bot restarted' })
+      const { token } = issueSession(db, user.id, { ttlMs: null, kind: 'bot', scopes: bot.rooms, label: 'bots plugin' })
+      specs.push({
+        name,
+        file: resolve(dir, bot.file),
+        rooms: bot.rooms,
+        token,
+        fetchAllow: bot.fetchAllow,
+        commands: bot.commands,
+        permissions: bot.permissions,
+      })
+    }
+    const supervisor = new Supervisor({
+      config: { ...config, dir },
+      specs,
+      db,
+      log,
+      dataDir: ctx.dataDir,
+      audit: ctx.audit,
+      now: ctx.now,
+    })
+
+    // Step-up for sensitive commands when the totp plugin is enabled (an optional dependency).
+    const totp: unknown = ctx.services.totp
+    const stepUp: StepUp | undefined = isStepUp(totp) ? totp : undefined
+
+    const runBotCommand =
+      (name: string): ChatCommand =>
+      async (args, caller) => {
+        const candidates = supervisor.commandBots(name, caller.room)
+        const [bot] = candidates
+        if (!bot) throw botsErrors.notHere(name)
+        if (bot.state !== 'running') throw botsErrors.unavailable(bot.spec.name)
+        const info = bot.manifest?.commands.find((c) => c.name === name)
+        let rest = args
+        if (info?.sensitive || bot.spec.commands[name]?.sensitive) {
+          // `/deploy prod --code 123456`: a code given with the command is the step-up itself.
+          const i = args.indexOf('--code')
+          const code = i >= 0 ? args[i + 1] : undefined
+          if (i >= 0) rest = [...args.slice(0, i), ...args.slice(i + 2)]
+          stepUp?.requireFreshCode(caller.userId, { action: `bots.${bot.spec.name}.${name}`, ...(code ? { code } : {}) })
+        }
+        const text = await supervisor.command(bot.spec.name, name, rest, {
+          user: caller.user,
+          room: caller.room,
+          admin: caller.admin,
+        })
+        return text
+      }
+
+    return {
+      commands: {
+        async help(_args, caller) {
+          const text = await supervisor.help({ user: caller.user, room: caller.room, admin: caller.admin })
+          return text || 'No bot commands you may run in this room.'
+        },
+      },
+      commandFor: (name) => (supervisor.knowsCommand(name) ? runBotCommand(name) : undefined),
+      onListen({ url }) {
+        supervisor.start(url)
+        log.info({ bots: specs.length }, 'bot host starting')
+      },
+      close: () => supervisor.close(),
+    }
+  },
+})

@@ -1,0 +1,112 @@
+// The shapes that cross the bots plugin's two boundaries: host <-> isolate (events in, actions out,
+// host calls) and hub plugin <-> bot host child process (IPC). All plain JSON.
+
+/** A chat message as a bot sees it. */
+export interface BotMessage {
+  room: string
+  seq: number
+  from: string
+  text: string
+  /** Set when the sender is a bot or bridge account. */
+  bot?: boolean
+  replyTo?: number
+}
+
+/** What the host asks the isolate to handle. `now` is the host clock (ms), which the bot's Date follows. */
+export type BotEvent =
+  | { kind: 'message'; now: number; message: BotMessage; addressed?: string }
+  | { kind: 'command'; now: number; name: string; args: string[]; raw: string; message: BotMessage }
+  | { kind: 'event'; now: number; name: BotEventName; data: Record<string, unknown>; message?: BotMessage }
+  | { kind: 'tick'; now: number; id: number }
+
+export type BotEventName = 'join' | 'leave' | 'edit' | 'delete' | 'attachment'
+
+/** What a handler asked for; performed by the host after checks (rooms, rate). */
+export type BotAction =
+  | { a: 'send'; room: string; text: string; replyTo?: number }
+  | { a: 'react'; room: string; seq: number; emoji: string }
+  | { a: 'log'; text: string }
+
+/** Async calls from a handler to the host. */
+export type HostOp =
+  | { op: 'store.get'; key: string }
+  | { op: 'store.set'; key: string; value: string }
+  | { op: 'store.delete'; key: string }
+  | { op: 'store.keys' }
+  | { op: 'fetch'; url: string; method: string; headers: Record<string, string>; body?: string }
+
+export type StoreOp = Extract<HostOp, { op: `store.${string}` }>
+
+/** What a bot registered while loading. */
+export interface BotManifest {
+  commands: CommandInfo[]
+  schedules: { kind: 'every' | 'at'; spec: string }[]
+  events: BotEventName[]
+  responds: boolean
+}
+
+export interface CommandInfo {
+  name: string
+  help: string
+  usage: string
+  sensitive: boolean
+}
+
+/** Who may run a command (Errbot-style access controls); empty or absent lists allow everyone. */
+export interface CommandAcl {
+  /** Room roles (`owner`, `moderator`, `member`) or `admin` (hub admins). */
+  roles?: string[]
+  users?: string[]
+  rooms?: string[]
+  /** Require a fresh TOTP step-up (when the totp plugin is enabled). */
+  sensitive?: boolean
+}
+
+/** A bot as the child process needs it. */
+export interface BotSpec {
+  name: string
+  file: string
+  rooms: string[]
+  /** Scoped bot token (wire protocol); never logged. */
+  token: string
+  fetchAllow: string[]
+  commands: Record<string, CommandAcl>
+  permissions: { store: boolean; schedules: boolean }
+}
+
+export interface HostLimits {
+  memoryMb: number
+  cpuMsPerEvent: number
+  wallMsPerEvent: number
+  sendsPerSecond: number
+  sendBurst: number
+  queueMax: number
+  fetchTimeoutMs: number
+  fetchMaxBytes: number
+  storeQuotaBytes: number
+}
+
+/** Who ran a command, as the plugin hands it to the child. */
+export interface CommandCaller {
+  user: string
+  room: string
+  admin: boolean
+}
+
+export type ParentToChild =
+  | { t: 'init'; url: string; limits: HostLimits; inflightFile: string }
+  | { t: 'load'; bot: BotSpec }
+  | { t: 'stop'; bot: string }
+  | { t: 'command'; id: number; bot: string; name: string; args: string[]; caller: CommandCaller }
+  | { t: 'help'; id: number; caller: CommandCaller }
+  | { t: 'store-result'; id: number; value?: unknown; error?: { code: string; message: string } }
+
+export type BotState = 'starting' | 'running' | 'failed' | 'disabled' | 'stopped'
+
+export type ChildToParent =
+  | { t: 'ready' }
+  | { t: 'loaded'; bot: string; manifest: BotManifest }
+  | { t: 'fault'; bot: string; kind: string; message: string }
+  | { t: 'log'; bot: string; level: 'info' | 'warn' | 'error'; text: string }
+  | { t: 'result'; id: number; text?: string; error?: { code: string; message: string } }
+  | { t: 'store'; id: number; bot: string; op: StoreOp }

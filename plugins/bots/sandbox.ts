@@ -1,0 +1,173 @@
+// One bot's isolate (isolated-vm): load the prelude and the bot's script under a memory cap, then run
+// each event's handlers under a CPU-time cap and a wall-clock cap. Only JSON strings cross; a bot
+// that loops, bloats or throws becomes a BotFault and its isolate is disposed.
+import { readFileSync } from 'node:fs'
+import ivm from 'isolated-vm'
+import type { BotAction, BotEvent, BotManifest, HostOp } from './protocol.ts'
+
+const PRELUDE = readFileSync(new URL('./sandbox-prelude.js', import.meta.url), 'utf8')
+
+export interface SandboxLimits {
+  memoryMb: number
+  /** CPU time one event's handlers may use, in ms (sync and after every await together). */
+  cpuMs: number
+  /** Wall time one event's handlers may take, awaits included, in ms. */
+  wallMs: number
+}
+
+export type FaultKind = 'load' | 'error' | 'cpu' | 'memory' | 'wall'
+
+/** Why a bot was stopped; `kind` decides what the admin reads in `bot list`. */
+export class BotFault extends Error {
+  override readonly name = 'BotFault'
+  constructor(
+    readonly kind: FaultKind,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** A host call from the bot (store, fetch): returns the value, or throws a ChatError-like error. */
+export type HostCall = (op: HostOp) => Promise<unknown>
+
+export interface DispatchResult {
+  actions: BotAction[]
+  /** A command handler's return value: shown to the caller only. */
+  result?: string
+}
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err))
+
+export class BotSandbox {
+  private fault: BotFault | undefined
+
+  private constructor(
+    private readonly isolate: ivm.Isolate,
+    private readonly progress: Int32Array,
+    private readonly dispatchRef: ivm.Reference,
+    private readonly limits: SandboxLimits,
+    readonly manifest: BotManifest,
+  ) {}
+
+  /**
+   * A fresh isolate running `code` (from compileBot). `onActions` receives actions a handler queued
+   * before each of its host calls (so a reply sent before an await goes out before the await).
+   */
+  static async create(options: {
+    name: string
+    code: string
+    limits: SandboxLimits
+    hostCall: HostCall
+    onActions: (actions: BotAction[]) => void
+  }): Promise<BotSandbox> {
+    const { name, code, limits } = options
+    const isolate = new ivm.Isolate({ memoryLimit: limits.memoryMb })
+    try {
+      const context = await isolate.createContext()
+      const bridge = new ivm.Reference(async (opJson: string, actionsJson: string): Promise<string> => {
+        try {
+          const actions = JSON.parse(actionsJson) as BotAction[]
+          if (actions.length > 0) options.onActions(actions)
+          const value = await options.hostCall(JSON.parse(opJson) as HostOp)
+          return JSON.stringify({ value: value ?? null })
+        } catch (err) {
+          const code = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'BOTS_ERROR'
+          return JSON.stringify({ error: { code, message: errorText(err) } })
+        }
+      })
+      await context.global.set('__chathubHost', bridge)
+      const shared = new SharedArrayBuffer(4)
+      await context.global.set('__chathubProgress', new ivm.ExternalCopy(shared).copyInto({ release: true }))
+      await context.eval(PRELUDE, { filename: 'chathub:prelude', timeout: 1000 })
+      const script = await isolate.compileScript(
+        `__chathub.load(${JSON.stringify(name)}, ${code})`,
+        { filename: `bot:${name}` },
+      )
+      const manifestJson = (await script.run(context, { timeout: Math.max(1000, limits.cpuMs), copy: true })) as string
+      const dispatchRef = (await context.eval('__chathub.dispatch', { reference: true })) as ivm.Reference
+      return new BotSandbox(isolate, new Int32Array(shared), dispatchRef, limits, JSON.parse(manifestJson) as BotManifest)
+    } catch (err) {
+      const memory = isolate.isDisposed || /memory limit/i.test(errorText(err))
+      if (!isolate.isDisposed) isolate.dispose()
+      throw new BotFault(memory ? 'memory' : 'load', errorText(err))
+    }
+  }
+
+  get disposed(): boolean {
+    return this.isolate.isDisposed
+  }
+
+  /**
+   * Run the handlers of a batch of events, in order (one result per event). The CPU and wall caps
+   * apply to each event: the prelude bumps a shared counter as it starts the next one.
+   * Throws a BotFault when a handler throws or breaks a limit.
+   */
+  async dispatch(events: BotEvent[]): Promise<DispatchResult[]> {
+    if (this.isolate.isDisposed) throw this.fault ?? new BotFault('error', 'the bot is stopped')
+    const cpuBudget = BigInt(this.limits.cpuMs) * 1_000_000n
+    let seen = Atomics.load(this.progress, 0)
+    let cpuStart = this.isolate.cpuTime
+    let started = Date.now()
+    const watchdog = setInterval(() => {
+      if (this.isolate.isDisposed) return
+      const now = Atomics.load(this.progress, 0)
+      if (now !== seen) {
+        // The next event started: its budget starts now.
+        seen = now
+        cpuStart = this.isolate.cpuTime
+        started = Date.now()
+      } else if (this.isolate.cpuTime - cpuStart > cpuBudget) {
+        this.stop(new BotFault('cpu', `a handler used more than ${this.limits.cpuMs} ms of CPU time`))
+      } else if (Date.now() - started > this.limits.wallMs) {
+        this.stop(new BotFault('wall', `a handler took longer than ${this.limits.wallMs} ms`))
+      }
+    }, Math.max(5, Math.min(50, Math.floor(this.limits.cpuMs / 4))))
+    try {
+      const out = (await this.dispatchRef.apply(undefined, [JSON.stringify(events)], {
+        arguments: { copy: true },
+        result: { promise: true, copy: true },
+        // The synchronous part of the whole batch; each event's own cap is the watchdog's job.
+        timeout: this.limits.cpuMs * events.length,
+      })) as string
+      return JSON.parse(out) as DispatchResult[]
+    } catch (err) {
+      throw this.classify(err)
+    } finally {
+      clearInterval(watchdog)
+    }
+  }
+
+  /** Dispose the isolate (idempotent). */
+  dispose(): void {
+    if (!this.isolate.isDisposed) this.isolate.dispose()
+  }
+
+  /** Heap in use, for the status page. */
+  heapBytes(): number {
+    if (this.isolate.isDisposed) return 0
+    const s = this.isolate.getHeapStatisticsSync()
+    return s.used_heap_size + s.externally_allocated_size
+  }
+
+  private stop(fault: BotFault): void {
+    this.fault ??= fault
+    this.dispose()
+  }
+
+  private classify(err: unknown): BotFault {
+    if (this.fault) return this.fault
+    const message = errorText(err)
+    let fault: BotFault
+    if (/memory limit/i.test(message)) fault = new BotFault('memory', `the bot went over its memory limit (${this.limits.memoryMb} MB)`)
+    else if (/timed out/i.test(message)) fault = new BotFault('cpu', `a handler used more than ${this.limits.cpuMs} ms of CPU time`)
+    else if (this.isolate.isDisposed) fault = new BotFault('memory', `the bot was stopped: ${message}`)
+    else {
+      // A throw inside the bot: keep its message (and the first stack line that names the bot).
+      const where = err instanceof Error ? (err.stack ?? '').split('\n').find((l) => l.includes('bot:')) : undefined
+      return new BotFault('error', where ? `${message} (${where.trim()})` : message)
+    }
+    this.stop(fault)
+    return fault
+  }
+}

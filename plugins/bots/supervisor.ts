@@ -1,0 +1,407 @@
+// The hub side of the bot host: spawn the child process, restart it (and each bot) with back-off,
+// disable a bot after repeated failures and say so (error log, status file, audit), answer the
+// child's store calls, forward commands, reload a bot when its file changes or an admin flips it.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync, type FSWatcher, mkdirSync, readFileSync, watch } from 'node:fs'
+import { createRequire } from 'node:module'
+import { basename, dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { FastifyBaseLogger } from 'fastify'
+import type { AuditEntry, Db } from '#core/plugin-api'
+import { ChatError } from '#core/plugin-api'
+import type { BotsConfig } from './config.ts'
+import { botsErrors } from './errors.ts'
+import type {
+  BotManifest,
+  BotSpec,
+  BotState,
+  ChildToParent,
+  CommandCaller,
+  HostLimits,
+  ParentToChild,
+} from './protocol.ts'
+import { appendLog, type BotStatus, botsDir, readAdmin, writeStatus } from './state-files.ts'
+import { runStoreOp } from './store.ts'
+
+const HOST_PROCESS = fileURLToPath(new URL('./host-process.ts', import.meta.url))
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+
+interface BotEntry {
+  spec: BotSpec
+  state: BotState
+  manifest: BotManifest | undefined
+  failures: number[]
+  restarts: number
+  lastError?: string
+  lastErrorAt?: string
+  timer: NodeJS.Timeout | undefined
+  enabledSeen: number
+}
+
+export interface SupervisorOptions {
+  config: BotsConfig
+  specs: BotSpec[]
+  db: Db
+  log: FastifyBaseLogger
+  dataDir: string
+  audit(entry: AuditEntry): void
+  now(): number
+}
+
+export class Supervisor {
+  private child: ChildProcess | undefined
+  private ready = false
+  private url = ''
+  private closing = false
+  private readonly bots = new Map<string, BotEntry>()
+  private readonly pending = new Map<number, { resolve: (m: Extract<ChildToParent, { t: 'result' }>) => void; timer: NodeJS.Timeout }>()
+  private ids = 0
+  private crashes: number[] = []
+  private childTimer: NodeJS.Timeout | undefined
+  private readonly watchers: FSWatcher[] = []
+  private readonly reloadTimers = new Map<string, NodeJS.Timeout>()
+  private stderrTail = ''
+  private readonly inflightFile: string
+  private statusTimer: NodeJS.Timeout | undefined
+
+  constructor(private readonly o: SupervisorOptions) {
+    this.inflightFile = join(botsDir(o.dataDir), 'inflight')
+    const admin = readAdmin(o.dataDir)
+    for (const spec of o.specs) {
+      const disabled = admin.disabled.includes(spec.name) || o.config.bots[spec.name]?.enabled === false
+      this.bots.set(spec.name, {
+        spec,
+        state: disabled ? 'disabled' : 'starting',
+        manifest: undefined,
+        failures: [],
+        restarts: 0,
+        timer: undefined,
+        enabledSeen: admin.enabledAt[spec.name] ?? 0,
+      })
+    }
+  }
+
+  /** The hub listens at `url`: start the bot host and watch the bots folder and the admin file. */
+  start(url: string): void {
+    this.url = url
+    mkdirSync(botsDir(this.o.dataDir), { recursive: true })
+    this.spawnChild()
+    this.watch()
+    this.writeStatus()
+  }
+
+  status(name: string): BotEntry | undefined {
+    return this.bots.get(name)
+  }
+
+  /** Bots in a room that offer a command (as last loaded), running ones first. */
+  commandBots(name: string, room: string): BotEntry[] {
+    return [...this.bots.values()]
+      .filter((b) => b.spec.rooms.includes(room) && b.manifest?.commands.some((c) => c.name === name))
+      .sort((a, b) => Number(b.state === 'running') - Number(a.state === 'running'))
+  }
+
+  knowsCommand(name: string): boolean {
+    return [...this.bots.values()].some((b) => b.manifest?.commands.some((c) => c.name === name))
+  }
+
+  /** Ask the child to run a command; resolves to the private answer (or throws the bot's ChatError). */
+  async command(bot: string, name: string, args: string[], caller: CommandCaller): Promise<string | undefined> {
+    const res = await this.request((id) => ({ t: 'command', id, bot, name, args, caller }), bot)
+    if (res.error) {
+      if (res.error.code === 'BOTS_COMMAND_FORBIDDEN') throw botsErrors.commandForbidden(name)
+      if (res.error.code === 'BOTS_UNAVAILABLE') throw botsErrors.unavailable(bot)
+      throw botsErrors.commandFailed(name)
+    }
+    return res.text
+  }
+
+  async help(caller: CommandCaller): Promise<string> {
+    const res = await this.request((id) => ({ t: 'help', id, caller }), 'bots')
+    return res.text ?? ''
+  }
+
+  async close(): Promise<void> {
+    this.closing = true
+    for (const w of this.watchers.splice(0)) w.close()
+    for (const t of this.reloadTimers.values()) clearTimeout(t)
+    for (const b of this.bots.values()) clearTimeout(b.timer)
+    clearTimeout(this.childTimer)
+    clearTimeout(this.statusTimer)
+    const child = this.child
+    if (child && child.exitCode === null && child.signalCode === null) {
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+        setTimeout(() => child.kill('SIGKILL'), 2000).unref()
+      })
+    }
+    this.writeStatusNow(false)
+  }
+
+  private request(build: (id: number) => ParentToChild, bot: string): Promise<Extract<ChildToParent, { t: 'result' }>> {
+    if (!this.ready) return Promise.reject(botsErrors.unavailable(bot))
+    const id = ++this.ids
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id)
+        reject(botsErrors.unavailable(bot))
+      }, this.o.config.wallMsPerEvent + 2000)
+      this.pending.set(id, { resolve, timer })
+      this.send(build(id))
+    })
+  }
+
+  private send(msg: ParentToChild): void {
+    if (this.child?.connected) this.child.send(msg)
+  }
+
+  private limits(): HostLimits {
+    const c = this.o.config
+    return {
+      memoryMb: c.memoryMb,
+      cpuMsPerEvent: c.cpuMsPerEvent,
+      wallMsPerEvent: c.wallMsPerEvent,
+      sendsPerSecond: c.sendsPerSecond,
+      sendBurst: c.sendBurst,
+      queueMax: c.queueMax,
+      fetchTimeoutMs: c.fetchTimeoutMs,
+      fetchMaxBytes: c.fetchMaxBytes,
+      storeQuotaBytes: c.storeQuotaBytes,
+    }
+  }
+
+  private spawnChild(): void {
+    if (this.closing) return
+    this.ready = false
+    this.stderrTail = ''
+    // A minimal environment: the bot host needs no secrets of the hub (server key, passwords).
+    const env: Record<string, string> = {}
+    for (const k of ['PATH', 'TMPDIR', 'TZ', 'LANG']) if (process.env[k] !== undefined) env[k] = process.env[k] as string
+    const child = spawn(process.execPath, ['--no-node-snapshot', '--import', TSX, HOST_PROCESS], {
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env,
+    })
+    this.child = child
+    child.stderr?.setEncoding('utf8')
+    child.stderr?.on('data', (chunk: string) => {
+      this.stderrTail = (this.stderrTail + chunk).slice(-4000)
+    })
+    child.on('message', (msg: ChildToParent) => this.onChildMessage(msg))
+    child.on('error', (err) => this.o.log.error({ err }, 'bot host failed to start'))
+    child.on('exit', (code, signal) => this.onChildExit(child, code, signal))
+    child.send({ t: 'init', url: this.url, limits: this.limits(), inflightFile: this.inflightFile })
+  }
+
+  private onChildExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.child !== child) return
+    this.ready = false
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer)
+      p.resolve({ t: 'result', id, error: { code: 'BOTS_UNAVAILABLE', message: 'bot host stopped' } })
+    }
+    this.pending.clear()
+    if (this.closing) return
+    const oom = /heap out of memory|Last few GCs|Fatal process out of memory/i.test(this.stderrTail)
+    const why = `the bot host process died (${signal ?? `exit ${code}`}${oom ? ', out of memory' : ''}) while this bot was running`
+    this.o.log.error({ code, signal, oom }, 'bot host process died; restarting it')
+    let blamed: string[] = []
+    try {
+      blamed = readFileSync(this.inflightFile, 'utf8').split('\n').filter((n) => this.bots.has(n))
+    } catch {
+      // no marker: nobody to blame
+    }
+    for (const b of this.bots.values()) {
+      if (b.state === 'running' || b.state === 'starting') b.state = 'starting'
+    }
+    for (const name of blamed) this.fault(name, oom ? 'memory' : 'crash', why, false)
+    const now = Date.now()
+    this.crashes = [...this.crashes.filter((t) => now - t < 60_000), now]
+    const delay = Math.min(this.o.config.restartDelayMs * 2 ** (this.crashes.length - 1), this.o.config.maxRestartDelayMs)
+    this.childTimer = setTimeout(() => this.spawnChild(), delay)
+    this.childTimer.unref()
+    this.writeStatus()
+  }
+
+  private onChildMessage(msg: ChildToParent): void {
+    switch (msg.t) {
+      case 'ready':
+        this.ready = true
+        for (const b of this.bots.values()) if (b.state === 'starting' && b.timer === undefined) this.load(b)
+        return
+      case 'loaded': {
+        const b = this.bots.get(msg.bot)
+        if (!b || b.state === 'disabled' || b.state === 'failed') return
+        b.state = 'running'
+        b.manifest = msg.manifest
+        this.writeStatus()
+        return
+      }
+      case 'fault':
+        return this.fault(msg.bot, msg.kind, msg.message, true)
+      case 'log': {
+        appendLog(this.o.dataDir, msg.bot, msg.level, msg.text)
+        if (msg.level === 'error') {
+          const b = this.bots.get(msg.bot)
+          if (b) this.setError(b, msg.text)
+        }
+        return
+      }
+      case 'result': {
+        const p = this.pending.get(msg.id)
+        if (!p) return
+        this.pending.delete(msg.id)
+        clearTimeout(p.timer)
+        p.resolve(msg)
+        return
+      }
+      case 'store': {
+        let out: Extract<ParentToChild, { t: 'store-result' }>
+        try {
+          const value = runStoreOp(this.o.db, msg.bot, msg.op, this.o.config.storeQuotaBytes, this.o.now())
+          out = { t: 'store-result', id: msg.id, value }
+        } catch (err) {
+          const code = err instanceof ChatError ? err.code : ((err as { code?: string }).code ?? 'BOTS_STORE_FAILED')
+          if (!(err instanceof ChatError) && code === 'BOTS_STORE_FAILED') this.o.log.error({ err, bot: msg.bot }, 'bot store failed')
+          out = { t: 'store-result', id: msg.id, error: { code, message: (err as Error).message } }
+        }
+        this.send(out)
+        return
+      }
+    }
+  }
+
+  private load(b: BotEntry): void {
+    clearTimeout(b.timer)
+    b.timer = undefined
+    if (b.state === 'disabled' || b.state === 'failed') return
+    b.state = 'starting'
+    if (this.ready) this.send({ t: 'load', bot: b.spec })
+    this.writeStatus()
+  }
+
+  private setError(b: BotEntry, message: string): void {
+    b.lastError = message
+    b.lastErrorAt = new Date().toISOString()
+    this.writeStatus()
+  }
+
+  /** A bot failed: count it, restart it after a back-off, or disable it after too many. */
+  private fault(name: string, kind: string, message: string, childAlive: boolean): void {
+    const b = this.bots.get(name)
+    if (!b || b.state === 'disabled' || b.state === 'failed') return
+    const now = Date.now()
+    b.failures = [...b.failures.filter((t) => now - t < this.o.config.failureWindowMs), now]
+    this.setError(b, `${kind}: ${message}`)
+    appendLog(this.o.dataDir, name, 'error', `stopped (${kind}): ${message}`)
+    if (b.failures.length >= this.o.config.maxFailures) {
+      b.state = 'failed'
+      clearTimeout(b.timer)
+      b.timer = undefined
+      if (childAlive) this.send({ t: 'stop', bot: name })
+      this.o.log.error({ bot: name, failures: b.failures.length, kind, reason: message }, 'bot disabled after repeated failures; fix it and run `chathub bot enable`')
+      this.o.audit({ actor: 'bots', action: 'bots.disabled', target: name, detail: { kind, failures: b.failures.length } })
+      appendLog(this.o.dataDir, name, 'error', `disabled after ${b.failures.length} failures; edit the file or run \`chathub bot enable ${name}\``)
+      this.writeStatus()
+      return
+    }
+    this.o.log.warn({ bot: name, kind, reason: message }, 'bot stopped; restarting with back-off')
+    b.state = 'starting'
+    b.restarts++
+    const delay = Math.min(this.o.config.restartDelayMs * 2 ** (b.failures.length - 1), this.o.config.maxRestartDelayMs)
+    clearTimeout(b.timer)
+    b.timer = setTimeout(() => this.load(b), delay)
+    b.timer.unref()
+    this.writeStatus()
+  }
+
+  /** Edits in the bots folder reload that bot; admin.json changes enable or disable bots. */
+  private watch(): void {
+    const dir = this.o.config.dir
+    if (existsSync(dir)) {
+      try {
+        this.watchers.push(watch(dir, (_event, file) => file && this.fileChanged(join(dir, file.toString()))))
+      } catch (err) {
+        this.o.log.warn({ err, dir }, 'cannot watch the bots folder; edits need a hub restart')
+      }
+    }
+    this.watchers.push(
+      watch(botsDir(this.o.dataDir), (_event, file) => {
+        if (file?.toString() === 'admin.json') this.adminChanged()
+      }),
+    )
+  }
+
+  private fileChanged(file: string): void {
+    for (const b of this.bots.values()) {
+      if (b.spec.file !== file && basename(b.spec.file) !== basename(file)) continue
+      if (dirname(b.spec.file) !== dirname(file)) continue
+      clearTimeout(this.reloadTimers.get(b.spec.name))
+      const timer = setTimeout(() => {
+        this.reloadTimers.delete(b.spec.name)
+        if (b.state === 'disabled' || !existsSync(b.spec.file)) return
+        b.failures = []
+        if (b.state === 'failed') b.state = 'starting'
+        appendLog(this.o.dataDir, b.spec.name, 'info', 'file changed; reloading')
+        this.load(b)
+      }, 100)
+      timer.unref()
+      this.reloadTimers.set(b.spec.name, timer)
+    }
+  }
+
+  private adminChanged(): void {
+    const admin = readAdmin(this.o.dataDir)
+    for (const b of this.bots.values()) {
+      const name = b.spec.name
+      const enabledAt = admin.enabledAt[name] ?? 0
+      if (admin.disabled.includes(name)) {
+        if (b.state === 'disabled') continue
+        b.state = 'disabled'
+        clearTimeout(b.timer)
+        b.timer = undefined
+        this.send({ t: 'stop', bot: name })
+        appendLog(this.o.dataDir, name, 'info', 'disabled by an admin')
+        this.writeStatus()
+      } else if (b.state === 'disabled' || (b.state === 'failed' && enabledAt > b.enabledSeen)) {
+        b.enabledSeen = enabledAt
+        b.failures = []
+        b.state = 'starting'
+        appendLog(this.o.dataDir, name, 'info', 'enabled by an admin')
+        this.load(b)
+      }
+    }
+  }
+
+  private writeStatus(): void {
+    if (this.statusTimer || this.closing) return
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = undefined
+      this.writeStatusNow(true)
+    }, 20)
+    this.statusTimer.unref()
+  }
+
+  private writeStatusNow(running: boolean): void {
+    const bots: Record<string, BotStatus> = {}
+    const at = new Date().toISOString()
+    for (const b of this.bots.values()) {
+      bots[b.spec.name] = {
+        name: b.spec.name,
+        state: running ? b.state : 'stopped',
+        file: b.spec.file,
+        rooms: b.spec.rooms,
+        restarts: b.restarts,
+        failures: b.failures.length,
+        ...(b.lastError ? { lastError: b.lastError, lastErrorAt: b.lastErrorAt } : {}),
+        commands: b.manifest?.commands.map((c) => c.name) ?? [],
+        updatedAt: at,
+      }
+    }
+    try {
+      writeStatus(this.o.dataDir, { running, bots })
+    } catch (err) {
+      this.o.log.warn({ err }, 'cannot write the bots status file')
+    }
+  }
+}
