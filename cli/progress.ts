@@ -43,13 +43,14 @@ export const progressLine = (
   let last = 0
   return {
     onProgress(f, name) {
-      if (name !== current) {
+      const changed = name !== current
+      if (changed) {
         current = name
         started = Date.now()
       }
       fraction = f
       const now = Date.now()
-      if (now - last >= 50 || f === 1) {
+      if (changed || now - last >= 50 || f === 1) {
         last = now
         draw()
       }

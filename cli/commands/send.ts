@@ -95,6 +95,10 @@ export default class Send extends ChathubCommand {
           this.log(
             `sent #${result.seq} to ${result.room}${result.duplicate ? ' (already sent before)' : ''}`,
           )
+        if (result.attachment) {
+          const hidden = result.hiddenBytes === undefined ? '' : `, ${result.hiddenBytes} bytes hidden in it`
+          this.log(`  with ${result.attachment.name} (${result.attachment.size} bytes${hidden})`)
+        }
         return result
       } catch (err) {
         if (attempt >= ATTEMPTS || !isChatError(err) || !RETRYABLE.has(err.code)) throw err

@@ -40,7 +40,10 @@ const wsUrl = (server: string): string => {
   return url.href
 }
 
-/** Call the hub's HTTP API; errors come back as ChatError with the server's code. */
+/**
+ * Call the hub's HTTP API; errors come back as ChatError with the server's code, status and
+ * `retryAfter`, and the body's other fields as `details` (e.g. `ticket` with TOTP_CODE_REQUIRED).
+ */
 export const httpCall = async <T>(
   server: string,
   path: string,
@@ -61,10 +64,17 @@ export const httpCall = async <T>(
   }
   const body = (await res.json().catch(() => ({}))) as Record<string, unknown>
   if (!res.ok) {
-    const code = typeof body.code === 'string' ? body.code : 'CHATHUB_HTTP_ERROR'
-    const message = typeof body.message === 'string' ? body.message : `HTTP ${res.status}`
-    const retryAfter = typeof body.retryAfter === 'number' ? body.retryAfter : undefined
-    throw new ChatError(code, message, res.status, { retryAfter })
+    const { code, message, retryAfter, ...details } = { ...body }
+    // Extra fields (e.g. the pending-login `ticket` of TOTP_CODE_REQUIRED) stay on the error.
+    throw new ChatError(
+      typeof code === 'string' ? code : 'CHATHUB_HTTP_ERROR',
+      typeof message === 'string' ? message : `HTTP ${res.status}`,
+      res.status,
+      {
+        retryAfter: typeof retryAfter === 'number' ? retryAfter : undefined,
+        ...(Object.keys(details).length > 0 ? { details } : {}),
+      },
+    )
   }
   return body as T
 }
