@@ -1,4 +1,5 @@
-// How the client commands print messages: one line each, "#seq time from: text", with edit/delete marks.
+// How the client commands print messages: one line each, "#seq time from: text", with attachment,
+// edit/delete and bot marks.
 import type { MessageView } from '#core/protocol/messages'
 
 const pad = (n: number) => String(n).padStart(2, '0')
@@ -19,5 +20,12 @@ export const formatMessage = (m: MessageView, now?: Date): string => {
   ]
   const reply = m.replyTo !== undefined ? `↪#${m.replyTo} ` : ''
   const tail = marks.filter(Boolean).join(' ')
-  return `#${m.seq} ${formatTime(m.ts, now)} ${m.from}: ${reply}${text}${tail ? ` ${tail}` : ''}`
+  // Attachments: one "[file name, size, id]" mark each; `chathub reveal --message SEQ` reads hidden text.
+  const files = (m.deletedAt === undefined ? (m.attachments ?? []) : [])
+    .map((a) => ` [${a.name}, ${formatSize(a.size)}, ${a.id}]`)
+    .join('')
+  return `#${m.seq} ${formatTime(m.ts, now)} ${m.from}: ${reply}${text}${files}${tail ? ` ${tail}` : ''}`
 }
+
+const formatSize = (bytes: number): string =>
+  bytes < 1024 ? `${bytes} B` : bytes < 1048576 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1048576).toFixed(1)} MiB`
