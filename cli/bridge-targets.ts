@@ -38,20 +38,30 @@ export const NETWORKS: Record<string, Network> = {
 }
 
 /** A bridge plugin's config from the hub config, validated with defaults; undefined when not enabled. */
-export const pluginConfig = (hub: HubConfig, network: Network): ({ links: LinkRef[] } & Record<string, unknown>) | undefined => {
+export const pluginConfig = (
+  hub: HubConfig,
+  network: Network,
+): ({ links: LinkRef[] } & Record<string, unknown>) | undefined => {
   const raw = hub.plugins[network.plugin]
   if (!raw || raw.enabled === false) return undefined
   const { module: _m, enabled: _e, ...rest } = raw
   const value = structuredClone(rest)
   const checker = compile(network.schema)
   if (!checker.check(value)) {
-    throw new ChatError('CHATHUB_CONFIG_INVALID', `plugins.${network.plugin}: ${checker.problems().join('; ')}`, 500)
+    throw new ChatError(
+      'CHATHUB_CONFIG_INVALID',
+      `plugins.${network.plugin}: ${checker.problems().join('; ')}`,
+      500,
+    )
   }
   return value as { links: LinkRef[] } & Record<string, unknown>
 }
 
 /** Check a target against the running config (network known and enabled, address valid). */
-export const checkTarget = (hub: HubConfig, target: string): { network: string; configured: boolean } => {
+export const checkTarget = (
+  hub: HubConfig,
+  target: string,
+): { network: string; configured: boolean } => {
   const { network, address } = splitTarget(target)
   const net = NETWORKS[network]
   if (!net) throw bridgeErrors.networkUnknown(network)
@@ -68,13 +78,18 @@ export const checkTarget = (hub: HubConfig, target: string): { network: string; 
 }
 
 /** Every link in force (config + CLI), over every enabled bridge plugin. */
-export const allLinks = (db: Db, hub: HubConfig): (LinkRef & { network: string; source: 'config' | 'cli' })[] => {
+export const allLinks = (
+  db: Db,
+  hub: HubConfig,
+): (LinkRef & { network: string; source: 'config' | 'cli' })[] => {
   const out: (LinkRef & { network: string; source: 'config' | 'cli' })[] = []
   for (const [network, net] of Object.entries(NETWORKS)) {
     const config = pluginConfig(hub, net)
     const configured = config?.links ?? []
     for (const link of effectiveLinks(db, network, configured)) {
-      const source = configured.some((l) => l.room === link.room && l.target === link.target) ? 'config' : 'cli'
+      const source = configured.some((l) => l.room === link.room && l.target === link.target)
+        ? 'config'
+        : 'cli'
       out.push({ ...link, network, source })
     }
   }

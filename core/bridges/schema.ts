@@ -1,6 +1,13 @@
 // Bridge tables (prefixed `bridge_`), shared by every bridge plugin through core/bridges/runner.ts:
 // links added at run time, each link's status and hub cursor, the remote-id ledger and the outbound queue.
-import { index, integer, primaryKey, sqliteTableCreator, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTableCreator,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core'
 
 const table = sqliteTableCreator((name) => `bridge_${name}`)
 

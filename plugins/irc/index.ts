@@ -1,0 +1,37 @@
+// The irc plugin: bridges hub rooms to IRC channels (one relay client per link), on the core bridge runner.
+import { BridgeRunner, checkLinks, definePlugin } from '#core/plugin-api'
+import { IrcConfig } from './config.ts'
+import { ircBridge, ircCapabilities } from './irc-bridge.ts'
+
+export { ircCapabilities }
+
+export default definePlugin({
+  name: 'irc',
+  version: '0.1.0',
+  config: IrcConfig,
+  setup({ config, db, log }) {
+    const definition = ircBridge(config)
+    checkLinks(definition, config.links)
+    const runner = new BridgeRunner({ definition, db, log, options: config })
+    return {
+      onListen({ url }) {
+        runner.start(url)
+      },
+      commands: {
+        /** `/irc status`: each link of this hub and whether its relay client is in the channel. */
+        status() {
+          const links = runner.health()
+          if (links.length === 0)
+            return 'No IRC links; add one with `chathub bridge link ROOM irc:<server>/#channel`.'
+          return links
+            .map(
+              (l) =>
+                `${l.room} ↔ ${l.target}: ${l.connected ? `connected (${l.detail ?? ''})` : 'down'}`,
+            )
+            .join('\n')
+        },
+      },
+      close: () => runner.close(),
+    }
+  },
+})

@@ -1,0 +1,62 @@
+// Admin operations of the webhooks plugin for the CLI (on the data directory): create incoming hooks
+// (the secret is returned once and stored hashed) and read the delivery log.
+import { randomBytes } from 'node:crypto'
+import type { Db } from '#core/plugin-api'
+import { webhookErrors } from './errors.ts'
+import { deliveriesOf, hookByName, insertHook } from './queries.ts'
+import type { WebhookDelivery } from './schema.ts'
+import { hashSecret } from './signing.ts'
+
+export { parseAddress as parseWebhookAddress } from './webhook-bridge.ts'
+export { WebhooksConfig } from './config.ts'
+export { webhookCapabilities } from './webhook-bridge.ts'
+
+export interface CreatedHook {
+  id: string
+  room: string
+  name: string
+  /** Shown once; only its hash is stored. */
+  secret: string
+  /** The link target the runner serves it under. */
+  target: string
+  /** Path under the hub's URL to POST to. */
+  path: string
+}
+
+export const createHook = (db: Db, room: string, name: string, now = Date.now()): CreatedHook => {
+  if (hookByName(db, room, name)) throw webhookErrors.hookExists(room, name)
+  const id = randomBytes(9).toString('base64url')
+  const secret = randomBytes(24).toString('base64url')
+  insertHook(db, { id, room, name, secretHash: hashSecret(secret), createdAt: now })
+  return {
+    id,
+    room,
+    name,
+    secret,
+    target: `webhook:in/${id}`,
+    path: `/plugins/webhooks/in/${id}/${secret}`,
+  }
+}
+
+export interface DeliveryListing {
+  id: number
+  seq: number
+  url: string
+  status: WebhookDelivery['status']
+  attempts: number
+  httpStatus: number | null
+  lastError: string | null
+  at: string
+}
+
+export const listDeliveries = (db: Db, room: string, limit: number): DeliveryListing[] =>
+  deliveriesOf(db, room, limit).map((d) => ({
+    id: d.id,
+    seq: d.seq,
+    url: d.url,
+    status: d.status,
+    attempts: d.attempts,
+    httpStatus: d.httpStatus,
+    lastError: d.lastError,
+    at: new Date(d.updatedAt).toISOString(),
+  }))

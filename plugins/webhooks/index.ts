@@ -1,0 +1,27 @@
+// The webhooks plugin: incoming (Slack-compatible POSTs into a room) and outgoing (signed POSTs of a
+// room's messages) webhooks, on the core bridge runner.
+import { BridgeRunner, checkLinks, definePlugin } from '#core/plugin-api'
+import { WebhooksConfig } from './config.ts'
+import { incomingRoutes } from './incoming.ts'
+import { type IncomingHooks, webhookBridge, webhookCapabilities } from './webhook-bridge.ts'
+
+export { webhookCapabilities }
+
+export default definePlugin({
+  name: 'webhooks',
+  version: '0.1.0',
+  config: WebhooksConfig,
+  setup({ config, db, log, now }) {
+    const hooks: IncomingHooks = new Map()
+    const definition = webhookBridge(config, db, hooks)
+    checkLinks(definition, config.links)
+    const runner = new BridgeRunner({ definition, db, log, options: config })
+    return {
+      onListen({ url }) {
+        runner.start(url)
+      },
+      routes: incomingRoutes(config, db, hooks, now),
+      close: () => runner.close(),
+    }
+  },
+})

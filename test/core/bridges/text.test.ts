@@ -1,0 +1,29 @@
+// Text shaping for bridges: splitting to byte limits and short correction lines.
+import { expect, test } from 'vitest'
+import { correctionLine, splitText } from '#core/bridges/text'
+
+test('splitText keeps parts within the byte limit, at word breaks, never inside a character', () => {
+  const words = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ')
+  const parts = splitText(words, 50)
+  expect(parts.length).toBeGreaterThan(1)
+  for (const p of parts) expect(Buffer.byteLength(p)).toBeLessThanOrEqual(50)
+  expect(parts.join(' ')).toBe(words)
+  const emoji = '😀'.repeat(30) // 4 bytes each
+  const split = splitText(emoji, 10)
+  for (const p of split) expect(Buffer.byteLength(p)).toBeLessThanOrEqual(10)
+  expect(split.join('')).toBe(emoji)
+})
+
+test('splitText without multi-line support gives each line its own part', () => {
+  expect(splitText('one\ntwo\r\n\nthree', 100, false)).toEqual(['one', 'two', 'three'])
+  expect(splitText('one\ntwo', 100, true)).toEqual(['one\ntwo'])
+})
+
+test('correctionLine says what changed, not the whole message', () => {
+  expect(correctionLine('meet at teh station at noon', 'meet at the station at noon')).toBe(
+    'correction: "teh" → "the"',
+  )
+  expect(correctionLine('see you', 'see you tomorrow')).toBe('correction: added "tomorrow"')
+  expect(correctionLine('see you tomorrow', 'see you')).toBe('correction: removed "tomorrow"')
+  expect(correctionLine(null, 'new text')).toBe('correction: new text')
+})
