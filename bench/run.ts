@@ -28,6 +28,7 @@ const benches: Record<string, () => Promise<string>> = {
     return formatStegoBench(await runStegoBench({ runs }))
   },
   bots: async () => (await import('./bots.ts')).runBots({ runs }),
+  bridge: async () => (await import('./bridge.ts')).runBridge({ runs }),
 }
 
 const bench = name ? benches[name] : undefined
