@@ -80,6 +80,11 @@ export const HubConfigSchema = Type.Object(
         maxMessageLength: Type.Integer({ minimum: 1, default: 4000, description: 'characters per message' }),
         messagesPerSecond: Type.Number({ exclusiveMinimum: 0, default: 20, description: 'frames/s per connection' }),
         messageBurst: Type.Integer({ minimum: 1, default: 60, description: 'frames allowed in a burst' }),
+        bridgeMessagesPerSecond: Type.Number({
+          exclusiveMinimum: 0,
+          default: 500,
+          description: 'frames/s per connection of a bridge account (it speaks for a whole remote channel)',
+        }),
         connectionsPerUser: Type.Integer({
           minimum: 1,
           default: 20,

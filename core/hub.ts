@@ -3,7 +3,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { type SessionUser, sessionVerifier } from '#core/auth/session-store'
 import type { HubConfig } from '#core/config'
-import { Connection } from '#core/connections/connection'
+import { Connection, frameRate } from '#core/connections/connection'
 import type { Db } from '#core/db/client'
 import { MessageLog } from '#core/messages/message-log'
 import { createMetrics, type Metrics } from '#core/metrics'
@@ -61,6 +61,7 @@ export class Hub {
     if (!set) this.byUser.set(user.userId, (set = new Set()))
     set.add(conn)
     conn.user = user
+    if (user.kind === 'bridge') conn.refill(frameRate(this.config.limits, user.kind).burst)
     return true
   }
 

@@ -4,6 +4,15 @@ import type { SessionUser } from '#core/auth/session-store'
 import type { ServerFrame } from '#core/protocol/messages'
 import type { RoomState } from '#core/rooms/room-state'
 
+/** Frames/s and burst for an account: a bridge relays a whole remote channel through one connection. */
+export const frameRate = (
+  limits: { messagesPerSecond: number; messageBurst: number; bridgeMessagesPerSecond: number },
+  kind: SessionUser['kind'] | undefined,
+): { perSecond: number; burst: number } =>
+  kind === 'bridge'
+    ? { perSecond: limits.bridgeMessagesPerSecond, burst: Math.max(limits.messageBurst, limits.bridgeMessagesPerSecond * 3) }
+    : { perSecond: limits.messagesPerSecond, burst: limits.messageBurst }
+
 export class Connection {
   user: SessionUser | undefined = undefined
   /** Rooms whose live events this connection receives. */
@@ -39,6 +48,11 @@ export class Connection {
     if (this.tokens < 1) return false
     this.tokens -= 1
     return true
+  }
+
+  /** Start the budget over at `burst` frames (an account with a higher rate, once authenticated). */
+  refill(burst: number): void {
+    this.tokens = burst
   }
 
   /** Seconds until one more frame is allowed. */

@@ -7,7 +7,7 @@ import { coreErrors } from '#core/errors'
 import type { Hub } from '#core/hub'
 import { CloseCodes, PROTOCOL_VERSION } from '#core/protocol/messages'
 import { parseClientFrame, refOfText } from '#core/protocol/validate'
-import type { Connection } from './connection.ts'
+import { type Connection, frameRate } from './connection.ts'
 import { dispatch } from './dispatch.ts'
 import { sendError } from './errors.ts'
 
@@ -85,10 +85,11 @@ const onFrame = (hub: Hub, conn: Connection, data: WebSocket.RawData, isBinary: 
   if (conn.closing || hub.draining) return
   const receivedAt = performance.now()
   const { limits } = hub.config
-  if (!conn.take(Date.now(), limits.messagesPerSecond, limits.messageBurst)) {
+  const { perSecond, burst } = frameRate(limits, conn.user?.kind)
+  if (!conn.take(Date.now(), perSecond, burst)) {
     // Echo the ref (when there is one) so the client can tell which request was refused.
     const ref = isBinary ? undefined : refOfText(data.toString())
-    return sendError(hub, conn, coreErrors.rateLimited(conn.retryAfter(limits.messagesPerSecond)), ref)
+    return sendError(hub, conn, coreErrors.rateLimited(conn.retryAfter(perSecond)), ref)
   }
   const parsed = isBinary
     ? ({ ok: false, error: coreErrors.frameMalformed(), ref: undefined } as const)
