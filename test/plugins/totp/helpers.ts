@@ -52,7 +52,7 @@ export const post = <T = Record<string, unknown>>(hub: TestHub, path: string, to
 export const get = <T = Record<string, unknown>>(hub: TestHub, path: string, token: string) =>
   httpCall<T>(hub.url, path, { token })
 
-/** Raw HTTP call keeping the whole body (the SDK drops extra error fields such as `ticket`). */
+/** Raw HTTP call: the status and the whole body, for asserting the wire format itself. */
 export const raw = async (hub: TestHub, path: string, body: unknown, token?: string) => {
   const res = await fetch(new URL(path, hub.url), {
     method: 'POST',
