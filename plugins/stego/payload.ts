@@ -25,7 +25,6 @@ export const payloadOverhead = (payload: Payload): number =>
 
 const validName = (name: string): boolean => {
   const bytes = Buffer.byteLength(name, 'utf8')
-  // eslint-disable-next-line no-control-regex
   return bytes >= 1 && bytes <= 255 && !/[/\\\u0000-\u001f\u007f]/.test(name) && name !== '.' && name !== '..'
 }
 
