@@ -117,11 +117,17 @@ export const liftRestriction = (db: Db, sessionId: number): void => {
   db.delete(sessionRestrictions).where(eq(sessionRestrictions.sessionId, sessionId)).run()
 }
 
-/** Ids of a user's live (not revoked) sessions and tokens. */
-export const liveSessionIds = (db: Db, userId: number): number[] =>
+/** Ids of a user's live (not revoked) sessions and tokens; with `label`, only those issued with it. */
+export const liveSessionIds = (db: Db, userId: number, label?: string): number[] =>
   db
     .select({ id: sessions.id })
     .from(sessions)
-    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+    .where(
+      and(
+        eq(sessions.userId, userId),
+        isNull(sessions.revokedAt),
+        ...(label === undefined ? [] : [eq(sessions.label, label)]),
+      ),
+    )
     .all()
     .map((r) => r.id)

@@ -29,7 +29,7 @@ export const createAuthApi =
     },
     endSessions: (userId, options = {}) => {
       let n = 0
-      for (const sessionId of liveSessionIds(hub.db, userId)) {
+      for (const sessionId of liveSessionIds(hub.db, userId, options.label)) {
         if (sessionId === options.except) continue
         // One feed row per session, so other hubs keep the excepted session's sockets open too.
         revokeSessions(hub.db, { userId, sessionId })

@@ -108,10 +108,11 @@ export interface AuthApi {
   /** Issue a normal session for a user (e.g. after a second login step); the token is returned once. */
   issueSession(userId: number): { token: string; expiresAt: string | null }
   /**
-   * Revoke a user's sessions (all, or all but `except`) and close their open WebSockets, on this
-   * hub at once and on other hub processes through the change feed. Returns how many were revoked.
+   * Revoke a user's sessions (all, or all but `except`; with `label`, only the sessions and tokens
+   * issued with that label) and close their open WebSockets, on this hub at once and on other hub
+   * processes through the change feed. Returns how many were revoked.
    */
-  endSessions(userId: number, options?: { except?: number; reason?: string }): number
+  endSessions(userId: number, options?: { except?: number; reason?: string; label?: string }): number
   /** Make a session restricted to this plugin a normal one (its enrolment is done). */
   liftRestriction(sessionId: number): void
 }

@@ -81,7 +81,11 @@ export interface CommandContext extends Context {
 }
 
 export interface EventContext extends Context {
-  /** join/leave: { room, user }; edit: { room, seq, text }; delete: { room, seq, user }. */
+  /**
+   * join/leave: { room, user }; edit: { room, seq, text }; delete: { room, seq, user };
+   * attachment (one per file; metadata, never the bytes):
+   * { room, seq, user, id, name, mime, size, width?, height?, bot? }.
+   */
   event: Record<string, unknown>
 }
 

@@ -52,6 +52,12 @@ export const BotsConfigSchema = Type.Object(
     storeQuotaBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024, description: 'store size per bot (keys + JSON values), bytes' }),
     fetchTimeoutMs: Type.Integer({ minimum: 100, default: 5000, description: 'fetch() timeout, ms' }),
     fetchMaxBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024, description: 'largest fetch() response body, bytes' }),
+    replayMissed: Type.Integer({
+      minimum: 0,
+      maximum: 1000,
+      default: 100,
+      description: 'messages a bot missed while it was down, replayed per room when it is back (the newest ones); 0: none',
+    }),
     restartDelayMs: Type.Integer({ minimum: 10, default: 1000, description: 'first restart delay after a failure (doubles each time)' }),
     maxRestartDelayMs: Type.Integer({ minimum: 10, default: 60_000, description: 'longest restart delay' }),
     maxFailures: Type.Integer({

@@ -30,7 +30,15 @@ export interface BotIo {
   fault(kind: string, message: string): void
   /** Called when the bot starts and stops running code (the bot host marks it for crash blame). */
   busy?(running: boolean): void
+  /**
+   * Messages the bot is done with: handed to its handlers (just before they run) or ignored by it
+   * (its own, other bots'). The bot host keeps a per-room cursor of them to replay missed messages.
+   */
+  processed?(messages: BotMessage[]): void
 }
+
+/** What became of a message or event offered to the engine. */
+export type Intake = 'queued' | 'ignored' | 'dropped'
 
 export interface EngineSpec {
   name: string
@@ -121,17 +129,25 @@ export class BotEngine {
     this.sandbox = undefined
   }
 
-  /** A message in one of the bot's rooms. */
-  onMessage(message: BotMessage): void {
-    if (message.from === this.spec.name || message.bot) return
+  /**
+   * A message in one of the bot's rooms: `queued` for its handlers, `ignored` (its own, another
+   * bot's) or `dropped` (the bot is not running or its queue is full).
+   */
+  onMessage(message: BotMessage): Intake {
+    if (message.from === this.spec.name || message.bot) return 'ignored'
+    if (!this.accepts()) return 'dropped'
     const addressed = this.addressed(message.text)
-    this.enqueue({ kind: 'message', now: this.clock.now(), message, ...(addressed === undefined ? {} : { addressed }) })
+    this.enqueue({ kind: 'message', now: this.clock.now(), message, ...(addressed === undefined ? {} : { addressed }) }).catch(() => undefined)
+    return 'queued'
   }
 
-  onEvent(name: BotEventName, data: Record<string, unknown>): void {
-    if (!this.manifest?.events.includes(name)) return
-    if (data.user === this.spec.name) return
-    this.enqueue({ kind: 'event', now: this.clock.now(), name, data })
+  /** A room event; `message` is the message it belongs to (attachments), so `ctx.reply` works. */
+  onEvent(name: BotEventName, data: Record<string, unknown>, message?: BotMessage): Intake {
+    if (!this.manifest?.events.includes(name)) return 'ignored'
+    if (data.user === this.spec.name) return 'ignored'
+    if (!this.accepts()) return 'dropped'
+    this.enqueue({ kind: 'event', now: this.clock.now(), name, data, ...(message ? { message } : {}) }).catch(() => undefined)
+    return 'queued'
   }
 
   /** The commands this bot offers that `caller` may run, for /help. */
@@ -183,12 +199,18 @@ export class BotEngine {
     return roomRoles.some((r) => (rank[role] ?? 0) >= (rank[r] ?? 99))
   }
 
-  private enqueue(event: BotEvent): Promise<string | undefined> {
-    if (!this.running) return Promise.resolve(undefined)
+  /** Whether an event can queue now (running, queue not full); counts and logs a drop otherwise. */
+  private accepts(): boolean {
+    if (!this.running) return false
     if (this.waiting.length >= this.limits.queueMax) {
       if (this.dropped++ === 0) this.io.log('warn', `event queue full (${this.limits.queueMax}); dropping events`)
-      return Promise.resolve(undefined)
+      return false
     }
+    return true
+  }
+
+  private enqueue(event: BotEvent): Promise<string | undefined> {
+    if (!this.accepts()) return Promise.resolve(undefined)
     return new Promise((resolve, reject) => {
       this.waiting.push({ event, resolve, reject, generation: this.generation })
       if (!this.draining) this.queue = this.drain()
@@ -209,7 +231,11 @@ export class BotEngine {
         }
         this.io.busy?.(true)
         try {
-          const out = await sandbox.dispatch(batch.map((b) => b.event))
+          const events = batch.map((b) => b.event)
+          // Marked before the handlers run: a message whose handler crashes the bot is not replayed.
+          const messages = events.flatMap((e) => (e.kind !== 'tick' && e.message && e.message.seq > 0 ? [e.message] : []))
+          if (messages.length > 0) this.io.processed?.(messages)
+          const out = await sandbox.dispatch(events)
           batch.forEach((b, i) => {
             const r = out[i]
             if (r) this.perform(r.actions)

@@ -53,6 +53,7 @@ const DEFAULT_LIMITS: HostLimits = {
   fetchTimeoutMs: 5000,
   fetchMaxBytes: 1024 * 1024,
   storeQuotaBytes: 1024 * 1024,
+  replayMissed: 100,
 }
 
 export class BotHarness {
@@ -124,10 +125,18 @@ export class BotHarness {
     return this.transcript.slice(from).filter((l) => l.bot)
   }
 
-  /** Another event in a room: someone joined, left, edited or deleted a message. */
-  async event(name: 'join' | 'leave' | 'edit' | 'delete', data: Record<string, unknown>): Promise<TranscriptLine[]> {
+  /**
+   * Another event in a room: someone joined, left, edited or deleted a message, or posted an
+   * attachment (`{ room, seq, user, id, name, mime, size, width?, height? }`).
+   */
+  async event(name: 'join' | 'leave' | 'edit' | 'delete' | 'attachment', data: Record<string, unknown>): Promise<TranscriptLine[]> {
     const from = this.transcript.length
-    this.engine.onEvent(name, data)
+    // An attachment belongs to a message: ctx.reply answers it.
+    const message =
+      name === 'attachment' && typeof data.room === 'string' && typeof data.user === 'string'
+        ? { room: data.room, seq: typeof data.seq === 'number' ? data.seq : 0, from: data.user, text: typeof data.text === 'string' ? data.text : '' }
+        : undefined
+    this.engine.onEvent(name, data, message)
     await this.settle()
     return this.transcript.slice(from).filter((l) => l.bot)
   }

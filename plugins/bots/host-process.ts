@@ -2,15 +2,18 @@
 // (BotEngine) and its own wire-protocol connection with its scoped bot token, so the hub authorises,
 // rate-limits and scopes it like any user. Store calls go to the plugin over IPC; fetch runs here.
 // An isolate that aborts this whole process (V8 out of memory) cannot take the hub with it.
-import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs'
+// Each bot's cursor (the last message it handled per room) is kept in <dataDir>/bots/cursors/, so
+// messages sent while the bot or this process was down are replayed (the newest `replayMissed`).
+import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs'
 import { ChatClient } from '#core/client/sdk'
-import type { EventFrame } from '#core/protocol/messages'
+import type { EventFrame, EventOf } from '#core/protocol/messages'
 import { compileBot } from './compile.ts'
-import { BotEngine, type BotIo, CommandDenied } from './engine.ts'
+import { BotEngine, type BotIo, CommandDenied, type Intake } from './engine.ts'
 import { guardedFetch } from './fetch-guard.ts'
-import type { BotSpec, ChildToParent, CommandCaller, HostLimits, ParentToChild } from './protocol.ts'
+import type { BotMessage, BotSpec, ChildToParent, CommandCaller, HostLimits, ParentToChild } from './protocol.ts'
 import { BotFault } from './sandbox.ts'
 import { realClock } from './schedule.ts'
+import { cursorPath } from './state-files.ts'
 
 interface Running {
   spec: BotSpec
@@ -21,6 +24,12 @@ interface Running {
   logTokens: number
   logAt: number
   stopped: boolean
+  /** Per room, the last message the bot handled or ignored (persisted): where a replay starts. */
+  cursor: Map<string, number>
+  /** Per room, the last message handed to the engine since it (re)loaded: drops replayed duplicates. */
+  seen: Map<string, number>
+  saveQueued: boolean
+  savedAt: number
 }
 
 const send = (msg: ChildToParent): void => {
@@ -30,6 +39,7 @@ const send = (msg: ChildToParent): void => {
 let url = ''
 let limits: HostLimits | undefined
 let inflightFd: number | undefined
+let cursorDir: string | undefined
 const bots = new Map<string, Running>()
 const busy = new Map<string, number>()
 const pendingStore = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
@@ -55,6 +65,53 @@ const log = (r: Running, level: 'info' | 'warn' | 'error', text: string): void =
   if (r.logTokens < 1 && level === 'info') return
   r.logTokens = Math.max(0, r.logTokens - 1)
   send({ t: 'log', bot: r.spec.name, level, text: text.slice(0, 2000) })
+}
+
+const loadCursor = (bot: string): Map<string, number> => {
+  const out = new Map<string, number>()
+  if (!cursorDir) return out
+  try {
+    const raw = JSON.parse(readFileSync(cursorPath(cursorDir, bot), 'utf8')) as Record<string, unknown>
+    for (const [room, seq] of Object.entries(raw)) if (Number.isSafeInteger(seq) && (seq as number) >= 0) out.set(room, seq as number)
+  } catch {
+    // no cursor yet: the bot starts at the rooms' current messages
+  }
+  return out
+}
+
+/** Cursor saves per bot are this far apart at least (a busy room writes 10 times a second, not per batch). */
+const SAVE_EVERY_MS = 100
+
+const saveCursor = (r: Running): void => {
+  r.saveQueued = false
+  r.savedAt = Date.now()
+  if (!cursorDir) return
+  const file = cursorPath(cursorDir, r.spec.name)
+  try {
+    writeFileSync(`${file}.tmp`, JSON.stringify(Object.fromEntries(r.cursor)), { mode: 0o600 })
+    renameSync(`${file}.tmp`, file)
+  } catch (err) {
+    log(r, 'warn', `cannot save where the bot is in its rooms: ${(err as Error).message}`)
+  }
+}
+
+/**
+ * Move a room's cursor forward. Saved at once when the bot was quiet, else at most every
+ * SAVE_EVERY_MS; a bot host that is killed loses at most that much (those messages come again).
+ */
+const advance = (r: Running, room: string, seq: number): void => {
+  const at = r.cursor.get(room)
+  if (at !== undefined && seq <= at) return
+  r.cursor.set(room, seq)
+  if (r.saveQueued) return
+  r.saveQueued = true
+  const wait = r.savedAt + SAVE_EVERY_MS - Date.now()
+  if (wait <= 0) setImmediate(() => r.saveQueued && saveCursor(r))
+  else setTimeout(() => r.saveQueued && saveCursor(r), wait).unref()
+}
+
+const flushCursors = (): void => {
+  for (const r of bots.values()) if (r.saveQueued) saveCursor(r)
 }
 
 const storeCall = (bot: string, op: Extract<ChildToParent, { t: 'store' }>['op']): Promise<unknown> => {
@@ -94,14 +151,45 @@ const connect = (r: Running): Promise<ChatClient> => {
   return r.connecting
 }
 
-/** Join every configured room; rooms that do not exist yet (or need an invite) are retried. */
+/** Each visible room's newest sequence number (empty when the hub cannot say). */
+const roomSeqs = async (client: ChatClient): Promise<Map<string, number>> => {
+  try {
+    return new Map((await client.rooms()).rooms.map((room) => [room.name, room.seq]))
+  } catch {
+    return new Map()
+  }
+}
+
+/**
+ * Join every configured room; rooms that do not exist yet (or need an invite) are retried. A room
+ * with a cursor behind its newest message is joined with `since`: the hub replays the missed
+ * messages (at most `replayMissed`, the newest) before live ones, and the bot handles them.
+ */
 const joinRooms = async (r: Running, client: ChatClient, first: boolean): Promise<void> => {
   const missing: string[] = []
+  const replayMissed = limits?.replayMissed ?? 0
+  let seqs: Map<string, number> | undefined
   for (const room of r.spec.rooms) {
     if (client.lastSeq.has(room) && !first) continue
     try {
+      const cursor = r.cursor.get(room)
+      if (cursor !== undefined && replayMissed > 0) {
+        seqs ??= await roomSeqs(client)
+        const newest = seqs.get(room)
+        if (newest !== undefined && newest > cursor) {
+          const since = Math.max(cursor, newest - replayMissed)
+          if (since > cursor) {
+            log(r, 'warn', `${since - cursor} messages missed in "${room}" are not replayed (only the newest ${replayMissed}: replayMissed)`)
+          }
+          await client.resume(room, since)
+          client.lastSeq.set(room, Math.max(client.lastSeq.get(room) ?? 0, since))
+          continue
+        }
+      }
       const ack = await client.join(room)
       client.lastSeq.set(room, Math.max(client.lastSeq.get(room) ?? 0, ack.seq))
+      // First time in the room (or no replay): start at its newest message, not at its history.
+      if (cursor === undefined || replayMissed === 0) advance(r, room, ack.seq)
     } catch (err) {
       missing.push(room)
       if (first) log(r, 'error', `cannot join room "${room}": ${(err as Error).message} (retrying)`)
@@ -114,15 +202,56 @@ const joinRooms = async (r: Running, client: ChatClient, first: boolean): Promis
   }
 }
 
+/**
+ * A message (live or replayed) to the engine: hear/respond, and one `attachment` event per file it
+ * carries (metadata only, never the bytes). A message the bot cannot take now (stopped, queue full)
+ * is left for the replay from its cursor; one it already took is not handed over twice.
+ */
+const onMessage = (r: Running, f: EventOf<'message'>): void => {
+  const engine = r.engine
+  if (!engine.running) return
+  if (f.seq <= (r.seen.get(f.room) ?? 0)) return
+  const intakes: Intake[] = []
+  if (f.text !== null) {
+    const message: BotMessage = {
+      room: f.room,
+      seq: f.seq,
+      from: f.from,
+      text: f.text,
+      ...(f.bot ? { bot: true } : {}),
+      ...(f.replyTo ? { replyTo: f.replyTo } : {}),
+    }
+    intakes.push(engine.onMessage(message))
+    for (const a of f.attachments ?? []) {
+      const data: Record<string, unknown> = {
+        room: f.room,
+        seq: f.seq,
+        user: f.from,
+        id: String(a.id),
+        name: String(a.name),
+        mime: String(a.mime),
+        size: Number(a.size),
+        ...(typeof a.width === 'number' ? { width: a.width } : {}),
+        ...(typeof a.height === 'number' ? { height: a.height } : {}),
+        ...(f.bot ? { bot: true } : {}),
+      }
+      intakes.push(engine.onEvent('attachment', data, message))
+    }
+  }
+  if (intakes.length > 0 && intakes.every((i) => i === 'dropped')) return
+  r.seen.set(f.room, f.seq)
+  // Nothing queued (the bot's own message, another bot's, a deleted one): done with it now.
+  if (!intakes.includes('queued')) advance(r, f.room, f.seq)
+}
+
 const wire = (r: Running, client: ChatClient): void => {
   client.on('frame', (f: EventFrame) => {
+    // A connection being replaced (the bot reloaded): its frames come again on the new one.
+    if (r.client !== client) return
     const engine = r.engine
     switch (f.type) {
       case 'message':
-        if (f.text !== null) {
-          engine.onMessage({ room: f.room, seq: f.seq, from: f.from, text: f.text, ...(f.bot ? { bot: true } : {}), ...(f.replyTo ? { replyTo: f.replyTo } : {}) })
-        }
-        return
+        return onMessage(r, f)
       case 'joined':
         return engine.onEvent('join', { room: f.room, user: f.user })
       case 'left':
@@ -173,6 +302,9 @@ const start = async (spec: BotSpec): Promise<void> => {
       log: (level, text) => log(holder.r as Running, level, text),
       fault: (kind, message) => send({ t: 'fault', bot: spec.name, kind, message }),
       busy: (running) => markBusy(spec.name, running),
+      processed: (messages) => {
+        for (const m of messages) advance(holder.r as Running, m.room, m.seq)
+      },
     }
     r = {
       spec,
@@ -183,15 +315,25 @@ const start = async (spec: BotSpec): Promise<void> => {
       logTokens: 50,
       logAt: Date.now(),
       stopped: false,
+      cursor: loadCursor(spec.name),
+      seen: new Map(),
+      saveQueued: false,
+      savedAt: 0,
     }
     holder.r = r
     bots.set(spec.name, r)
   }
   const running = r
   running.stopped = false
+  // A reload starts from an empty queue: what the bot had queued or missed while it was stopped
+  // comes again from its cursor, replayed in order on a fresh connection.
+  const old = running.client
+  running.client = undefined
+  if (old) void old.close()
   try {
     const code = await compileBot(readFileSync(spec.file, 'utf8'), spec.file)
     const manifest = await running.engine.load(code)
+    running.seen = new Map(running.cursor)
     await connect(running)
     send({ t: 'loaded', bot: spec.name, manifest })
   } catch (err) {
@@ -205,6 +347,7 @@ const stop = async (name: string): Promise<void> => {
   if (!r) return
   r.stopped = true
   r.engine.stop()
+  if (r.saveQueued) saveCursor(r)
   bots.delete(name)
   await r.client?.close()
 }
@@ -242,6 +385,8 @@ process.on('message', (raw: ParentToChild) => {
       url = raw.url
       limits = raw.limits
       inflightFd = openSync(raw.inflightFile, 'w')
+      cursorDir = raw.cursorDir
+      mkdirSync(cursorDir, { recursive: true })
       send({ t: 'ready' })
       return
     case 'load':
@@ -269,6 +414,12 @@ process.on('message', (raw: ParentToChild) => {
 
 // The plugin went away (hub stopped or crashed): nothing to serve.
 process.on('disconnect', () => {
+  flushCursors()
   if (inflightFd !== undefined) closeSync(inflightFd)
+  process.exit(0)
+})
+// The plugin stops the bot host with SIGTERM: keep where each bot is first.
+process.on('SIGTERM', () => {
+  flushCursors()
   process.exit(0)
 })

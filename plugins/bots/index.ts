@@ -8,6 +8,9 @@ import { botsErrors } from './errors.ts'
 import type { BotSpec } from './protocol.ts'
 import { Supervisor } from './supervisor.ts'
 
+/** The label of the tokens this plugin issues (and revokes at the next start). */
+export const TOKEN_LABEL = 'bots plugin'
+
 /** What the totp plugin offers for step-up (found through ctx.services when it is enabled). */
 interface StepUp {
   requireFreshCode(userId: number, options: { action: string; code?: string }): void
@@ -34,9 +37,10 @@ export default definePlugin({
         user = { id: row.id, name, admin: false, kind: 'bot', disabled: false }
         ctx.audit({ actor: 'bots', action: 'bots.account.created', target: name })
       }
-      // A fresh scoped token per start; the last start's tokens (and sockets) end here.
-      ctx.auth.endSessions(user.id, { reason: 'bot restarted' })
-      const { token } = issueSession(db, user.id, { ttlMs: null, kind: 'bot', scopes: bot.rooms, label: 'bots plugin' })
+      // A fresh scoped token per start; the tokens this plugin issued at the last start (and their
+      // sockets) end here. Other tokens of the account (`chathub bot token create`) stay valid.
+      ctx.auth.endSessions(user.id, { reason: 'bot restarted', label: TOKEN_LABEL })
+      const { token } = issueSession(db, user.id, { ttlMs: null, kind: 'bot', scopes: bot.rooms, label: TOKEN_LABEL })
       specs.push({
         name,
         file: resolve(dir, bot.file),

@@ -84,6 +84,8 @@ export interface HostLimits {
   fetchTimeoutMs: number
   fetchMaxBytes: number
   storeQuotaBytes: number
+  /** Missed messages replayed per room when a bot (re)connects; 0: none. */
+  replayMissed: number
 }
 
 /** Who ran a command, as the plugin hands it to the child. */
@@ -94,7 +96,7 @@ export interface CommandCaller {
 }
 
 export type ParentToChild =
-  | { t: 'init'; url: string; limits: HostLimits; inflightFile: string }
+  | { t: 'init'; url: string; limits: HostLimits; inflightFile: string; cursorDir: string }
   | { t: 'load'; bot: BotSpec }
   | { t: 'stop'; bot: string }
   | { t: 'command'; id: number; bot: string; name: string; args: string[]; caller: CommandCaller }

@@ -20,7 +20,7 @@ import type {
   HostLimits,
   ParentToChild,
 } from './protocol.ts'
-import { appendLog, type BotStatus, botsDir, readAdmin, writeStatus } from './state-files.ts'
+import { appendLog, type BotStatus, botsDir, cursorsDir, readAdmin, writeStatus } from './state-files.ts'
 import { runStoreOp } from './store.ts'
 
 const HOST_PROCESS = fileURLToPath(new URL('./host-process.ts', import.meta.url))
@@ -168,6 +168,7 @@ export class Supervisor {
       fetchTimeoutMs: c.fetchTimeoutMs,
       fetchMaxBytes: c.fetchMaxBytes,
       storeQuotaBytes: c.storeQuotaBytes,
+      replayMissed: c.replayMissed,
     }
   }
 
@@ -190,7 +191,13 @@ export class Supervisor {
     child.on('message', (msg: ChildToParent) => this.onChildMessage(msg))
     child.on('error', (err) => this.o.log.error({ err }, 'bot host failed to start'))
     child.on('exit', (code, signal) => this.onChildExit(child, code, signal))
-    child.send({ t: 'init', url: this.url, limits: this.limits(), inflightFile: this.inflightFile })
+    child.send({
+      t: 'init',
+      url: this.url,
+      limits: this.limits(),
+      inflightFile: this.inflightFile,
+      cursorDir: cursorsDir(this.o.dataDir),
+    })
   }
 
   private onChildExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
@@ -399,7 +406,8 @@ export class Supervisor {
       }
     }
     try {
-      writeStatus(this.o.dataDir, { running, bots })
+      const pid = this.child?.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined
+      writeStatus(this.o.dataDir, { running, ...(running && pid !== undefined ? { hostPid: pid } : {}), bots })
     } catch (err) {
       this.o.log.warn({ err }, 'cannot write the bots status file')
     }

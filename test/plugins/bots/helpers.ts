@@ -41,6 +41,8 @@ export const startBotsHub = async (options: {
   config?: Record<string, unknown>
   plugins?: Record<string, Record<string, unknown>>
   dataDir?: string
+  /** The clock plugins see (e.g. totp's step-up window). */
+  now?: () => number
 }): Promise<BotsHub> => {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'chathub-bots-'))
   const scripts = join(dataDir, 'scripts')
@@ -71,7 +73,7 @@ export const startBotsHub = async (options: {
         bots: { dir: scripts, restartDelayMs: 100, maxRestartDelayMs: 500, ...options.config, bots },
       },
     },
-    { dataDir },
+    { dataDir, ...(options.now ? { now: options.now } : {}) },
   )
   const status = (bot: string) => readStatus(dataDir).bots[bot]
   return {
