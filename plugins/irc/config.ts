@@ -12,7 +12,17 @@ export const IrcServer = Type.Object(
       description: 'IRC server port (6697 with TLS)',
     }),
     tls: Type.Boolean({ default: false, description: 'connect with TLS' }),
-    tlsInsecure: Type.Boolean({ default: false, description: 'accept a self-signed certificate' }),
+    tlsInsecure: Type.Boolean({
+      default: false,
+      description: 'accept any certificate, unchecked (prefer tlsCaFile)',
+    }),
+    tlsCaFile: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'PEM file of a CA or self-signed certificate to trust (besides the system CAs); the name must still match',
+      }),
+    ),
     nick: Type.String({
       pattern: '^[A-Za-z\\[\\]\\\\`_^{|}][A-Za-z0-9\\[\\]\\\\`_^{|}-]{0,29}$',
       default: 'chathub',

@@ -1,6 +1,7 @@
 // A small IRC client (RFC 1459/2812 with IRCv3 CAP + SASL PLAIN): registration with 433 handling,
 // PING/PONG, one channel, a token-bucket send queue for the server's flood limits, parsed events.
 import { EventEmitter } from 'node:events'
+import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import tls from 'node:tls'
 
@@ -10,6 +11,8 @@ export interface IrcClientOptions {
   tls: boolean
   /** Accept self-signed certificates (tests, private networks). */
   tlsInsecure: boolean
+  /** PEM file of the CA (or self-signed certificate) to trust, in addition to the system's. */
+  tlsCaFile?: string
   nick: string
   username: string
   realname: string
@@ -106,6 +109,8 @@ export class IrcClient extends EventEmitter<IrcClientEvents> {
   private keepalive: NodeJS.Timeout | undefined
   private lastSeen = Date.now()
   private closed = false
+  /** Capabilities offered so far (CAP LS 302 may span several lines). */
+  private offeredCaps: string[] = []
   /** The nick the server knows us by (after 433 retries and nick changes). */
   nick: string
   /** Joined the channel and ready to relay. */
@@ -134,12 +139,23 @@ export class IrcClient extends EventEmitter<IrcClientEvents> {
         () => fail(`no registration with ${o.host}:${o.port} in ${o.timeoutMs} ms`),
         o.timeoutMs,
       )
+      let ca: string[] | undefined
+      if (o.tls && o.tlsCaFile) {
+        try {
+          // The trusted CA plus the system's, so a private CA does not untrust public certificates.
+          ca = [...tls.rootCertificates, readFileSync(o.tlsCaFile, 'utf8')]
+        } catch (err) {
+          clearTimeout(timer)
+          return fail(`cannot read tlsCaFile: ${err instanceof Error ? err.message : String(err)}`)
+        }
+      }
       const socket = o.tls
         ? tls.connect({
             host: o.host,
             port: o.port,
             servername: net.isIP(o.host) ? undefined : o.host,
             rejectUnauthorized: !o.tlsInsecure,
+            ...(ca ? { ca } : {}),
           })
         : net.connect({ host: o.host, port: o.port })
       this.socket = socket
@@ -190,7 +206,10 @@ export class IrcClient extends EventEmitter<IrcClientEvents> {
         return this.raw(`PONG :${p0}`)
       case 'CAP':
         if (p1 === 'LS' && o.sasl) {
-          const caps = (p2 === '*' ? p3 : p2).split(' ')
+          // `CAP * LS * :a b` continues on the next line; the last line has no `*` (IRCv3 CAP 302).
+          this.offeredCaps.push(...(p2 === '*' ? p3 : p2).split(' '))
+          if (p2 === '*') return
+          const caps = this.offeredCaps.splice(0)
           if (caps.some((c) => c === 'sasl' || c.startsWith('sasl='))) this.raw('CAP REQ :sasl')
           else fail('the server does not offer SASL (CAP sasl), but sasl is configured')
         } else if (p1 === 'ACK' && p2.split(' ').includes('sasl')) this.raw('AUTHENTICATE PLAIN')
@@ -198,10 +217,14 @@ export class IrcClient extends EventEmitter<IrcClientEvents> {
         return
       case 'AUTHENTICATE':
         if (p0 === '+' && o.sasl) {
-          // RFC 4616: authzid NUL authcid NUL password, base64.
-          this.raw(
-            `AUTHENTICATE ${Buffer.from(`${o.sasl.user}\0${o.sasl.user}\0${o.sasl.password}`).toString('base64')}`,
+          // RFC 4616: authzid NUL authcid NUL password, base64, in chunks of 400 bytes; a last
+          // chunk of exactly 400 is followed by `AUTHENTICATE +` (IRCv3 SASL 3.1).
+          const b64 = Buffer.from(`${o.sasl.user}\0${o.sasl.user}\0${o.sasl.password}`).toString(
+            'base64',
           )
+          for (let i = 0; i < b64.length; i += 400)
+            this.raw(`AUTHENTICATE ${b64.slice(i, i + 400)}`)
+          if (b64.length % 400 === 0) this.raw('AUTHENTICATE +')
         }
         return
       case '903':

@@ -1,10 +1,10 @@
-// Admin operations of the webhooks plugin for the CLI (on the data directory): create incoming hooks
-// (the secret is returned once and stored hashed) and read the delivery log.
+// Admin operations of the webhooks plugin for the CLI (on the data directory): create, list and remove
+// incoming hooks (the secret is returned once and stored hashed) and read the delivery log.
 import { randomBytes } from 'node:crypto'
 import type { Db } from '#core/plugin-api'
 import { webhookErrors } from './errors.ts'
-import { deliveriesOf, hookByName, insertHook } from './queries.ts'
-import type { WebhookDelivery } from './schema.ts'
+import { deleteHook, deliveriesOf, findHook, hookByName, hooksOf, insertHook } from './queries.ts'
+import type { WebhookDelivery, WebhookHook } from './schema.ts'
 import { hashSecret } from './signing.ts'
 
 export { parseAddress as parseWebhookAddress } from './webhook-bridge.ts'
@@ -36,6 +36,38 @@ export const createHook = (db: Db, room: string, name: string, now = Date.now())
     target: `webhook:in/${id}`,
     path: `/plugins/webhooks/in/${id}/${secret}`,
   }
+}
+
+export interface HookListing {
+  id: string
+  room: string
+  name: string
+  /** The link target the runner serves it under. */
+  target: string
+  createdAt: string
+  lastUsedAt: string | null
+}
+
+const hookListing = (h: WebhookHook): HookListing => ({
+  id: h.id,
+  room: h.room,
+  name: h.name,
+  target: `webhook:in/${h.id}`,
+  createdAt: new Date(h.createdAt).toISOString(),
+  lastUsedAt: h.lastUsedAt === null ? null : new Date(h.lastUsedAt).toISOString(),
+})
+
+/** Incoming hooks (of one room, or all), oldest first; never the secret (only its hash is stored). */
+export const listHooks = (db: Db, room?: string): HookListing[] =>
+  hooksOf(db, room)
+    .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))
+    .map(hookListing)
+
+/** Delete an incoming hook (WEBHOOKS_HOOK_NOT_FOUND when there is none); returns what it was. */
+export const removeHook = (db: Db, id: string): HookListing => {
+  const hook = findHook(db, id)
+  if (!hook || !deleteHook(db, id)) throw webhookErrors.hookNotFound(id)
+  return hookListing(hook)
 }
 
 export interface DeliveryListing {

@@ -45,6 +45,11 @@ export const webhookErrors = {
     (room: string, name: string) =>
       `Room "${room}" already has a webhook named "${name}"; pick another --name.`,
   ),
+  hookNotFound: defineError(
+    'WEBHOOKS_HOOK_NOT_FOUND',
+    404,
+    (id: string) => `No incoming webhook with id "${id}"; \`chathub webhook list\` shows them.`,
+  ),
 }
 
 export const rateLimited = (seconds: number): ChatError =>

@@ -27,6 +27,10 @@ export const hooksOf = (db: Db, room?: string): WebhookHook[] =>
     ? db.select().from(webhookHooks).all()
     : db.select().from(webhookHooks).where(eq(webhookHooks.room, room)).all()
 
+/** Delete an incoming hook; true when it existed. Its URL stops working at the next request. */
+export const deleteHook = (db: Db, id: string): boolean =>
+  db.delete(webhookHooks).where(eq(webhookHooks.id, id)).run().changes > 0
+
 export const touchHook = (db: Db, id: string, at: number): void => {
   db.update(webhookHooks).set({ lastUsedAt: at }).where(eq(webhookHooks.id, id)).run()
 }

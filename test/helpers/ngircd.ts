@@ -1,6 +1,8 @@
 // A real IRC daemon for the bridge tests: ngircd (Debian package) in the foreground (`-n -f conf`)
 // with a generated config on a free 127.0.0.1 port; stop/start keep the port (daemon restart tests).
-import { type ChildProcess, spawn } from 'node:child_process'
+// With `tls: true` it also listens with TLS on a second port, with a self-signed certificate made
+// by openssl for this run (CN=localhost, SAN localhost and 127.0.0.1).
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { accessSync, chmodSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
@@ -60,6 +62,10 @@ export interface Ngircd {
   port: number
   /** Server name, as in the config. */
   name: string
+  /** The TLS port (`startNgircd({ tls: true })` only). */
+  tlsPort?: number
+  /** The self-signed certificate (PEM) of the TLS port: trust it as the CA (`tls: true` only). */
+  certFile?: string
   /** Start (again) on the same port; resolves once it accepts connections. */
   start(): Promise<void>
   /** Stop the daemon (SIGTERM, then SIGKILL) and wait for it to exit. */
@@ -70,13 +76,51 @@ export interface Ngircd {
   output(): string
 }
 
-/** Start ngircd on 127.0.0.1 with penalties off (tests send hundreds of lines quickly). */
-export const startNgircd = async (): Promise<Ngircd> => {
+/** A self-signed certificate and key in `dir` for 127.0.0.1/localhost, valid one day. */
+const selfSignedCert = (dir: string): { certFile: string; keyFile: string } => {
+  const certFile = join(dir, 'cert.pem')
+  const keyFile = join(dir, 'key.pem')
+  const r = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=localhost',
+      '-days',
+      '1',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
+    { encoding: 'utf8' },
+  )
+  if (r.status !== 0)
+    throw new Error(`openssl could not make a test certificate: ${r.stderr || r.error?.message}`)
+  // ngircd drops to `nobody` after start; it must still read them on a rehash.
+  chmodSync(certFile, 0o644)
+  chmodSync(keyFile, 0o644)
+  return { certFile, keyFile }
+}
+
+/**
+ * Start ngircd on 127.0.0.1 with penalties off (tests send hundreds of lines quickly); with `tls`,
+ * also a TLS port with a fresh self-signed certificate (Debian's ngircd is built with GnuTLS, `+SSL`).
+ */
+export const startNgircd = async (options: { tls?: boolean } = {}): Promise<Ngircd> => {
   const path = ngircdPath
   if (!path) throw new Error('ngircd is not installed (apt-get install ngircd)')
   const dir = mkdtempSync(join(tmpdir(), 'chathub-ngircd-'))
   chmodSync(dir, 0o755)
   const port = await freePort()
+  const tlsPort = options.tls ? await freePort() : undefined
+  const cert = options.tls ? selfSignedCert(dir) : undefined
   const name = 'irc.chathub.test'
   const conf = join(dir, 'ngircd.conf')
   writeFileSync(
@@ -103,6 +147,14 @@ export const startNgircd = async (): Promise<Ngircd> => {
       '\tDNS = no',
       '\tIdent = no',
       '\tPAM = no',
+      ...(cert && tlsPort
+        ? [
+            '[SSL]',
+            `\tCertFile = ${cert.certFile}`,
+            `\tKeyFile = ${cert.keyFile}`,
+            `\tPorts = ${tlsPort}`,
+          ]
+        : []),
       '',
     ].join('\n'),
   )
@@ -118,7 +170,7 @@ export const startNgircd = async (): Promise<Ngircd> => {
     const deadline = Date.now() + 10_000
     while (Date.now() < deadline) {
       if (proc.exitCode !== null) throw new Error(`ngircd exited (${proc.exitCode}):\n${out}`)
-      if (await canConnect(port)) return
+      if ((await canConnect(port)) && (tlsPort === undefined || (await canConnect(tlsPort)))) return
       await new Promise((r) => setTimeout(r, 50))
     }
     throw new Error(`ngircd did not listen on ${port} in 10 s:\n${out}`)
@@ -143,6 +195,7 @@ export const startNgircd = async (): Promise<Ngircd> => {
     host: '127.0.0.1',
     port,
     name,
+    ...(tlsPort ? { tlsPort, certFile: cert?.certFile } : {}),
     start,
     stop,
     async close() {
