@@ -7,12 +7,11 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, expect, test } from 'vitest'
 import { issueSession } from '#core/auth/session-store'
-import { ChatClient, httpCall } from '#core/client/sdk'
+import { ChatClient } from '#core/client/sdk'
 import { openDb } from '#core/db/client'
-import type { MessageView } from '#core/protocol/messages'
 import { DB_FILE } from '#core/server'
 import { insertUser } from '#core/users/queries'
-import { sendGarbage } from './support.ts'
+import { readAllHistory, sendGarbage } from './support.ts'
 
 const RUN = fileURLToPath(new URL('../../cli/bin/run.js', import.meta.url))
 const SENDERS = ['ann', 'ben', 'cat', 'dan']
@@ -104,18 +103,7 @@ test(
     const second = await serve()
     const reader = await ChatClient.connect(second.url, tokens.ann as string)
     await sendGarbage(reader)
-    const stored: MessageView[] = []
-    let before: number | undefined
-    for (;;) {
-      const page = await httpCall<{ messages: MessageView[]; more: boolean }>(
-        second.url,
-        `/api/v1/rooms/room/messages?limit=200${before ? `&before=${before}` : ''}`,
-        { token: tokens.ann },
-      )
-      stored.unshift(...page.messages)
-      if (!page.more) break
-      before = page.messages[0]?.seq
-    }
+    const stored = await readAllHistory(reader, 'room')
     await reader.close()
     expect(stored.map((m) => m.seq)).toEqual(stored.map((_, i) => i + 1))
     const bySeq = new Map(stored.map((m) => [m.seq, m.text]))

@@ -1,5 +1,6 @@
 // Operations: /healthz, /metrics (Prometheus text), secrets kept out of logs, graceful shutdown
 // (queued messages committed and acked, clients told "going away"), and TLS.
+import { selfSignedCert } from '#test/helpers/self-signed'
 import { execFileSync } from 'node:child_process'
 import type { AddressInfo } from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -155,27 +156,7 @@ describe('TLS', () => {
   test.skipIf(!hasOpenssl)('with tlsCert/tlsKey the hub serves https and wss', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'chathub-tls-'))
     try {
-      const key = join(dir, 'k.pem')
-      const cert = join(dir, 'c.pem')
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-subj',
-          '/CN=localhost',
-          '-days',
-          '1',
-          '-keyout',
-          key,
-          '-out',
-          cert,
-        ],
-        { stdio: 'ignore' },
-      )
+      const { certFile: cert, keyFile: key } = selfSignedCert(dir)
       const h = (hub = await startHub({ server: { tlsCert: cert, tlsKey: key } }))
       const url = h.url.replace('http:', 'https:')
       const alice = await ChatClient.connect(url, h.token('alice'), { insecure: true })

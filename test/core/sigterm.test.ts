@@ -8,9 +8,10 @@ import { afterEach, expect, test } from 'vitest'
 import { issueSession } from '#core/auth/session-store'
 import { ChatClient } from '#core/client/sdk'
 import { DB_FILE, openDb } from '#core/db/client'
-import { CloseCodes, type MessageView } from '#core/protocol/messages'
+import { CloseCodes } from '#core/protocol/messages'
 import { insertUser } from '#core/users/queries'
 import { serve, type ServeProcess } from '#test/helpers/serve-process'
+import { readAllHistory } from './support.ts'
 
 const SENDERS = ['ann', 'ben', 'cat']
 const FAST = {
@@ -78,14 +79,7 @@ test(
 
     const second = await start({ dataDir })
     const reader = await ChatClient.connect(second.url, tokens('ann'))
-    const stored: MessageView[] = []
-    let before: number | undefined
-    for (;;) {
-      const page = await reader.history('room', { limit: 200, ...(before ? { before } : {}) })
-      stored.unshift(...page.messages)
-      if (!page.more) break
-      before = page.messages[0]?.seq
-    }
+    const stored = await readAllHistory(reader, 'room')
     await reader.close()
     expect(stored.map((m) => m.seq)).toEqual(stored.map((_, i) => i + 1))
     const bySeq = new Map(stored.map((m) => [m.seq, m.text]))

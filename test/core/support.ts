@@ -3,7 +3,7 @@
 import { expect } from 'vitest'
 import WebSocket from 'ws'
 import type { ChatClient } from '#core/client/sdk'
-import type { ErrorFrame, ServerFrame } from '#core/protocol/messages'
+import type { ErrorFrame, MessageView, ServerFrame } from '#core/protocol/messages'
 
 /** Bad frames an authenticated connection must answer with an error code, staying usable. */
 export const GARBAGE: readonly { text: string; code: string }[] = [
@@ -127,3 +127,15 @@ export const rawSocket = (url: string, options: WebSocket.ClientOptions = {}): P
     )
     ws.once('error', reject)
   })
+
+/** Every message of a room, oldest first, paged through history the way a client would. */
+export const readAllHistory = async (client: ChatClient, room: string): Promise<MessageView[]> => {
+  const stored: MessageView[] = []
+  let before: number | undefined
+  for (;;) {
+    const page = await client.history(room, { limit: 200, ...(before ? { before } : {}) })
+    stored.unshift(...page.messages)
+    if (!page.more) return stored
+    before = page.messages[0]?.seq
+  }
+}

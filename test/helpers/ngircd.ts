@@ -2,11 +2,12 @@
 // with a generated config on a free 127.0.0.1 port; stop/start keep the port (daemon restart tests).
 // With `tls: true` it also listens with TLS on a second port, with a self-signed certificate made
 // by openssl for this run (CN=localhost, SAN localhost and 127.0.0.1).
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { accessSync, chmodSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { selfSignedCert } from './self-signed.ts'
 
 const CANDIDATES = ['/usr/sbin/ngircd', '/usr/local/sbin/ngircd', '/usr/bin/ngircd']
 
@@ -77,37 +78,6 @@ export interface Ngircd {
 }
 
 /** A self-signed certificate and key in `dir` for 127.0.0.1/localhost, valid one day. */
-const selfSignedCert = (dir: string): { certFile: string; keyFile: string } => {
-  const certFile = join(dir, 'cert.pem')
-  const keyFile = join(dir, 'key.pem')
-  const r = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      '/CN=localhost',
-      '-days',
-      '1',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-    ],
-    { encoding: 'utf8' },
-  )
-  if (r.status !== 0)
-    throw new Error(`openssl could not make a test certificate: ${r.stderr || r.error?.message}`)
-  // ngircd drops to `nobody` after start; it must still read them on a rehash.
-  chmodSync(certFile, 0o644)
-  chmodSync(keyFile, 0o644)
-  return { certFile, keyFile }
-}
 
 /**
  * Start ngircd on 127.0.0.1 with penalties off (tests send hundreds of lines quickly); with `tls`,
