@@ -6,6 +6,7 @@ import { registerAttachmentRoutes } from '#core/attachments/routes'
 import { watchChanges } from '#core/changes/watcher'
 import type { HubConfig } from '#core/config'
 import { registerGateway } from '#core/connections/gateway'
+import { startCheckpointer } from '#core/db/checkpointer'
 import { DB_FILE, openDb } from '#core/db/client'
 import { coreErrors } from '#core/errors'
 import { registerAuthRoutes } from '#core/http/auth-routes'
@@ -105,6 +106,8 @@ export const buildServer = async (options: BuildOptions): Promise<Server> => {
     }
   }
 
+  const checkpointer = startCheckpointer(db.$client)
+
   // Shutdown: stop taking frames, commit what is queued (acks and fan-out go out), then say goodbye.
   app.addHook('preClose', async () => {
     hub.draining = true
@@ -115,6 +118,7 @@ export const buildServer = async (options: BuildOptions): Promise<Server> => {
     stopWatching()
     await hub.plugins.close()
     hub.messages.flush()
+    await checkpointer.close()
     db.$client.close()
   })
   return { app, hub, serverKeyCreated: serverKey.created }
