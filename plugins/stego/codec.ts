@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import { stegoErrors } from './errors.ts'
 import { associatedData, deriveKeys, KDF_VERSIONS, SALT_BYTES, type KdfParams } from './kdf.ts'
-import { Changer, chooseK, type Layout, readRegion, writeRegion } from './matrix.ts'
+import { Changer, chooseK, copyForEmbed, type Layout, readRegion, writeRegion } from './matrix.ts'
 import {
   framePayload,
   isPaddedLength,
@@ -144,7 +144,7 @@ export const embed = async (
   opts.onProgress?.(1, 'kdf')
   const sealed = seal(framed, keys.encKey, keys.nonce, associatedData(params, framed.length))
 
-  const data = image.data.slice()
+  const { data, bitset } = copyForEmbed(image.data, map)
   const changer = new Changer()
   for (let i = 0; i < SALT_SLOTS; i++) {
     const offset = map.offsetOf(map.saltSlots[i]!)
@@ -163,6 +163,7 @@ export const embed = async (
       k,
       bits,
       onProgress: opts.onProgress && ((f: number) => opts.onProgress?.(f, 'embed')),
+      bitset,
     },
     changer,
   )

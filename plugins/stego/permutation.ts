@@ -23,6 +23,8 @@ export interface Permutation {
   readonly tables: Int32Array
   forward(x: number): number
   inverse(y: number): number
+  /** out[j] = inverse(from + j) for j in [0, out.length): the same values, without a call each. */
+  inverseRange(from: number, out: Int32Array): void
 }
 
 /** Build the permutation of [0, n) selected by a 32-byte key. */
@@ -71,6 +73,24 @@ export const feistelPermutation = (key: Uint8Array, n: number): Permutation => {
       let x = onceInverse(y)
       while (x >= n) x = onceInverse(x)
       return x
+    },
+    inverseRange(from, out) {
+      for (let j = 0; j < out.length; j++) {
+        let x = from + j
+        do {
+          // onceInverse, inlined
+          let l = Math.floor(x / a)
+          let r = x - l * a
+          for (let i = rounds - 1; i >= 0; i--) {
+            let t = r - tables[i * a + l]!
+            if (t < 0) t += a
+            r = l
+            l = t
+          }
+          x = l * a + r
+        } while (x >= n)
+        out[j] = x
+      }
     },
   }
 }

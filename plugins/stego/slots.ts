@@ -95,10 +95,54 @@ export class SlotMap {
   contiguousStart(chunk: number): number {
     if (this.channels === 4) return -1
     const t = chunk * CHUNK
-    const k = this.saltsBefore(t)
+    const k = chunk < this.chunks ? this.chunkSalts()[chunk]! : this.saltsBefore(t)
     const s = t + k
     const next = k < this.saltSorted.length ? this.saltSorted[k]! : Infinity
     return next >= s + CHUNK ? s : -1
+  }
+
+  private saltsPerChunk: Uint8Array | undefined
+  private runsPerChunk: Int32Array | undefined
+
+  /** Grey and RGB images: chunks can be runs of consecutive bytes (see contiguousStart). */
+  get hasRuns(): boolean {
+    return this.channels !== 4
+  }
+
+  /** contiguousStart(chunk) for every chunk, built once: one load each in the keyed walk. */
+  chunkRuns(): Int32Array {
+    if (this.runsPerChunk) return this.runsPerChunk
+    const out = new Int32Array(this.chunks)
+    if (!this.hasRuns) out.fill(-1)
+    else {
+      // contiguousStart, with saltsBefore found by one merge instead of a search per chunk
+      const sorted = this.saltSorted
+      let k = 0
+      for (let chunk = 0; chunk < this.chunks; chunk++) {
+        const t = chunk * CHUNK
+        while (k < sorted.length && sorted[k]! - k <= t) k++
+        const s = t + k
+        const next = k < sorted.length ? sorted[k]! : Infinity
+        out[chunk] = next >= s + CHUNK ? s : -1
+      }
+    }
+    this.runsPerChunk = out
+    return out
+  }
+
+  /** saltsBefore(chunk * CHUNK) for every chunk, built once in one merge (at most 128 fits a byte). */
+  private chunkSalts(): Uint8Array {
+    if (this.saltsPerChunk) return this.saltsPerChunk
+    const sorted = this.saltSorted
+    const out = new Uint8Array(this.chunks)
+    let k = 0
+    for (let chunk = 0; chunk < this.chunks; chunk++) {
+      const t = chunk * CHUNK
+      while (k < sorted.length && sorted[k]! - k <= t) k++
+      out[chunk] = k
+    }
+    this.saltsPerChunk = out
+    return out
   }
 
   /** Byte offsets of the CHUNK compact slots of `chunk`, in compact order. */

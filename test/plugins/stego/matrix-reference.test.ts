@@ -1,0 +1,121 @@
+// The optimised Hamming pass (batched gather, bit stream, 32-cell syndromes, deferred changes)
+// against a plain per-cell reference walk over offsetAt, on grey, RGB and RGBA images.
+import { randomBytes } from 'node:crypto'
+import fc from 'fast-check'
+import { describe, expect, test } from 'vitest'
+import {
+  Changer,
+  chooseK,
+  type Layout,
+  offsetAt,
+  readRegion,
+  writeRegion,
+} from '#plugins/stego/matrix'
+import { feistelPermutation, keystream } from '#plugins/stego/permutation'
+import { CHUNK, SlotMap } from '#plugins/stego/slots'
+import { photoLike } from '#test/plugins/stego/fixtures'
+
+const layoutOf = (map: SlotMap, key: Uint8Array): Layout => ({
+  map,
+  perm: feistelPermutation(key, Math.max(1, map.chunks)),
+  scramble: keystream(key, Math.max(1, map.chunks), 1),
+})
+
+/** Message bits, one block at a time, the slow and obvious way. */
+const referenceRead = (
+  layout: Layout,
+  data: Uint8Array,
+  start: number,
+  k: number,
+  bits: number,
+) => {
+  const n = 2 ** k - 1
+  const out = new Uint8Array(Math.ceil(bits / 8))
+  for (let b = 0; b * k < bits; b++) {
+    let syndrome = 0
+    for (let c = 1; c <= n; c++)
+      if (data[offsetAt(layout, start + b * n + c - 1)]! & 1) syndrome ^= c
+    for (let u = 0; u < k && b * k + u < bits; u++) {
+      if ((syndrome >> u) & 1) out[(b * k + u) >> 3]! |= 0x80 >> ((b * k + u) & 7)
+    }
+  }
+  return out
+}
+
+describe('Hamming pass', () => {
+  test('reads and writes exactly what the per-cell reference does', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<1 | 3 | 4>(1, 3, 4),
+        fc.integer({ min: 40, max: 160 }),
+        fc.integer({ min: 40, max: 120 }),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 100 }),
+        fc.integer({ min: 1, max: 1000 }),
+        fc.double({ min: 0.01, max: 1, noNaN: true }),
+        (channels, width, height, cutout, start, seed, fill) => {
+          const image = photoLike({ width, height, channels, seed, transparent: cutout ? 0.2 : 0 })
+          const map = new SlotMap(image)
+          const cells = map.chunks * CHUNK - start
+          if (cells < 8) return
+          const bits = Math.max(1, Math.floor(cells * fill))
+          const k = chooseK(bits, cells)
+          if (k === 0) return
+          const layout = layoutOf(map, randomBytes(32))
+          const opts = { start, k, bits }
+          expect(readRegion(layout, image.data, opts)).toEqual(
+            referenceRead(layout, image.data, start, k, bits),
+          )
+          const data = image.data.slice()
+          const message = new Uint8Array(randomBytes(Math.ceil(bits / 8)))
+          const changer = new Changer()
+          writeRegion(layout, data, message, opts, changer)
+          const expected = message.slice()
+          if (bits % 8) expected[expected.length - 1]! &= (0xff00 >> (bits % 8)) & 0xff
+          expect(referenceRead(layout, data, start, k, bits)).toEqual(expected)
+          expect(changer.changed).toBeLessThanOrEqual(Math.ceil(bits / k))
+          let changed = 0
+          for (let i = 0; i < data.length; i++) {
+            if (data[i] !== image.data[i]) {
+              expect(Math.abs(data[i]! - image.data[i]!)).toBe(1)
+              changed++
+            }
+          }
+          expect(changed).toBe(changer.changed)
+        },
+      ),
+      { numRuns: 60 },
+    )
+  })
+
+  test('blocks that span batches of position chunks (several batches, every k)', () => {
+    const image = photoLike({ width: 400, height: 300, seed: 21 })
+    const map = new SlotMap(image)
+    const layout = layoutOf(map, randomBytes(32))
+    const cells = map.chunks * CHUNK - 32
+    for (const fill of [0.0005, 0.003, 0.02, 0.06, 0.15, 0.3, 0.6, 0.99]) {
+      const bits = Math.floor(cells * fill)
+      const k = chooseK(bits, cells)
+      const opts = { start: 32, k, bits }
+      expect(readRegion(layout, image.data, opts)).toEqual(
+        referenceRead(layout, image.data, 32, k, bits),
+      )
+      const data = image.data.slice()
+      const message = new Uint8Array(randomBytes(Math.ceil(bits / 8)))
+      writeRegion(layout, data, message, opts, new Changer())
+      if (bits % 8) message[message.length - 1]! &= (0xff00 >> (bits % 8)) & 0xff
+      expect(referenceRead(layout, data, 32, k, bits)).toEqual(message)
+    }
+  })
+})
+
+describe('slot map', () => {
+  test('chunkRuns agrees with contiguousStart for every chunk', () => {
+    for (const channels of [1, 3, 4] as const) {
+      const map = new SlotMap(photoLike({ width: 150, height: 90, channels, seed: channels }))
+      const runs = map.chunkRuns()
+      for (let chunk = 0; chunk < map.chunks; chunk++)
+        expect(runs[chunk]).toBe(map.contiguousStart(chunk))
+    }
+  })
+})
