@@ -137,7 +137,7 @@ export class BotEngine {
     if (message.from === this.spec.name || message.bot) return 'ignored'
     if (!this.accepts()) return 'dropped'
     const addressed = this.addressed(message.text)
-    this.enqueue({ kind: 'message', now: this.clock.now(), message, ...(addressed === undefined ? {} : { addressed }) }).catch(() => undefined)
+    this.enqueue({ kind: 'message', ...this.stamp(), message, ...(addressed === undefined ? {} : { addressed }) }).catch(() => undefined)
     return 'queued'
   }
 
@@ -146,7 +146,7 @@ export class BotEngine {
     if (!this.manifest?.events.includes(name)) return 'ignored'
     if (data.user === this.spec.name) return 'ignored'
     if (!this.accepts()) return 'dropped'
-    this.enqueue({ kind: 'event', now: this.clock.now(), name, data, ...(message ? { message } : {}) }).catch(() => undefined)
+    this.enqueue({ kind: 'event', ...this.stamp(), name, data, ...(message ? { message } : {}) }).catch(() => undefined)
     return 'queued'
   }
 
@@ -167,7 +167,7 @@ export class BotEngine {
     if (!this.spec.rooms.includes(caller.room) || !this.hasCommand(name)) return undefined
     if (!(await this.may(name, caller))) throw new CommandDenied(name)
     const message: BotMessage = { room: caller.room, seq, from: caller.user, text: `/${name} ${args.join(' ')}`.trim() }
-    const event: BotEvent = { kind: 'command', now: this.clock.now(), name, args: splitArgs(args.join(' ')), raw: args.join(' '), message }
+    const event: BotEvent = { kind: 'command', ...this.stamp(), name, args: splitArgs(args.join(' ')), raw: args.join(' '), message }
     return this.enqueue(event)
   }
 
@@ -207,6 +207,11 @@ export class BotEngine {
       return false
     }
     return true
+  }
+
+  /** The time fields of an event: the clock's now, and whether the bot should see it frozen. */
+  private stamp(): { now: number; frozen?: boolean } {
+    return this.clock.frozen ? { now: this.clock.now(), frozen: true } : { now: this.clock.now() }
   }
 
   private enqueue(event: BotEvent): Promise<string | undefined> {
@@ -314,7 +319,7 @@ export class BotEngine {
     manifest.schedules.forEach((s, id) => {
       const fire = () => {
         if (generation !== this.generation) return
-        this.enqueue({ kind: 'tick', now: this.clock.now(), id }).catch(() => undefined)
+        this.enqueue({ kind: 'tick', ...this.stamp(), id }).catch(() => undefined)
       }
       if (s.kind === 'every') {
         const ms = Math.max(1000, parseInterval(s.spec))

@@ -13,11 +13,16 @@ export interface BotMessage {
 }
 
 /** What the host asks the isolate to handle. `now` is the host clock (ms), which the bot's Date follows. */
-export type BotEvent =
+/**
+ * An event for a bot. `now` is the host clock's time; with `frozen` (the harness's virtual clock)
+ * the bot's `Date` stays at `now` during the event instead of running on with real time.
+ */
+export type BotEvent = (
   | { kind: 'message'; now: number; message: BotMessage; addressed?: string }
   | { kind: 'command'; now: number; name: string; args: string[]; raw: string; message: BotMessage }
   | { kind: 'event'; now: number; name: BotEventName; data: Record<string, unknown>; message?: BotMessage }
   | { kind: 'tick'; now: number; id: number }
+) & { frozen?: boolean }
 
 export type BotEventName = 'join' | 'leave' | 'edit' | 'delete' | 'attachment'
 

@@ -10,13 +10,15 @@
   const stringify = JSON.stringify
   const parse = JSON.parse
   let clockOffset = 0
+  // Set during an event from a virtual clock: the bot's time stands still at the event's `now`.
+  let frozenAt
   class BotDate extends RealDate {
     constructor(...args) {
-      if (args.length === 0) super(realNow() + clockOffset)
+      if (args.length === 0) super(frozenAt ?? realNow() + clockOffset)
       else super(...args)
     }
     static now() {
-      return realNow() + clockOffset
+      return frozenAt ?? realNow() + clockOffset
     }
   }
   globalThis.Date = BotDate
@@ -170,6 +172,7 @@
 
   const dispatchOne = async (event) => {
     clockOffset = event.now - realNow()
+    frozenAt = event.frozen ? event.now : undefined
     const run = newRun()
     let result
     const message = event.message ? Object.freeze({ ...event.message }) : undefined

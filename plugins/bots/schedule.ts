@@ -108,6 +108,8 @@ export class Cron {
 /** Time for schedules: the bot host uses real timers, the harness a virtual clock. */
 export interface Clock {
   now(): number
+  /** True when time moves only when told (the harness): bots then see exactly `now()`. */
+  readonly frozen?: boolean
   /** Call `fn` once after `ms`; returns a cancel function. */
   setTimer(ms: number, fn: () => void): () => void
 }
@@ -129,6 +131,7 @@ export const realClock: Clock = {
 
 /** A clock that moves only when told: `advance('1h')` fires every timer due in that hour, in order. */
 export class VirtualClock implements Clock {
+  readonly frozen = true
   private current: number
   private readonly timers: { at: number; seq: number; fn: () => void }[] = []
   private seq = 0
