@@ -11,7 +11,7 @@ import { DB_FILE, openDb } from '#core/db/client'
 import { CloseCodes } from '#core/protocol/messages'
 import { insertUser } from '#core/users/queries'
 import { serve, type ServeProcess } from '#test/helpers/serve-process'
-import { readAllHistory } from './support.ts'
+import { readAllHistory, waitFor } from './support.ts'
 
 const SENDERS = ['ann', 'ben', 'cat']
 const FAST = {
@@ -92,6 +92,8 @@ test(
 test('serving plain HTTP on a non-loopback host warns', { timeout: 20_000 }, async () => {
   const { dataDir, tokens } = dataDirWith(['ann'])
   const open = await start({ dataDir, host: '0.0.0.0' })
+  // stderr is its own pipe: the warning may arrive just after the "listening" line on stdout.
+  await waitFor(() => PLAIN_HTTP.test(open.stderr()))
   expect(open.stderr()).toMatch(PLAIN_HTTP)
   // It does serve (through loopback here), and still shuts down cleanly.
   const ann = await ChatClient.connect(open.url, tokens('ann'))
