@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Processes the tests spawn (chathub, the bot host) transpile without tsx's non-atomic disk cache.
+    env: { TSX_DISABLE_CACHE: '1' },
   },
 })
