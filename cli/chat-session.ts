@@ -11,6 +11,8 @@ import { formatMessage } from './format.ts'
 
 export interface ChatOptions {
   room: string
+  /** A direct conversation: the other participant (shown instead of the room name). */
+  peer?: string
   /** How many recent messages to show first. */
   history: number
   input: NodeJS.ReadableStream & { isTTY?: boolean }
@@ -33,6 +35,7 @@ const HELP =
 /** Resolves when the user quits or stdin ends (after the last ack); rejects when the hub ends the chat. */
 export const runChat = async (client: ChatClient, options: ChatOptions): Promise<void> => {
   const { room, input, output } = options
+  const title = options.peer === undefined ? room : `@${options.peer}`
   const tty = Boolean(input.isTTY && output.isTTY)
   const me = client.user
   let rl: Interface | undefined = undefined
@@ -96,7 +99,11 @@ export const runChat = async (client: ChatClient, options: ChatOptions): Promise
   }
 
   client.on('message', (m: EventOf<'message'>) => {
-    if (m.room !== room) return
+    // This connection follows only the chat's room and, unasked, the user's direct conversations.
+    if (m.room !== room) {
+      if (live && m.from !== me && m.text !== null) print(`* direct message from ${m.from}: ${m.text} (answer with chathub chat --dm ${m.from})`)
+      return
+    }
     if (live) showMessage(m)
     else early.push(m)
   })
@@ -123,10 +130,10 @@ export const runChat = async (client: ChatClient, options: ChatOptions): Promise
       print(`* ${e.user} ${e.status === 'online' ? 'is online' : 'went offline'}`)
   })
   client.on('joined', (e: EventOf<'joined'>) => {
-    if (e.room === room && e.user !== me) print(`* ${e.user} joined ${room}`)
+    if (e.room === room && e.user !== me) print(`* ${e.user} joined ${title}`)
   })
   client.on('left', (e: EventOf<'left'>) => {
-    if (e.room === room && e.user !== me) print(`* ${e.user} left ${room}`)
+    if (e.room === room && e.user !== me) print(`* ${e.user} left ${title}`)
   })
   client.on('invited', (e: EventOf<'invited'>) =>
     print(`* ${e.by} invited you to ${e.room} (chathub chat --room ${e.room})`),
@@ -135,7 +142,7 @@ export const runChat = async (client: ChatClient, options: ChatOptions): Promise
     if (e.room === undefined || e.room === room) print(`* ${e.text}`)
   })
   client.on('kicked', (e: EventOf<'kicked'>) => {
-    if (e.room === room) void finish(cliErrors.kicked(room, e.by, e.reason))
+    if (e.room === room) void finish(cliErrors.kicked(title, e.by, e.reason))
   })
 
   const reconnect = async (): Promise<void> => {
@@ -170,7 +177,8 @@ export const runChat = async (client: ChatClient, options: ChatOptions): Promise
   client.lastSeq.set(room, Math.max(seen, joined.seq))
   const page =
     options.history > 0 ? await client.history(room, { limit: options.history }) : { messages: [] }
-  print(`— ${room} — ${joined.seq} message${joined.seq === 1 ? '' : 's'}${tty ? `; ${HELP}` : ''}`)
+  const heading = options.peer === undefined ? room : `direct with ${options.peer}`
+  print(`— ${heading} — ${joined.seq} message${joined.seq === 1 ? '' : 's'}${tty ? `; ${HELP}` : ''}`)
   for (const m of page.messages) showMessage(m)
   shownUpTo = Math.max(shownUpTo, joined.seq)
   live = true
@@ -204,7 +212,7 @@ export const runChat = async (client: ChatClient, options: ChatOptions): Promise
     input,
     output: tty ? output : undefined,
     terminal: tty,
-    prompt: `${room}> `,
+    prompt: `${title}> `,
   })
   rl.on('line', (line) => {
     queue = queue.then(() => sendLine(line)).catch((err: unknown) => print(`! ${String(err)}`))

@@ -1,22 +1,29 @@
-// `chathub chat`: an interactive chat in a room, in a plain terminal or fed through a pipe.
+// `chathub chat`: an interactive chat in a room or a direct conversation, in a plain terminal or fed
+// through a pipe.
 import { Flags } from '@oclif/core'
 import { ChathubCommand } from '#cli/base-command'
 
 export default class Chat extends ChathubCommand {
-  static override summary = 'chat in a room from the terminal'
+  static override summary = 'chat in a room or with one user from the terminal'
   static override description =
     'Shows the recent messages, then new ones as they arrive, who is typing and who is online. Each line ' +
     'you type is sent; /quit leaves. With stdin from a pipe, every line is sent and the chat ends at EOF ' +
-    'once the hub has acked them all.'
+    'once the hub has acked them all. With --dm USER the chat is the direct conversation with USER ' +
+    '(opened if needed; only the two of you can read it).'
   static override examples = [
     '<%= config.bin %> <%= command.id %> --room general',
+    '<%= config.bin %> <%= command.id %> --dm bob',
     "printf 'deploy started\\ndeploy done\\n' | <%= config.bin %> <%= command.id %> --room ops",
   ]
   static override flags = {
     room: Flags.string({
       summary: 'room to chat in (joined if needed)',
-      required: true,
       char: 'r',
+      exactlyOne: ['room', 'dm'],
+    }),
+    dm: Flags.string({
+      summary: 'chat with this user in your direct conversation instead',
+      exactlyOne: ['room', 'dm'],
     }),
     history: Flags.integer({
       summary: 'recent messages to show first',
@@ -32,8 +39,12 @@ export default class Chat extends ChathubCommand {
     const { runChat } = await import('#cli/chat-session')
     const { client } = await connectStored()
     try {
+      const target =
+        flags.dm === undefined
+          ? { room: flags.room ?? '' }
+          : await client.openDirect(flags.dm).then((ack) => ({ room: ack.room, peer: ack.user }))
       await runChat(client, {
-        room: flags.room,
+        ...target,
         history: flags.history,
         input: process.stdin,
         output: process.stdout,

@@ -1,4 +1,5 @@
-// `chathub rooms`: the rooms you can see on the hub (public ones and your private ones) and your role.
+// `chathub rooms`: the rooms you can see on the hub (public ones, your private ones and your direct
+// conversations, with whom) and your role.
 import { ChathubCommand } from '#cli/base-command'
 import type { RoomSummary } from '#core/protocol/messages'
 
@@ -16,7 +17,9 @@ export default class Rooms extends ChathubCommand {
     const { rooms } = await apiCall<{ rooms: RoomSummary[] }>('/api/v1/rooms')
     if (rooms.length === 0) this.log('no rooms to see yet')
     for (const r of rooms) {
-      const line = `${r.name.padEnd(24)} ${(r.private ? 'private' : 'public').padEnd(8)} ${String(r.members).padStart(5)} members  ${(r.role ?? '-').padEnd(9)} ${r.topic}`
+      const kind = r.kind === 'direct' ? 'direct' : r.private ? 'private' : 'public'
+      const about = r.kind === 'direct' ? `with ${r.peer ?? '(removed account)'}` : r.topic
+      const line = `${r.name.padEnd(24)} ${kind.padEnd(8)} ${String(r.members).padStart(5)} members  ${(r.role ?? '-').padEnd(9)} ${about}`
       this.log(line.trimEnd())
     }
     return rooms

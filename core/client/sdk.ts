@@ -358,6 +358,19 @@ export class ChatClient extends EventEmitter {
   ban(room: string, user: string, reason?: string) {
     return this.request('ban', reason === undefined ? { room, user } : { room, user, reason })
   }
+  /**
+   * Open the direct conversation with `user` (the same room every time, from either side) and
+   * follow it on this connection; `ack.room` is the room to `say`, `history`, `join since` in.
+   * The peer's open connections receive it without doing anything.
+   */
+  openDirect(user: string) {
+    return this.request('dm', { user })
+  }
+  /** Open the direct conversation with `user` if needed and send `text` there. */
+  async sayDirect(user: string, text: string, options: { txn?: string; replyTo?: number; attachments?: string[] } = {}) {
+    const { room } = await this.openDirect(user)
+    return this.say(room, text, options)
+  }
 
   /**
    * Join and receive everything missed since `since` (default: the last seq this client saw),

@@ -1,4 +1,5 @@
 // Dispatch of validated, authenticated client frames to rooms, the message log and plugins.
+// Events in a direct room first make both participants' open connections follow it (reachDirect).
 import { ownAttachments } from '#core/attachments/queries'
 import type { SessionUser } from '#core/auth/session-store'
 import { coreErrors } from '#core/errors'
@@ -59,6 +60,7 @@ const handle = (
       const at = Date.now()
       messages.edit(room, frame.seq, frame.text, at)
       ack<'edit'>(conn, frame.ref, { room: room.name, seq: frame.seq })
+      rooms.reachDirect(room, (id) => hub.connectionsOf(id))
       rooms.broadcast(room, { type: 'edited', room: room.name, seq: frame.seq, text: frame.text, editedAt: at })
       return
     }
@@ -70,6 +72,7 @@ const handle = (
       const at = Date.now()
       messages.remove(room, frame.seq, user.userId, at)
       ack<'delete'>(conn, frame.ref, { room: room.name, seq: frame.seq })
+      rooms.reachDirect(room, (id) => hub.connectionsOf(id))
       rooms.broadcast(room, { type: 'deleted', room: room.name, seq: frame.seq, by: user.name, deletedAt: at })
       return
     }
@@ -83,6 +86,7 @@ const handle = (
     case 'typing': {
       const { room } = rooms.membership(user, frame.room)
       ack<'typing'>(conn, frame.ref, {})
+      rooms.reachDirect(room, (id) => hub.connectionsOf(id))
       rooms.broadcast(room, { type: 'typing', room: room.name, user: user.name })
       return
     }
@@ -106,6 +110,14 @@ const handle = (
     case 'role':
       rooms.setRole(user, frame.room, frame.user, frame.role)
       return ack<'role'>(conn, frame.ref, { room: frame.room, user: frame.user, role: frame.role })
+    case 'dm': {
+      // Both sides follow the conversation from now on, on every open connection (this one included).
+      const { room, peer, created } = rooms.openDirect(user, frame.user)
+      if (created) hub.log.info({ room: room.name, user: user.name }, 'direct room opened')
+      rooms.subscribe(conn, room)
+      rooms.reachDirect(room, (id) => hub.connectionsOf(id))
+      return ack<'dm'>(conn, frame.ref, { room: room.name, user: peer, seq: room.seq, created })
+    }
     default:
       return assertNever(frame)
   }
@@ -196,6 +208,7 @@ const append = (
     ...(attachments ? { attachments } : {}),
     ts: Date.now(),
     receivedAt,
+    origin: conn,
     done: (err, m) => committed(hub, conn, frame.ref, err, m),
   })
 }
@@ -221,6 +234,7 @@ const committed = (hub: Hub, conn: Connection, ref: string, err: Error | undefin
   if (m.replyTo !== undefined) event.replyTo = m.replyTo
   if (m.bot) event.bot = true
   if (m.attachments) event.attachments = m.attachments
+  hub.rooms.reachDirect(m.room, (id) => hub.connectionsOf(id))
   hub.rooms.broadcastBytes(m.room, Buffer.from(JSON.stringify(event)))
   hub.metrics.fanoutLatency.observe((performance.now() - m.receivedAt) / 1000)
 }

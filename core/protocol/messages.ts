@@ -56,6 +56,8 @@ export const ClientFrames = {
     user: UserName,
     role: Type.Union([Type.Literal('moderator'), Type.Literal('member')]),
   }),
+  /** Open (or find again) the direct conversation with `user`; the ack names its room. */
+  dm: frame('dm', { user: UserName }),
 }
 export type ClientFrameType = keyof typeof ClientFrames
 export type ClientFrameOf<T extends ClientFrameType> = Static<(typeof ClientFrames)[T]>
@@ -64,9 +66,15 @@ export const CLIENT_FRAME_TYPES = Object.keys(ClientFrames) as ClientFrameType[]
 
 export type RoleName = 'owner' | 'moderator' | 'member'
 
+export type RoomKindName = 'room' | 'direct'
+
 export interface RoomSummary {
   name: string
   private: boolean
+  /** 'direct': a direct conversation (always private, two members, opened with `dm`). */
+  kind: RoomKindName
+  /** Direct rooms: the other participant (absent when that account was removed). */
+  peer?: string
   topic: string
   members: number
   /** Highest message sequence number in the room. */
@@ -127,6 +135,8 @@ export interface AckResults {
   ban: { room: string; user: string }
   unban: { room: string; user: string }
   role: { room: string; user: string; role: RoleName }
+  /** `user`: the peer; `seq`: the conversation's latest seq; `created`: this call opened it. */
+  dm: { room: string; user: string; seq: number; created: boolean }
 }
 
 export type AckFrame<T extends ClientFrameType = ClientFrameType> = { type: 'ack'; ref: string } & AckResults[T]

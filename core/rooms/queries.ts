@@ -2,10 +2,11 @@
 import { and, asc, count, eq, sql } from 'drizzle-orm'
 import type { Db } from '#core/db/client'
 import { changeFeed } from '#core/db/schema/changes'
-import { messages } from '#core/db/schema/messages'
-import { type Role, type Room, roomBans, roomInvites, roomMembers, rooms } from '#core/db/schema/rooms'
+import { type Role, type Room, type RoomKind, roomBans, roomInvites, roomMembers, rooms } from '#core/db/schema/rooms'
 import { users } from '#core/db/schema/users'
 import { coreErrors } from '#core/errors'
+import { isReservedRoomName } from './direct.ts'
+import { directErrors } from './errors.ts'
 
 export const ROOM_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/
 
@@ -32,6 +33,8 @@ export const createRoom = (
   input: { name: string; isPrivate: boolean; topic: string; ownerId: number | null },
 ): Room => {
   checkRoomName(input.name)
+  // Before the existence check: whether a direct conversation exists is nobody else's business.
+  if (isReservedRoomName(input.name)) throw directErrors.nameReserved(input.name)
   return db.transaction((tx) => {
     if (tx.select({ id: rooms.id }).from(rooms).where(eq(rooms.name, input.name)).get()) {
       throw coreErrors.roomExists(input.name)
@@ -60,26 +63,44 @@ export const deleteRoom = (db: Db, name: string): void => {
 export interface RoomListing {
   name: string
   private: boolean
+  kind: RoomKind
   topic: string
   members: number
   seq: number
   createdAt: string
+  /** Direct rooms: the participants' names (a removed account is no longer listed). */
+  participants?: string[]
 }
+
+/**
+ * Per-room figures as correlated subqueries. Written as plain SQL with explicit aliases: in a
+ * single-table select drizzle renders columns unqualified, so `${rooms.id}` inside a subquery on
+ * `messages` would silently mean `messages.id`.
+ */
+const roomMemberCount = sql<number>`(SELECT count(*) FROM room_members rm WHERE rm.room_id = "rooms"."id")`
+const roomSeq = sql<number>`coalesce((SELECT max(m.seq) FROM messages m WHERE m.room_id = "rooms"."id"), 0)`
+const roomMemberNames = sql<string | null>`(SELECT group_concat(name, ',') FROM (SELECT u.name AS name FROM room_members rm JOIN users u ON u.id = rm.user_id WHERE rm.room_id = "rooms"."id" ORDER BY u.name))`
 
 export const listAllRooms = (db: Db): RoomListing[] =>
   db
     .select({
       name: rooms.name,
       private: rooms.isPrivate,
+      kind: rooms.kind,
       topic: rooms.topic,
       createdAt: rooms.createdAt,
-      members: sql<number>`(SELECT count(*) FROM ${roomMembers} WHERE ${roomMembers.roomId} = ${rooms.id})`,
-      seq: sql<number>`coalesce((SELECT max(${messages.seq}) FROM ${messages} WHERE ${messages.roomId} = ${rooms.id}), 0)`,
+      members: roomMemberCount,
+      seq: roomSeq,
+      names: roomMemberNames,
     })
     .from(rooms)
     .orderBy(asc(rooms.name))
     .all()
-    .map((r) => ({ ...r, createdAt: r.createdAt.toISOString() }))
+    .map(({ names, ...r }) => ({
+      ...r,
+      createdAt: r.createdAt.toISOString(),
+      ...(r.kind === 'direct' ? { participants: names ? names.split(',') : [] } : {}),
+    }))
 
 export interface MemberRow {
   userId: number
@@ -142,15 +163,20 @@ export const isBanned = (db: Db, roomId: number, userId: number): boolean =>
     .where(and(eq(roomBans.roomId, roomId), eq(roomBans.userId, userId)))
     .get() !== undefined
 
-/** Rooms a user may see: every public room and the private rooms they belong to. */
+/**
+ * Rooms a user may see: every public room and the private rooms they belong to (direct ones
+ * included, with `peer`: the other participant, null when that account was removed).
+ */
 export const visibleRooms = (db: Db, userId: number) =>
   db
     .select({
       id: rooms.id,
       name: rooms.name,
       private: rooms.isPrivate,
+      kind: rooms.kind,
       topic: rooms.topic,
       role: roomMembers.role,
+      peer: sql<string | null>`CASE WHEN "rooms"."kind" = 'direct' THEN (SELECT u.name FROM room_members p JOIN users u ON u.id = p.user_id WHERE p.room_id = "rooms"."id" AND p.user_id <> ${userId} LIMIT 1) END`,
     })
     .from(rooms)
     .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), eq(roomMembers.userId, userId)))

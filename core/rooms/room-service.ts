@@ -1,13 +1,17 @@
-// Rooms inside a running hub: the cached RoomState, who may do what (roles, private rooms, bans),
-// membership changes, presence, and fan-out of events to the connections that follow a room.
+// Rooms inside a running hub: the cached RoomState, who may do what (roles, private rooms, bans,
+// direct conversations), membership changes, presence, and fan-out of events to the connections
+// that follow a room.
 import type { SessionUser } from '#core/auth/session-store'
 import type { Connection } from '#core/connections/connection'
+import { sendFramed, textFrame } from '#core/connections/frame-writer'
 import type { Db } from '#core/db/client'
 import type { Role } from '#core/db/schema/rooms'
 import { coreErrors } from '#core/errors'
 import type { EventFrame, MemberView, RoomSummary } from '#core/protocol/messages'
 import { CloseCodes } from '#core/protocol/messages'
 import { findUser } from '#core/users/queries'
+import { openDirectRoom } from './direct.ts'
+import { directErrors } from './errors.ts'
 import * as q from './queries.ts'
 import { RoomState } from './room-state.ts'
 
@@ -37,7 +41,7 @@ export class RoomService {
     if (room) return room
     const row = q.findRoom(this.db, name)
     if (!row) return undefined
-    room = new RoomState(row.id, row.name, row.isPrivate, row.topic, this.maxSeq(row.id))
+    room = new RoomState(row.id, row.name, row.isPrivate, row.topic, this.maxSeq(row.id), row.kind)
     this.byName.set(name, room)
     this.byId.set(room.id, room)
     return room
@@ -66,8 +70,22 @@ export class RoomService {
   }
 
   private canSee(user: SessionUser, room: RoomState): boolean {
-    if (user.scopes && !user.scopes.includes(room.name)) return false
+    if (!this.inScope(user, room)) return false
     return !room.isPrivate || this.roleOf(room, user.userId) !== undefined
+  }
+
+  /**
+   * A scoped (bot) token reaches the rooms it names and the direct conversations of its own
+   * account — never another room, however public.
+   */
+  inScope(user: SessionUser, room: RoomState): boolean {
+    if (!user.scopes || user.scopes.includes(room.name)) return true
+    return room.kind === 'direct' && this.roleOf(room, user.userId) !== undefined
+  }
+
+  /** Refuse what a direct room cannot have (invites, kicks, bans, roles, leaving); others pass. */
+  private notDirect(room: RoomState, what: string): void {
+    if (room.kind === 'direct') throw directErrors.fixed(what)
   }
 
   /** A room the user belongs to (for sending, editing, typing); private rooms stay invisible to others. */
@@ -81,6 +99,7 @@ export class RoomService {
   /** At least moderator in the room. */
   moderator(user: SessionUser, name: string, what: string): { room: RoomState; role: Role } {
     const m = this.membership(user, name)
+    this.notDirect(m.room, what)
     if (RANK[m.role] < RANK.moderator) throw coreErrors.forbidden(what)
     return m
   }
@@ -97,9 +116,11 @@ export class RoomService {
   /** Make the user a member (public room, or private with an invite). Returns true when newly joined. */
   join(user: SessionUser, name: string): RoomState {
     const room = this.find(name)
-    if (!room || (user.scopes && !user.scopes.includes(name))) throw coreErrors.roomNotFound(name)
+    if (!room || !this.inScope(user, room)) throw coreErrors.roomNotFound(name)
     const members = this.membersOf(room)
     if (members.has(user.userId)) return room
+    // Nobody joins a direct conversation: its two participants are members from the start.
+    if (room.kind === 'direct') throw coreErrors.roomNotFound(name)
     if (q.isBanned(this.db, room.id, user.userId)) {
       if (room.isPrivate) throw coreErrors.roomNotFound(name)
       throw coreErrors.banned(name)
@@ -113,6 +134,7 @@ export class RoomService {
 
   leave(user: SessionUser, name: string, connections: Iterable<Connection>): void {
     const { room } = this.membership(user, name)
+    this.notDirect(room, 'leave')
     q.removeMember(this.db, room.id, user.userId)
     this.membersOf(room).delete(user.userId)
     for (const conn of connections) this.unsubscribe(conn, room)
@@ -150,16 +172,18 @@ export class RoomService {
   list(user: SessionUser): RoomSummary[] {
     return q
       .visibleRooms(this.db, user.userId)
-      .filter((r) => !user.scopes || user.scopes.includes(r.name))
+      .filter((r) => !user.scopes || user.scopes.includes(r.name) || (r.kind === 'direct' && r.role !== null))
       .map((r) => {
         const state = this.find(r.name)
         const summary: RoomSummary = {
           name: r.name,
           private: r.private,
+          kind: r.kind,
           topic: r.topic,
           members: state ? this.membersOf(state).size : 0,
           seq: state?.seq ?? 0,
         }
+        if (r.peer !== null) summary.peer = r.peer
         if (r.role) summary.role = r.role
         return summary
       })
@@ -176,6 +200,7 @@ export class RoomService {
 
   invite(user: SessionUser, name: string, target: string, notify: (userId: number, frame: EventFrame) => void): void {
     const { room, role } = this.membership(user, name)
+    this.notDirect(room, 'invite people')
     if (room.isPrivate && RANK[role] < RANK.moderator) throw coreErrors.forbidden(`invite people to "${name}"`)
     const invitee = findUser(this.db, target)
     if (!invitee) throw coreErrors.userNotFound(target)
@@ -224,6 +249,7 @@ export class RoomService {
 
   setRole(user: SessionUser, name: string, target: string, role: 'moderator' | 'member'): void {
     const m = this.membership(user, name)
+    this.notDirect(m.room, 'change roles')
     if (m.role !== 'owner') throw coreErrors.forbidden(`change roles in "${name}" (owners only)`)
     const member = findUser(this.db, target)
     const current = member ? this.roleOf(m.room, member.id) : undefined
@@ -231,6 +257,32 @@ export class RoomService {
     if (current === 'owner') throw coreErrors.forbidden('change the role of an owner')
     q.setRole(this.db, m.room.id, member.id, role)
     this.membersOf(m.room).set(member.id, role)
+  }
+
+  /**
+   * The direct conversation of `user` with `peer`, created on first use. A scoped (bot) token may
+   * open one too: the conversation is its own account's.
+   */
+  openDirect(user: SessionUser, peer: string): { room: RoomState; peer: string; created: boolean } {
+    const other = findUser(this.db, peer)
+    if (!other) throw coreErrors.userNotFound(peer)
+    if (other.id === user.userId) throw directErrors.self()
+    if (other.disabledAt !== null) throw directErrors.peerDisabled(peer)
+    const { room: row, created } = openDirectRoom(this.db, user.userId, other.id)
+    const room = this.find(row.name)
+    if (!room) throw coreErrors.internal()
+    return { room, peer: other.name, created }
+  }
+
+  /**
+   * Make every open connection of a direct room's participants follow it, so a conversation reaches
+   * the other side without a `join` (called before each event in a direct room); other rooms: no-op.
+   */
+  reachDirect(room: RoomState, connectionsOf: (userId: number) => Iterable<Connection>): void {
+    if (room.kind !== 'direct') return
+    for (const userId of this.membersOf(room).keys()) {
+      for (const conn of connectionsOf(userId)) if (!conn.closing) this.subscribe(conn, room)
+    }
   }
 
   /** Forget a room deleted elsewhere (admin CLI): its followers are told and unsubscribed. */
@@ -288,6 +340,7 @@ export class RoomService {
 
   broadcastBytes(room: RoomState, bytes: Buffer): number {
     const max = this.limits.maxBufferedBytes
+    const frame = textFrame(bytes)
     let sent = 0
     for (const conn of room.subscribers) {
       const ws = conn.ws
@@ -299,7 +352,7 @@ export class RoomService {
         }
         continue
       }
-      ws.send(bytes, { binary: false })
+      sendFramed(ws, bytes, frame)
       sent++
     }
     this.stats.delivered(sent)

@@ -1,6 +1,6 @@
 // The in-memory face of a room: its sequence counter, its members (cached) and the connections following it.
 import type { Connection } from '#core/connections/connection'
-import type { Role } from '#core/db/schema/rooms'
+import type { Role, RoomKind } from '#core/db/schema/rooms'
 
 export class RoomState {
   /** Highest sequence number committed to the database (numbers are handed out at commit time). */
@@ -17,6 +17,8 @@ export class RoomState {
     public isPrivate: boolean,
     public topic: string,
     seq: number,
+    /** 'direct': a two-person conversation whose participants follow it without joining. */
+    readonly kind: RoomKind = 'room',
   ) {
     this.seq = seq
   }

@@ -1,7 +1,7 @@
 // The bot API as bot scripts see it (types only; the implementation is sandbox-prelude.js inside the
 // isolate). A bot file: `import type { Bot } from '#plugins/bots/api'` and `export default (bot: Bot) => {...}`.
 
-/** A chat message in one of the bot's rooms. */
+/** A chat message in one of the bot's rooms (or in a direct conversation with it). */
 export interface Message {
   room: string
   seq: number
@@ -11,6 +11,8 @@ export interface Message {
   /** Set when the sender is a bot or bridge account (hear/respond skip those). */
   bot?: boolean
   replyTo?: number
+  /** Set in a direct conversation with the bot; `room` is then that conversation's room. */
+  direct?: boolean
 }
 
 /** The bot's persistent key-value store (SQLite, per bot, size quota). Values are JSON data. */
@@ -47,7 +49,7 @@ export interface Context {
   /** The sender (absent in schedules). */
   user: string | undefined
   room: string | undefined
-  /** Answer in the message's room, as a reply to it. */
+  /** Answer in the message's room (a direct conversation: to that user only), as a reply to it. */
   reply(text: string): void
   /** Post in one of the bot's rooms (others are refused). */
   send(room: string, text: string): void
@@ -103,9 +105,15 @@ export interface CommandOptions {
 /** Register handlers while the bot loads (in its default export). */
 export interface Bot {
   readonly name: string
-  /** Any message in the bot's rooms matching `pattern` (a string matches case-insensitively anywhere). */
+  /**
+   * Any message in the bot's rooms and direct conversations matching `pattern` (a string matches
+   * case-insensitively anywhere).
+   */
   hear(pattern: RegExp | string, handler: (ctx: MatchContext) => Awaitable<void>): void
-  /** Messages addressed to the bot (`@name ...`); the pattern sees the text after the mention. */
+  /**
+   * Messages addressed to the bot: `@name ...` in a room, and every message of a direct conversation
+   * with it (an `@name` there is optional). The pattern sees the text after the mention.
+   */
   respond(pattern: RegExp | string, handler: (ctx: MatchContext) => Awaitable<void>): void
   /** `/name args`; a returned string is shown to the caller only. */
   command(name: string, handler: (ctx: CommandContext) => Awaitable<string | void>): void

@@ -1,6 +1,8 @@
 // One bot's runtime, independent of how it talks to the hub: queues its events (one handler run at a
 // time, bounded), routes messages to hear/respond, runs commands behind their access controls,
 // fires schedules on a clock, and performs what handlers ask (sends only to its rooms, rate-limited).
+// Its rooms are the configured ones plus the direct conversations it takes part in (addDirect), where
+// every message is addressed to it.
 // The bot host child process wires it to the wire protocol; the test harness to an in-memory room.
 import { BotFault, BotSandbox } from './sandbox.ts'
 import { Cron, type Clock, parseInterval } from './schedule.ts'
@@ -77,6 +79,8 @@ export class BotEngine {
   private tokens: number
   private refilledAt: number
   private generation = 0
+  /** Direct rooms the bot takes part in, as its host learned them from the hub. */
+  private readonly direct = new Set<string>()
 
   constructor(
     readonly spec: EngineSpec,
@@ -86,6 +90,22 @@ export class BotEngine {
   ) {
     this.tokens = limits.sendBurst
     this.refilledAt = clock.now()
+  }
+
+  /** A direct conversation the bot takes part in; true when it was new to the engine. */
+  addDirect(room: string): boolean {
+    if (this.direct.has(room)) return false
+    this.direct.add(room)
+    return true
+  }
+
+  isDirect(room: string): boolean {
+    return this.direct.has(room)
+  }
+
+  /** One of the bot's rooms: configured, or a direct conversation with it. */
+  inRoom(room: string): boolean {
+    return this.spec.rooms.includes(room) || this.direct.has(room)
   }
 
   get running(): boolean {
@@ -136,8 +156,15 @@ export class BotEngine {
   onMessage(message: BotMessage): Intake {
     if (message.from === this.spec.name || message.bot) return 'ignored'
     if (!this.accepts()) return 'dropped'
-    const addressed = this.addressed(message.text)
-    this.enqueue({ kind: 'message', ...this.stamp(), message, ...(addressed === undefined ? {} : { addressed }) }).catch(() => undefined)
+    const direct = this.direct.has(message.room)
+    // In a direct conversation everything is addressed to the bot; a leading @mention is dropped.
+    const addressed = direct ? (this.addressed(message.text) ?? message.text) : this.addressed(message.text)
+    this.enqueue({
+      kind: 'message',
+      ...this.stamp(),
+      message: this.mark(message),
+      ...(addressed === undefined ? {} : { addressed }),
+    }).catch(() => undefined)
     return 'queued'
   }
 
@@ -146,13 +173,13 @@ export class BotEngine {
     if (!this.manifest?.events.includes(name)) return 'ignored'
     if (data.user === this.spec.name) return 'ignored'
     if (!this.accepts()) return 'dropped'
-    this.enqueue({ kind: 'event', ...this.stamp(), name, data, ...(message ? { message } : {}) }).catch(() => undefined)
+    this.enqueue({ kind: 'event', ...this.stamp(), name, data, ...(message ? { message: this.mark(message) } : {}) }).catch(() => undefined)
     return 'queued'
   }
 
   /** The commands this bot offers that `caller` may run, for /help. */
   async allowedCommands(caller: CommandCaller): Promise<CommandInfo[]> {
-    if (!this.running || !this.spec.rooms.includes(caller.room)) return []
+    if (!this.running || !this.inRoom(caller.room)) return []
     const out: CommandInfo[] = []
     for (const c of this.manifest?.commands ?? []) if (await this.may(c.name, caller)) out.push(c)
     return out
@@ -164,9 +191,9 @@ export class BotEngine {
 
   /** Run a command for a caller (access controls first). Resolves to the private answer, if any. */
   async command(name: string, args: string[], caller: CommandCaller, seq = 0): Promise<string | undefined> {
-    if (!this.spec.rooms.includes(caller.room) || !this.hasCommand(name)) return undefined
+    if (!this.inRoom(caller.room) || !this.hasCommand(name)) return undefined
     if (!(await this.may(name, caller))) throw new CommandDenied(name)
-    const message: BotMessage = { room: caller.room, seq, from: caller.user, text: `/${name} ${args.join(' ')}`.trim() }
+    const message = this.mark({ room: caller.room, seq, from: caller.user, text: `/${name} ${args.join(' ')}`.trim() })
     const event: BotEvent = { kind: 'command', ...this.stamp(), name, args: splitArgs(args.join(' ')), raw: args.join(' '), message }
     return this.enqueue(event)
   }
@@ -174,6 +201,11 @@ export class BotEngine {
   /** Resolves when every queued event has been handled (the harness waits on it). */
   idle(): Promise<void> {
     return this.queue
+  }
+
+  /** The message as handlers see it: `direct: true` in a direct conversation. */
+  private mark(message: BotMessage): BotMessage {
+    return this.direct.has(message.room) ? { ...message, direct: true } : message
   }
 
   private addressed(text: string): string | undefined {
@@ -273,7 +305,7 @@ export class BotEngine {
         this.io.log('info', action.text)
         continue
       }
-      if (!this.spec.rooms.includes(action.room)) {
+      if (!this.inRoom(action.room)) {
         this.io.log('warn', `not sent: the bot is not in room "${action.room}"`)
         continue
       }

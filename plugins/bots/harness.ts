@@ -6,6 +6,7 @@
 //   await h.say('/remind 10m stretch', { as: 'alice' })
 //   await h.advance('10m')
 //   expect(h.answers().at(-1)?.text).toContain('stretch')
+//   expect((await h.dm('ping', { as: 'bob' }))[0]?.text).toBe('pong') // a direct conversation
 import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { compileBot } from './compile.ts'
@@ -25,6 +26,8 @@ export interface TranscriptLine {
   /** A command's answer shown only to the caller. */
   private?: boolean
   replyTo?: number
+  /** In a direct conversation with the bot: the other participant. */
+  direct?: string
 }
 
 export interface HarnessOptions {
@@ -67,6 +70,9 @@ export class BotHarness {
   private readonly engine: BotEngine
   private readonly rooms: string[]
   private readonly pending = new Set<Promise<unknown>>()
+  /** Direct rooms: room -> the user the bot talks with; ids as the hub would give them (the bot's is 1). */
+  private readonly directs = new Map<string, string>()
+  private readonly userIds = new Map<string, number>()
 
   private constructor(
     readonly name: string,
@@ -111,18 +117,45 @@ export class BotHarness {
    * (`/help` lists those the user may run). Resolves with what the bot answered.
    */
   async say(text: string, options: { as?: string; room?: string } = {}): Promise<TranscriptLine[]> {
+    return this.post(text, options.as ?? 'alice', options.room ?? this.rooms[0] ?? 'lobby')
+  }
+
+  /**
+   * A user sends `text` to the bot in a direct conversation (opened on first use, named like the
+   * hub's `dm-<id>-<id>`): every message there is addressed to the bot, so `respond` handlers fire
+   * without an `@mention`; `/commands` work too. Resolves with what the bot answered.
+   */
+  async dm(text: string, options: { as?: string } = {}): Promise<TranscriptLine[]> {
     const user = options.as ?? 'alice'
-    const room = options.room ?? this.rooms[0] ?? 'lobby'
+    return this.post(text, user, this.directRoom(user))
+  }
+
+  /** The direct room of the bot and `user` (the bot's account is id 1, users count up from 2). */
+  directRoom(user: string): string {
+    let id = this.userIds.get(user)
+    if (id === undefined) this.userIds.set(user, (id = this.userIds.size + 2))
+    const room = `dm-1-${id}`
+    this.directs.set(room, user)
+    this.engine.addDirect(room)
+    return room
+  }
+
+  private async post(text: string, user: string, room: string): Promise<TranscriptLine[]> {
     const from = this.transcript.length
     if (text.startsWith('/') && !text.startsWith('//')) {
-      this.transcript.push({ room, from: user, text, seq: 0, bot: false })
+      this.transcript.push({ room, from: user, text, seq: 0, bot: false, ...this.directOf(room) })
       await this.command(text, user, room)
     } else {
       const line = this.append({ room, from: user, text: text.startsWith('//') ? text.slice(1) : text, bot: false })
-      if (this.rooms.includes(room)) this.engine.onMessage({ room, seq: line.seq, from: user, text: line.text })
+      if (this.engine.inRoom(room)) this.engine.onMessage({ room, seq: line.seq, from: user, text: line.text })
     }
     await this.settle()
     return this.transcript.slice(from).filter((l) => l.bot)
+  }
+
+  private directOf(room: string): { direct?: string } {
+    const peer = this.directs.get(room)
+    return peer === undefined ? {} : { direct: peer }
   }
 
   /**
@@ -153,10 +186,10 @@ export class BotHarness {
     return this.transcript.filter((l) => l.bot)
   }
 
-  /** The transcript as text, one `room | who: text` line each. */
+  /** The transcript as text: `#room who: text`, or `[dm with user] who: text` in a direct conversation. */
   format(): string {
     return this.transcript
-      .map((l) => `#${l.room} ${l.from}${l.private ? ' (only to you)' : ''}: ${l.text}`)
+      .map((l) => `${l.direct === undefined ? `#${l.room}` : `[dm with ${l.direct}]`} ${l.from}${l.private ? ' (only to you)' : ''}: ${l.text}`)
       .join('\n')
   }
 
@@ -172,7 +205,7 @@ export class BotHarness {
   private append(line: Omit<TranscriptLine, 'seq'>): TranscriptLine {
     const seq = (this.seqs.get(line.room) ?? 0) + 1
     this.seqs.set(line.room, seq)
-    const full = { ...line, seq }
+    const full = { ...line, seq, ...this.directOf(line.room) }
     this.transcript.push(full)
     return full
   }
@@ -180,7 +213,8 @@ export class BotHarness {
   private async command(text: string, user: string, room: string): Promise<void> {
     const [name = '', ...args] = text.slice(1).trim().split(/\s+/)
     const caller = { user, room, admin: this.options.admins?.includes(user) ?? false }
-    const answer = (t: string) => this.transcript.push({ room, from: this.name, text: t, seq: 0, bot: true, private: true })
+    const answer = (t: string) =>
+      this.transcript.push({ room, from: this.name, text: t, seq: 0, bot: true, private: true, ...this.directOf(room) })
     if (name === 'help') {
       const cmds = await this.engine.allowedCommands(caller)
       answer(cmds.map((c) => `/${c.name}${c.usage ? ` ${c.usage}` : ''} — ${c.help || 'no help text'}`).join('\n') || 'No bot commands you may run in this room.')

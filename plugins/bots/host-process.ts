@@ -4,9 +4,12 @@
 // An isolate that aborts this whole process (V8 out of memory) cannot take the hub with it.
 // Each bot's cursor (the last message it handled per room) is kept in <dataDir>/bots/cursors/, so
 // messages sent while the bot or this process was down are replayed (the newest `replayMissed`).
+// Direct conversations with a bot are its rooms too: the hub lets the bot's scoped token reach the
+// direct rooms its account takes part in (and delivers them without a join); this process learns
+// them from the hub (the room listing, or a message in a room outside the configured ones).
 import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs'
 import { ChatClient } from '#core/client/sdk'
-import type { EventFrame, EventOf } from '#core/protocol/messages'
+import type { EventFrame, EventOf, RoomSummary } from '#core/protocol/messages'
 import { compileBot } from './compile.ts'
 import { BotEngine, type BotIo, CommandDenied, type Intake } from './engine.ts'
 import { guardedFetch } from './fetch-guard.ts'
@@ -30,6 +33,8 @@ interface Running {
   seen: Map<string, number>
   saveQueued: boolean
   savedAt: number
+  /** When the bot last asked the hub for its direct rooms (at most once a second). */
+  directCheckedAt: number
 }
 
 const send = (msg: ChildToParent): void => {
@@ -151,13 +156,35 @@ const connect = (r: Running): Promise<ChatClient> => {
   return r.connecting
 }
 
-/** Each visible room's newest sequence number (empty when the hub cannot say). */
-const roomSeqs = async (client: ChatClient): Promise<Map<string, number>> => {
+/** The rooms the bot's token can see (empty when the hub cannot say). */
+const listRooms = async (client: ChatClient): Promise<RoomSummary[]> => {
   try {
-    return new Map((await client.rooms()).rooms.map((room) => [room.name, room.seq]))
+    return (await client.rooms()).rooms
   } catch {
-    return new Map()
+    return []
   }
+}
+
+/** The bot takes part in a direct room: its engine and the plugin (command routing) learn it. */
+const learnDirect = (r: Running, room: string): void => {
+  if (r.engine.addDirect(room)) send({ t: 'direct', bot: r.spec.name, room })
+}
+
+const learnDirects = (r: Running, rooms: RoomSummary[]): void => {
+  for (const room of rooms) if (room.kind === 'direct') learnDirect(r, room.name)
+}
+
+/**
+ * Whether `room` is one of the bot's rooms, asking the hub for its direct rooms when it is not known
+ * yet (a conversation opened with a command before any message). Never waits for a reconnect.
+ */
+const ensureRoom = async (r: Running, room: string): Promise<boolean> => {
+  if (r.engine.inRoom(room)) return true
+  const client = r.client
+  if (!client?.open || Date.now() - r.directCheckedAt < 1000) return false
+  r.directCheckedAt = Date.now()
+  learnDirects(r, await listRooms(client))
+  return r.engine.inRoom(room)
 }
 
 /**
@@ -168,13 +195,16 @@ const roomSeqs = async (client: ChatClient): Promise<Map<string, number>> => {
 const joinRooms = async (r: Running, client: ChatClient, first: boolean): Promise<void> => {
   const missing: string[] = []
   const replayMissed = limits?.replayMissed ?? 0
-  let seqs: Map<string, number> | undefined
-  for (const room of r.spec.rooms) {
+  const listing = await listRooms(client)
+  const seqs = new Map(listing.map((room) => [room.name, room.seq]))
+  // Direct conversations are followed like the configured rooms (and replayed from the cursor).
+  learnDirects(r, listing)
+  const directs = listing.filter((room) => room.kind === 'direct' && !r.spec.rooms.includes(room.name)).map((room) => room.name)
+  for (const room of [...r.spec.rooms, ...directs]) {
     if (client.lastSeq.has(room) && !first) continue
     try {
       const cursor = r.cursor.get(room)
       if (cursor !== undefined && replayMissed > 0) {
-        seqs ??= await roomSeqs(client)
         const newest = seqs.get(room)
         if (newest !== undefined && newest > cursor) {
           const since = Math.max(cursor, newest - replayMissed)
@@ -211,6 +241,8 @@ const onMessage = (r: Running, f: EventOf<'message'>): void => {
   const engine = r.engine
   if (!engine.running) return
   if (f.seq <= (r.seen.get(f.room) ?? 0)) return
+  // The hub sends a bot's token nothing outside its rooms but its own direct conversations.
+  if (!r.spec.rooms.includes(f.room)) learnDirect(r, f.room)
   const intakes: Intake[] = []
   if (f.text !== null) {
     const message: BotMessage = {
@@ -319,6 +351,7 @@ const start = async (spec: BotSpec): Promise<void> => {
       seen: new Map(),
       saveQueued: false,
       savedAt: 0,
+      directCheckedAt: 0,
     }
     holder.r = r
     bots.set(spec.name, r)
@@ -359,6 +392,7 @@ const runCommand = async (msg: Extract<ParentToChild, { t: 'command' }>): Promis
     return reply({ error: { code: 'BOTS_UNAVAILABLE', message: msg.bot } })
   }
   try {
+    await ensureRoom(r, msg.caller.room)
     const text = await r.engine.command(msg.name, msg.args, msg.caller)
     reply(text === undefined ? {} : { text })
   } catch (err) {
@@ -369,7 +403,10 @@ const runCommand = async (msg: Extract<ParentToChild, { t: 'command' }>): Promis
 
 const help = async (id: number, caller: CommandCaller): Promise<void> => {
   const lines: string[] = []
+  // A room no bot is configured for may be a direct conversation with one of them.
+  const configured = [...bots.values()].some((r) => r.spec.rooms.includes(caller.room))
   for (const r of bots.values()) {
+    if (!configured) await ensureRoom(r, caller.room)
     for (const c of await r.engine.allowedCommands(caller).catch(() => [])) {
       const usage = c.usage ? ` ${c.usage}` : ''
       const sensitive = c.sensitive || r.spec.commands[c.name]?.sensitive ? ' (needs a fresh TOTP code)' : ''
@@ -377,6 +414,15 @@ const help = async (id: number, caller: CommandCaller): Promise<void> => {
     }
   }
   send({ t: 'result', id, text: lines.join('\n') })
+}
+
+/** The running bot that takes part in the direct room `room`, for command routing. */
+const findDirect = async (id: number, room: string): Promise<void> => {
+  for (const r of bots.values()) {
+    if (r.stopped || !r.engine.running) continue
+    if ((await ensureRoom(r, room)) && r.engine.isDirect(room)) return send({ t: 'result', id, text: r.spec.name })
+  }
+  send({ t: 'result', id })
 }
 
 process.on('message', (raw: ParentToChild) => {
@@ -400,6 +446,9 @@ process.on('message', (raw: ParentToChild) => {
       return
     case 'help':
       void help(raw.id, raw.caller)
+      return
+    case 'find-direct':
+      void findDirect(raw.id, raw.room)
       return
     case 'store-result': {
       const p = pendingStore.get(raw.id)

@@ -68,7 +68,12 @@ export default definePlugin({
     const runBotCommand =
       (name: string): ChatCommand =>
       async (args, caller) => {
-        const candidates = supervisor.commandBots(name, caller.room)
+        let candidates = supervisor.commandBots(name, caller.room)
+        // Not a bot's configured room: perhaps a direct conversation with one it has not seen yet.
+        if (candidates.length === 0) {
+          await supervisor.findDirect(caller.room)
+          candidates = supervisor.commandBots(name, caller.room)
+        }
         const [bot] = candidates
         if (!bot) throw botsErrors.notHere(name)
         if (bot.state !== 'running') throw botsErrors.unavailable(bot.spec.name)

@@ -10,6 +10,8 @@ export interface BotMessage {
   /** Set when the sender is a bot or bridge account. */
   bot?: boolean
   replyTo?: number
+  /** Set in a direct conversation with the bot (every message there is addressed to it). */
+  direct?: boolean
 }
 
 /** What the host asks the isolate to handle. `now` is the host clock (ms), which the bot's Date follows. */
@@ -106,6 +108,8 @@ export type ParentToChild =
   | { t: 'stop'; bot: string }
   | { t: 'command'; id: number; bot: string; name: string; args: string[]; caller: CommandCaller }
   | { t: 'help'; id: number; caller: CommandCaller }
+  /** Which bot takes part in this direct room? Answered with a `result` whose text is its name. */
+  | { t: 'find-direct'; id: number; room: string }
   | { t: 'store-result'; id: number; value?: unknown; error?: { code: string; message: string } }
 
 export type BotState = 'starting' | 'running' | 'failed' | 'disabled' | 'stopped'
@@ -117,3 +121,5 @@ export type ChildToParent =
   | { t: 'log'; bot: string; level: 'info' | 'warn' | 'error'; text: string }
   | { t: 'result'; id: number; text?: string; error?: { code: string; message: string } }
   | { t: 'store'; id: number; bot: string; op: StoreOp }
+  /** The bot learned (from the hub, over its own connection) that it takes part in a direct room. */
+  | { t: 'direct'; bot: string; room: string }

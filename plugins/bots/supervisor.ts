@@ -36,6 +36,8 @@ interface BotEntry {
   lastErrorAt?: string
   timer: NodeJS.Timeout | undefined
   enabledSeen: number
+  /** Direct rooms the bot takes part in (reported by the bot host, which asks the hub). */
+  direct: Set<string>
 }
 
 export interface SupervisorOptions {
@@ -77,6 +79,7 @@ export class Supervisor {
         restarts: 0,
         timer: undefined,
         enabledSeen: admin.enabledAt[spec.name] ?? 0,
+        direct: new Set(),
       })
     }
   }
@@ -94,10 +97,10 @@ export class Supervisor {
     return this.bots.get(name)
   }
 
-  /** Bots in a room that offer a command (as last loaded), running ones first. */
+  /** Bots in a room (configured, or a direct conversation with them) that offer a command, running ones first. */
   commandBots(name: string, room: string): BotEntry[] {
     return [...this.bots.values()]
-      .filter((b) => b.spec.rooms.includes(room) && b.manifest?.commands.some((c) => c.name === name))
+      .filter((b) => (b.spec.rooms.includes(room) || b.direct.has(room)) && b.manifest?.commands.some((c) => c.name === name))
       .sort((a, b) => Number(b.state === 'running') - Number(a.state === 'running'))
   }
 
@@ -114,6 +117,16 @@ export class Supervisor {
       throw botsErrors.commandFailed(name)
     }
     return res.text
+  }
+
+  /**
+   * Ask the bot host which bot takes part in the direct room `room` (a command in a conversation
+   * the bot has not seen a message of yet); remembered for commandBots.
+   */
+  async findDirect(room: string): Promise<void> {
+    const res = await this.request((id) => ({ t: 'find-direct', id, room }), 'bots').catch(() => undefined)
+    const b = res?.text === undefined ? undefined : this.bots.get(res.text)
+    b?.direct.add(room)
   }
 
   async help(caller: CommandCaller): Promise<string> {
@@ -246,6 +259,9 @@ export class Supervisor {
       }
       case 'fault':
         return this.fault(msg.bot, msg.kind, msg.message, true)
+      case 'direct':
+        this.bots.get(msg.bot)?.direct.add(msg.room)
+        return
       case 'log': {
         appendLog(this.o.dataDir, msg.bot, msg.level, msg.text)
         if (msg.level === 'error') {

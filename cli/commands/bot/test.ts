@@ -10,6 +10,7 @@ export default class BotTest extends ChathubCommand {
     '<%= config.bin %> <%= command.id %> bots/echo.ts --say "!echo hi"',
     '<%= config.bin %> <%= command.id %> bots/remind.ts --say "/remind 10m tea" --advance 10m',
     '<%= config.bin %> <%= command.id %> bots/poll.ts --say "/poll \\"Lunch?\\" a b" --say "/vote 1" --as bob --json',
+    '<%= config.bin %> <%= command.id %> bots/echo.ts --dm --say "ping" --as bob',
   ]
   static override enableJsonFlag = true
   static override args = { file: Args.string({ description: 'bot script (.ts or .js)', required: true }) }
@@ -17,6 +18,7 @@ export default class BotTest extends ChathubCommand {
     say: Flags.string({ summary: 'a line to say (repeatable; /commands work)', multiple: true, required: true }),
     as: Flags.string({ summary: 'who says it', default: 'alice' }),
     room: Flags.string({ summary: 'the room', default: 'lobby' }),
+    dm: Flags.boolean({ summary: 'say the lines to the bot in a direct conversation (as --as) instead of in --room' }),
     advance: Flags.string({ summary: 'then move the virtual clock (e.g. 10m, 1h)' }),
     'fetch-allow': Flags.string({ summary: 'hosts fetch() may reach, comma-separated' }),
   }
@@ -37,7 +39,10 @@ export default class BotTest extends ChathubCommand {
       throw err
     }
     try {
-      for (const line of flags.say) await h.say(line, { as: flags.as, room: flags.room })
+      for (const line of flags.say) {
+        if (flags.dm) await h.dm(line, { as: flags.as })
+        else await h.say(line, { as: flags.as, room: flags.room })
+      }
       if (flags.advance) await h.advance(flags.advance)
       this.log(h.format())
       for (const f of h.faults) this.warn(`the bot was stopped (${f.kind}): ${f.message}`)

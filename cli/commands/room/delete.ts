@@ -1,4 +1,5 @@
-// `chathub room delete`: delete a room with its whole history; a running hub drops it at once.
+// `chathub room delete`: delete a room (or a direct conversation) with its whole history; a running
+// hub drops it at once. A deleted direct conversation starts afresh when either side opens it again.
 import { Args } from '@oclif/core'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 
@@ -15,9 +16,15 @@ export default class RoomDelete extends ChathubCommand {
   async run(): Promise<{ name: string; deleted: true }> {
     const { args, flags } = await this.parse(RoomDelete)
     const { withHubDb } = await import('#cli/hub-data')
-    const { deleteRoom } = await import('#core/rooms/queries')
-    await withHubDb(flags, (db) => deleteRoom(db, args.name))
-    this.log(`deleted room ${args.name} and its history`)
+    const { deleteRoom, listMembers, requireRoom } = await import('#core/rooms/queries')
+    const direct = await withHubDb(flags, (db) => {
+      const room = requireRoom(db, args.name)
+      const between = room.kind === 'direct' ? listMembers(db, room.id).map((m) => m.user) : undefined
+      deleteRoom(db, args.name)
+      return between
+    })
+    if (direct) this.log(`deleted the direct conversation ${args.name} between ${direct.join(' and ')} and its history`)
+    else this.log(`deleted room ${args.name} and its history`)
     return { name: args.name, deleted: true }
   }
 }

@@ -5,6 +5,9 @@ import { ChathubCommand, dataFlags } from '#cli/base-command'
 export interface RoomInfo {
   name: string
   private: boolean
+  kind: 'room' | 'direct'
+  /** Direct conversations: the participants. */
+  participants?: string[]
   topic: string
   members: number
   bridges: { target: string; network: string; state: string; limitations: string[] }[]
@@ -25,7 +28,7 @@ export default class RoomInfoCommand extends ChathubCommand {
   async run(): Promise<RoomInfo> {
     const { args, flags } = await this.parse(RoomInfoCommand)
     const { withHubDb } = await import('#cli/hub-data')
-    const { memberCount, requireRoom } = await import('#core/rooms/queries')
+    const { listMembers, memberCount, requireRoom } = await import('#core/rooms/queries')
     const { allLinks, limitations, NETWORKS } = await import('#cli/bridge-targets')
     const { allStatus, linkId } = await import('#core/bridges/queries')
     const info = await withHubDb(flags, (db, config): RoomInfo => {
@@ -47,6 +50,8 @@ export default class RoomInfoCommand extends ChathubCommand {
       return {
         name: room.name,
         private: room.isPrivate,
+        kind: room.kind,
+        ...(room.kind === 'direct' ? { participants: listMembers(db, room.id).map((m) => m.user) } : {}),
         topic: room.topic,
         members: memberCount(db, room.id),
         bridges,
@@ -55,9 +60,8 @@ export default class RoomInfoCommand extends ChathubCommand {
           : null,
       }
     })
-    this.log(
-      `${info.name}${info.private ? ' (private)' : ''}${info.topic ? ` — ${info.topic}` : ''}`,
-    )
+    const label = info.participants ? ` (direct, between ${info.participants.join(' and ')})` : info.private ? ' (private)' : ''
+    this.log(`${info.name}${label}${info.topic ? ` — ${info.topic}` : ''}`)
     this.log(`members: ${info.members}`)
     if (info.bridges.length === 0) this.log('not bridged')
     for (const b of info.bridges) this.log(`bridge: ${b.target} (${b.state})`)

@@ -1,4 +1,5 @@
-// `chathub room list`: every room, public and private, with member count and last sequence number.
+// `chathub room list`: every room, public, private and direct (with its two participants), with
+// member count and last sequence number.
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 import type { RoomListing } from '#core/rooms/queries'
 
@@ -18,7 +19,9 @@ export default class RoomList extends ChathubCommand {
     const rooms = await withHubDb(flags, (db) => listAllRooms(db))
     if (rooms.length === 0) this.log('no rooms yet; create one with `chathub room create NAME`')
     for (const r of rooms) {
-      const line = `${r.name.padEnd(24)} ${(r.private ? 'private' : 'public').padEnd(8)} ${String(r.members).padStart(5)} members ${String(r.seq).padStart(7)} messages  ${r.topic}`
+      const kind = r.kind === 'direct' ? 'direct' : r.private ? 'private' : 'public'
+      const about = r.kind === 'direct' ? `between ${(r.participants ?? []).join(' and ')}` : r.topic
+      const line = `${r.name.padEnd(24)} ${kind.padEnd(8)} ${String(r.members).padStart(5)} members ${String(r.seq).padStart(7)} messages  ${about}`
       this.log(line.trimEnd())
     }
     return rooms

@@ -1,6 +1,10 @@
-// Rooms, their members with roles, pending invites and bans.
+// Rooms, their members with roles, pending invites and bans. A room of kind 'direct' is a direct
+// conversation: private, exactly its two participants as members, no owner (core/rooms/direct.ts).
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 import { users } from './users.ts'
+
+export const ROOM_KINDS = ['room', 'direct'] as const
+export type RoomKind = (typeof ROOM_KINDS)[number]
 
 export const rooms = sqliteTable(
   'rooms',
@@ -9,6 +13,8 @@ export const rooms = sqliteTable(
     name: text('name').notNull(),
     isPrivate: integer('is_private', { mode: 'boolean' }).notNull().default(false),
     topic: text('topic').notNull().default(''),
+    /** 'direct': a two-person conversation opened with the `dm` frame; 'room': everything else. */
+    kind: text('kind', { enum: ROOM_KINDS }).notNull().default('room'),
     createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull().$defaultFn(() => new Date()),
   },

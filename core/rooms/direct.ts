@@ -1,0 +1,51 @@
+// Direct conversations: a room of kind 'direct' between two accounts, opened (idempotently) with the
+// `dm` frame. Its name is reserved and derived from both user ids (`dm-<low id>-<high id>`, ids are
+// never reused), so both sides and every hub process arrive at the same room; it is private, has
+// exactly its two participants as members (role `member`, no owner) and nobody can change that.
+import { and, eq } from 'drizzle-orm'
+import type { Db } from '#core/db/client'
+import { type Room, roomMembers, rooms } from '#core/db/schema/rooms'
+import { directErrors } from './errors.ts'
+
+/** Names of this shape belong to direct conversations; `create` refuses them. */
+export const DIRECT_ROOM_NAME = /^dm-(\d{1,15})-(\d{1,15})$/
+
+export const isReservedRoomName = (name: string): boolean => DIRECT_ROOM_NAME.test(name)
+
+/** The one room name of the conversation between two accounts (order does not matter). */
+export const directRoomName = (a: number, b: number): string => `dm-${Math.min(a, b)}-${Math.max(a, b)}`
+
+/**
+ * The direct room of two accounts, created on first use with both as members. `created` says
+ * whether this call made it. A legacy ordinary room that took the name makes it impossible.
+ */
+export const openDirectRoom = (db: Db, openerId: number, peerId: number): { room: Room; created: boolean } => {
+  const name = directRoomName(openerId, peerId)
+  return db.transaction((tx) => {
+    const existing = tx.select().from(rooms).where(eq(rooms.name, name)).get()
+    if (existing) {
+      if (existing.kind !== 'direct') throw directErrors.nameReserved(name)
+      return { room: existing, created: false }
+    }
+    const room = tx
+      .insert(rooms)
+      .values({ name, isPrivate: true, topic: '', kind: 'direct', createdBy: openerId })
+      .returning()
+      .get()
+    tx.insert(roomMembers)
+      .values([
+        { roomId: room.id, userId: openerId, role: 'member' },
+        { roomId: room.id, userId: peerId, role: 'member' },
+      ])
+      .run()
+    return { room, created: true }
+  })
+}
+
+/** Whether the account takes part in the direct room (for rooms of kind 'direct' only). */
+export const isParticipant = (db: Db, roomId: number, userId: number): boolean =>
+  db
+    .select({ r: roomMembers.roomId })
+    .from(roomMembers)
+    .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, userId)))
+    .get() !== undefined

@@ -1,0 +1,1 @@
+ALTER TABLE `rooms` ADD `kind` text DEFAULT 'room' NOT NULL;
