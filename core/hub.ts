@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { type SessionUser, sessionVerifier } from '#core/auth/session-store'
 import type { HubConfig } from '#core/config'
 import { Connection, frameRate } from '#core/connections/connection'
+import { corkWhile } from '#core/connections/frame-writer'
 import type { Db } from '#core/db/client'
 import { MessageLog } from '#core/messages/message-log'
 import { createMetrics, type Metrics } from '#core/metrics'
@@ -38,7 +39,12 @@ export class Hub {
       delivered: (n) => metrics.delivered.inc(n),
       slowConsumer: () => metrics.slowConsumers.inc(),
     })
-    this.messages.around = (rooms, deliver) => this.rooms.corked(rooms, deliver)
+    this.messages.around = (batch, deliver) => {
+      const only = batch.length === 1 ? batch[0] : undefined
+      // One message gives each follower one frame anyway; only its sender gets two (ack, message).
+      if (only?.origin) corkWhile([only.origin.ws], deliver)
+      else this.rooms.corked(new Set(batch.map((m) => m.room)), deliver)
+    }
     this.plugins = new PluginHost(log)
     this.verifySession = sessionVerifier(db)
   }

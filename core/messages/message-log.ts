@@ -3,6 +3,7 @@
 // Sequence numbers are handed out inside the commit, so a retried send (same txn, ignored by the
 // unique index) never leaves a gap and costs no lookup unless it really is a retry.
 import { AttachmentLinks } from '#core/attachments/queries'
+import type { Connection } from '#core/connections/connection'
 import type { Db, Sqlite } from '#core/db/client'
 import type { AttachmentView, MessageView } from '#core/protocol/messages'
 import type { RoomState } from '#core/rooms/room-state'
@@ -26,6 +27,8 @@ export interface PendingMessage {
   ts: number
   /** performance.now() when the frame arrived, for the fan-out latency histogram. */
   receivedAt: number
+  /** The sender's connection (it gets the ack as well as the message). */
+  origin?: Connection
   /** Called once the batch holding this message committed (err undefined) or failed. */
   done: (err: Error | undefined, message: PendingMessage) => void
 }
@@ -77,7 +80,7 @@ export class MessageLog {
    * Wraps the acks and fan-out of one committed batch: the hub corks the followers' sockets around
    * it, so a connection gets one write per batch instead of one per message.
    */
-  around: ((rooms: Set<RoomState>, deliver: () => void) => void) | undefined
+  around: ((batch: readonly PendingMessage[], deliver: () => void) => void) | undefined
 
   constructor(db: Db) {
     this.sqlite = db.$client
@@ -165,7 +168,7 @@ export class MessageLog {
     const deliver = () => {
       for (const m of batch) m.done(failure, m)
     }
-    if (this.around) this.around(new Set(batch.map((m) => m.room)), deliver)
+    if (this.around) this.around(batch, deliver)
     else deliver()
   }
 

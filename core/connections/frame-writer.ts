@@ -1,0 +1,62 @@
+// Fan-out writes: frame a text message once and hand the same bytes to every follower's socket.
+// ws frames each send on its own (a fresh header and a two-chunk writev per recipient); for a
+// broadcast the frame is identical for all (server frames are never masked), so it is built once.
+import type { WebSocket } from 'ws'
+
+/** The parts of ws's WebSocket that the fast path relies on (ws 8). */
+interface WsInternals {
+  _socket?: { write(chunk: Buffer): boolean; cork(): void; uncork(): void }
+  _sender?: { _state: number }
+  _extensions?: Record<string, unknown>
+}
+
+/** An unmasked, final text frame around `payload` (RFC 6455 §5.2). */
+export const textFrame = (payload: Buffer): Buffer => {
+  const n = payload.length
+  const header = n < 126 ? 2 : n < 65536 ? 4 : 10
+  const frame = Buffer.allocUnsafe(header + n)
+  frame[0] = 0x81
+  if (n < 126) frame[1] = n
+  else if (n < 65536) {
+    frame[1] = 126
+    frame.writeUInt16BE(n, 2)
+  } else {
+    frame[1] = 127
+    frame.writeUInt32BE(Math.floor(n / 2 ** 32), 2)
+    frame.writeUInt32BE(n >>> 0, 6)
+  }
+  payload.copy(frame, header)
+  return frame
+}
+
+/**
+ * Send a text message whose frame was built by textFrame(). Written straight to the socket when ws
+ * would write it unchanged (no compression negotiated, nothing queued in its sender); otherwise
+ * through ws.send so ordering and compression stay ws's business.
+ */
+export const sendFramed = (ws: WebSocket, payload: Buffer, frame: Buffer): void => {
+  const internals = ws as unknown as WsInternals
+  const socket = internals._socket
+  if (socket && internals._sender?._state === 0 && internals._extensions?.['permessage-deflate'] === undefined) {
+    socket.write(frame)
+  } else {
+    ws.send(payload, { binary: false })
+  }
+}
+
+/** Run `fn` with these sockets corked, so that what it sends to each leaves in one write. */
+export const corkWhile = (sockets: Iterable<WebSocket>, fn: () => void): void => {
+  const corked: { uncork(): void }[] = []
+  for (const ws of sockets) {
+    const socket = (ws as unknown as WsInternals)._socket
+    if (socket) {
+      socket.cork()
+      corked.push(socket)
+    }
+  }
+  try {
+    fn()
+  } finally {
+    for (const socket of corked) socket.uncork()
+  }
+}
