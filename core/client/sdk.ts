@@ -153,6 +153,8 @@ export class ChatClient extends EventEmitter {
   private counter = 0
   /** Highest sequence number seen per room, for resume. */
   readonly lastSeq = new Map<string, number>()
+  /** Highest change counter seen per room (edits and deletes), for resume. */
+  readonly lastRev = new Map<string, number>()
   /** Frames received and not yet taken by next(); bounded. */
   private readonly inbox: ServerFrame[] = []
   private readonly waiters: { match: (f: ServerFrame) => boolean; resolve: (f: ServerFrame) => void }[] = []
@@ -230,6 +232,8 @@ export class ChatClient extends EventEmitter {
     if (frame.type === 'message') {
       const prev = this.lastSeq.get(frame.room) ?? 0
       if (frame.seq > prev) this.lastSeq.set(frame.room, frame.seq)
+    } else if (frame.type === 'edited' || frame.type === 'deleted') {
+      if (frame.rev > (this.lastRev.get(frame.room) ?? 0)) this.lastRev.set(frame.room, frame.rev)
     }
     this.deliver(frame)
     // EventEmitter throws on an 'error' event nobody listens to: error frames are data, not crashes.
@@ -297,8 +301,19 @@ export class ChatClient extends EventEmitter {
     return this.inbox.splice(0)
   }
 
-  join(room: string, since?: number) {
-    return this.request('join', since === undefined ? { room } : { room, since })
+  /** Follow a room; with `since` (and `rev`), first replay what was missed after them. */
+  async join(room: string, since?: number, rev?: number) {
+    const ack = await this.request('join', {
+      room,
+      ...(since === undefined ? {} : { since }),
+      ...(rev === undefined ? {} : { rev }),
+    })
+    // Remember where this room stands, so that a later resume asks for what came after.
+    if (!ack.more) {
+      if (!this.lastSeq.has(ack.room)) this.lastSeq.set(ack.room, since ?? ack.seq)
+      if (ack.rev > (this.lastRev.get(ack.room) ?? 0)) this.lastRev.set(ack.room, ack.rev)
+    }
+    return ack
   }
   leave(room: string) {
     return this.request('leave', { room })
@@ -384,10 +399,13 @@ export class ChatClient extends EventEmitter {
     this.on('message', collect)
     try {
       let from = since
+      // Unknown (this client never followed the room): no edits are replayed, only messages.
+      let rev = this.lastRev.get(room)
       for (;;) {
-        const ack = await this.join(room, from)
+        const ack = await this.join(room, from, rev)
         if (!ack.more) break
         from = ack.seq
+        rev = ack.rev
       }
     } finally {
       this.off('message', collect)

@@ -58,10 +58,10 @@ const handle = (
         throw coreErrors.messageTooLong(config.limits.maxMessageLength)
       }
       const at = Date.now()
-      messages.edit(room, frame.seq, frame.text, at)
+      const rev = messages.edit(room, frame.seq, frame.text, at)
       ack<'edit'>(conn, frame.ref, { room: room.name, seq: frame.seq })
       rooms.reachDirect(room, (id) => hub.connectionsOf(id))
-      rooms.broadcast(room, { type: 'edited', room: room.name, seq: frame.seq, text: frame.text, editedAt: at })
+      rooms.broadcast(room, { type: 'edited', room: room.name, seq: frame.seq, text: frame.text, editedAt: at, rev })
       return
     }
     case 'delete': {
@@ -70,10 +70,10 @@ const handle = (
       if (!msg || msg.deletedAt !== undefined) throw coreErrors.messageNotFound(frame.room, frame.seq)
       if (msg.senderId !== user.userId && role === 'member') throw coreErrors.forbidden('delete messages of others')
       const at = Date.now()
-      messages.remove(room, frame.seq, user.userId, at)
+      const rev = messages.remove(room, frame.seq, user.userId, at)
       ack<'delete'>(conn, frame.ref, { room: room.name, seq: frame.seq })
       rooms.reachDirect(room, (id) => hub.connectionsOf(id))
-      rooms.broadcast(room, { type: 'deleted', room: room.name, seq: frame.seq, by: user.name, deletedAt: at })
+      rooms.broadcast(room, { type: 'deleted', room: room.name, seq: frame.seq, by: user.name, deletedAt: at, rev })
       return
     }
     case 'history': {
@@ -142,21 +142,35 @@ const join = async (
   }
   // Membership check, replay and subscription happen in one synchronous step: a message committed
   // before the replay read is in the replay, one committed after it reaches this connection live.
+  // Replay: first the edits and deletes after `rev` of messages the client has, then the messages
+  // after `since` as they are now. A page cut short says `more`, with the seq and rev to ask from.
   const room = rooms.join(user, frame.room)
+  const max = hub.config.limits.replayMax
   let replayed = 0
   let more = false
   let seq = room.seq
-  if (frame.since !== undefined && frame.since < room.seq) {
-    const max = hub.config.limits.replayMax
+  let rev = messages.rev(room)
+  if (frame.rev !== undefined && frame.rev < rev) {
+    const changes = messages.changesAfter(room, frame.rev, Math.min(frame.since ?? room.seq, room.seq), max + 1)
+    if (changes.length > max) {
+      more = true
+      changes.length = max
+      rev = changes[max - 1]?.rev ?? rev
+      seq = Math.min(frame.since ?? room.seq, room.seq)
+    }
+    for (const change of changes) conn.send(change)
+    replayed = changes.length
+  }
+  if (!more && frame.since !== undefined && frame.since < room.seq) {
     const missed = messages.after(room, frame.since, max + 1)
     more = missed.length > max
     const batch = missed.slice(0, max)
     for (const m of batch) conn.send({ type: 'message', ...m })
-    replayed = batch.length
+    replayed += batch.length
     if (more) seq = batch[batch.length - 1]?.seq ?? seq
   }
   if (!more) rooms.subscribe(conn, room)
-  ack<'join'>(conn, frame.ref, { room: room.name, seq, replayed, more, online: rooms.onlineNames(room) })
+  ack<'join'>(conn, frame.ref, { room: room.name, seq, rev, replayed, more, online: rooms.onlineNames(room) })
 }
 
 const say = (

@@ -5,7 +5,7 @@
 import { AttachmentLinks } from '#core/attachments/queries'
 import type { Connection } from '#core/connections/connection'
 import type { Db, Sqlite } from '#core/db/client'
-import type { AttachmentView, MessageView } from '#core/protocol/messages'
+import type { AttachmentView, EventFrame, MessageView } from '#core/protocol/messages'
 import type { RoomState } from '#core/rooms/room-state'
 
 export interface PendingMessage {
@@ -47,6 +47,17 @@ interface Row {
   deleted_at: number | null
 }
 
+interface ChangeRow {
+  seq: number
+  text: string | null
+  edited_at: number | null
+  deleted_at: number | null
+  deleted_by: string | null
+  rev: number
+}
+
+type ChangeEvent = Extract<EventFrame, { type: 'edited' | 'deleted' }>
+
 const COLUMNS = `m.id, m.seq, u.name AS sender, m.sender_alias AS alias, u.kind, m.txn, m.text, m.reply_to, m.created_at, m.edited_at, m.deleted_at`
 
 export const toView = (room: string, r: Row): MessageView => {
@@ -74,6 +85,8 @@ export class MessageLog {
   private readonly maxSeqStmt
   private readonly editStmt
   private readonly deleteStmt
+  private readonly maxRevStmt
+  private readonly changedStmt
   private readonly links: AttachmentLinks
   onBatch: ((size: number) => void) | undefined
   /**
@@ -122,9 +135,17 @@ export class MessageLog {
     this.maxSeqStmt = s.prepare<[number], { seq: number | null }>(
       'SELECT max(seq) AS seq FROM messages WHERE room_id = ?',
     )
-    this.editStmt = s.prepare('UPDATE messages SET text = ?, edited_at = ? WHERE room_id = ? AND seq = ?')
+    this.editStmt = s.prepare('UPDATE messages SET text = ?, edited_at = ?, rev = ? WHERE room_id = ? AND seq = ?')
     this.deleteStmt = s.prepare(
-      'UPDATE messages SET text = NULL, deleted_at = ?, deleted_by = ? WHERE room_id = ? AND seq = ?',
+      'UPDATE messages SET text = NULL, deleted_at = ?, deleted_by = ?, rev = ? WHERE room_id = ? AND seq = ?',
+    )
+    this.maxRevStmt = s.prepare<[number], { rev: number | null }>(
+      'SELECT max(rev) AS rev FROM messages WHERE room_id = ? AND rev IS NOT NULL',
+    )
+    this.changedStmt = s.prepare<[number, number, number, number], ChangeRow>(
+      `SELECT m.seq, m.text, m.edited_at, m.deleted_at, m.rev, d.name AS deleted_by ${from}
+       LEFT JOIN users d ON d.id = m.deleted_by
+       WHERE m.room_id = ? AND m.rev IS NOT NULL AND m.rev > ? AND m.seq <= ? ORDER BY m.rev ASC LIMIT ?`,
     )
   }
 
@@ -202,11 +223,35 @@ export class MessageLog {
     })
   }
 
-  edit(room: RoomState, seq: number, text: string, at: number): void {
-    this.editStmt.run(text, at, room.id, seq)
+  /** The room's change counter (0 before its first edit or delete). */
+  rev(room: RoomState): number {
+    room.rev ??= this.maxRevStmt.get(room.id)?.rev ?? 0
+    return room.rev
   }
 
-  remove(room: RoomState, seq: number, by: number, at: number): void {
-    this.deleteStmt.run(at, by, room.id, seq)
+  /** Change the text of a message; returns the change's `rev`. */
+  edit(room: RoomState, seq: number, text: string, at: number): number {
+    const rev = this.rev(room) + 1
+    this.editStmt.run(text, at, rev, room.id, seq)
+    return (room.rev = rev)
+  }
+
+  /** Blank a message, keeping its tombstone; returns the change's `rev`. */
+  remove(room: RoomState, seq: number, by: number, at: number): number {
+    const rev = this.rev(room) + 1
+    this.deleteStmt.run(at, by, rev, room.id, seq)
+    return (room.rev = rev)
+  }
+
+  /**
+   * The edits and deletes after `rev` of messages up to `seq` (later ones are replayed whole),
+   * oldest change first, as the events a connected client would have received.
+   */
+  changesAfter(room: RoomState, rev: number, seq: number, limit: number): ChangeEvent[] {
+    return this.changedStmt.all(room.id, rev, seq, limit).map((r) =>
+      r.deleted_at !== null
+        ? { type: 'deleted', room: room.name, seq: r.seq, by: r.deleted_by ?? '', deletedAt: r.deleted_at, rev: r.rev }
+        : { type: 'edited', room: room.name, seq: r.seq, text: r.text ?? '', editedAt: r.edited_at ?? 0, rev: r.rev },
+    )
   }
 }

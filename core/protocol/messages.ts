@@ -25,7 +25,11 @@ export const ClientFrames = {
     private: Type.Optional(Type.Boolean()),
     topic: Type.Optional(Type.String({ maxLength: 256 })),
   }),
-  join: frame('join', { room: RoomName, since: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })) }),
+  join: frame('join', {
+    room: RoomName,
+    since: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+    rev: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+  }),
   leave: frame('leave', { room: RoomName }),
   say: frame('say', {
     room: RoomName,
@@ -121,7 +125,7 @@ export interface MemberView {
 export interface AckResults {
   auth: { user: string; admin: boolean; protocol: number }
   create: { room: string }
-  join: { room: string; seq: number; replayed: number; more: boolean; online: string[] }
+  join: { room: string; seq: number; rev: number; replayed: number; more: boolean; online: string[] }
   leave: { room: string }
   say: { room: string; seq: number; duplicate: boolean }
   edit: { room: string; seq: number }
@@ -152,8 +156,8 @@ export interface ErrorFrame {
 /** Events pushed by the server. */
 export type EventFrame =
   | ({ type: 'message' } & MessageView)
-  | { type: 'edited'; room: string; seq: number; text: string; editedAt: number }
-  | { type: 'deleted'; room: string; seq: number; by: string; deletedAt: number }
+  | { type: 'edited'; room: string; seq: number; text: string; editedAt: number; rev: number }
+  | { type: 'deleted'; room: string; seq: number; by: string; deletedAt: number; rev: number }
   | { type: 'typing'; room: string; user: string }
   | { type: 'presence'; room: string; user: string; status: 'online' | 'offline' }
   | { type: 'joined'; room: string; user: string }

@@ -181,6 +181,82 @@ describe('edits and deletes', () => {
   })
 })
 
+describe('resume replays edits and deletes', () => {
+  test('a client offline while old messages are edited and deleted gets each change once, then the new messages', async () => {
+    const alice = await hub.connect('alice')
+    const mod = await hub.connect('mod')
+    let bob = await hub.connect('bob')
+    await alice.create('room')
+    await mod.join('room')
+    await alice.request('role', { room: 'room', user: 'mod', role: 'moderator' })
+    await bob.join('room')
+    for (const n of range(1, 5)) await alice.say('room', `m${n}`)
+    await alice.edit('room', 1, 'seen live')
+    await bob.next('edited', (e) => e.seq === 1)
+    await bob.next('message', (m) => m.seq === 5)
+    const since = bob.lastSeq.get('room') ?? 0
+    const rev = bob.lastRev.get('room') ?? 0
+    expect({ since, rev }).toEqual({ since: 5, rev: 1 })
+    await bob.close()
+
+    // While bob is away: edits and deletes of messages he has, a new message, and an edit of it.
+    await alice.edit('room', 2, 'm2 edited once')
+    await alice.edit('room', 2, 'm2 edited twice')
+    await mod.delete('room', 3)
+    await alice.say('room', 'm6')
+    await alice.edit('room', 6, 'm6 edited')
+
+    bob = await ChatClient.connect(hub.url, hub.token('bob'))
+    bob.lastSeq.set('room', since)
+    bob.lastRev.set('room', rev)
+    const events: { type: string; seq: number; text?: string | null; by?: string }[] = []
+    for (const type of ['message', 'edited', 'deleted'] as const) {
+      bob.on(type, (e: EventOf<typeof type>) => events.push({ type, seq: e.seq, text: 'text' in e ? e.text : undefined, ...('by' in e ? { by: e.by } : {}) }))
+    }
+    await bob.resume('room')
+    // Only the latest state of each changed message, oldest change first; m6 comes whole, as edited.
+    expect(events).toEqual([
+      { type: 'edited', seq: 2, text: 'm2 edited twice' },
+      { type: 'deleted', seq: 3, text: undefined, by: 'mod' },
+      { type: 'message', seq: 6, text: 'm6 edited' },
+    ])
+    expect(bob.lastRev.get('room')).toBe(5)
+    // Nothing changed since: a second resume replays nothing.
+    events.length = 0
+    const again = await bob.join('room', 6, 5)
+    expect(again).toMatchObject({ replayed: 0, more: false, seq: 6, rev: 5 })
+    expect(events).toEqual([])
+    for (const bad of [-1, 1.5, 'x', null]) {
+      const err = await refusal(bob.request('join', { room: 'room', since: 6, rev: bad as number }))
+      expect(err.code).toBe('CHATHUB_FRAME_INVALID')
+    }
+    await sendGarbage(bob)
+  })
+
+  test('with replayMax 10, 25 changes come in pages and a change made between pages is not lost', async () => {
+    await hub.close()
+    hub = await startHub({ limits: { replayMax: 10 } })
+    const alice = await hub.connect('alice')
+    await alice.create('room')
+    for (const n of range(1, 30)) await alice.say('room', `m${n}`)
+    const first = await alice.join('room', 30, 0)
+    expect(first).toMatchObject({ rev: 0, replayed: 0 })
+    for (const n of range(1, 25)) await alice.edit('room', n, `e${n}`)
+    const dave = await hub.connect('dave')
+    const edited: number[] = []
+    dave.on('edited', (e: EventOf<'edited'>) => edited.push(e.seq))
+    const page1 = await dave.join('room', 30, 0)
+    expect(page1).toMatchObject({ more: true, replayed: 10, seq: 30, rev: 10 })
+    await alice.edit('room', 1, 'changed between pages')
+    const page2 = await dave.join('room', 30, 10)
+    expect(page2).toMatchObject({ more: true, replayed: 10, rev: 20 })
+    const page3 = await dave.join('room', 30, 20)
+    // e21..e25 and the newer edit of message 1 (rev 26).
+    expect(page3).toMatchObject({ more: false, replayed: 6, rev: 26 })
+    expect(edited).toEqual([...range(1, 25), 1])
+  })
+})
+
 describe('typing and presence', () => {
   test('typing indicators and online/offline presence reach room members', async () => {
     const alice = await hub.connect('alice')

@@ -1,5 +1,6 @@
 // Messages: a gap-free sequence per room; (room, sender, txn) makes client retries idempotent.
-import { integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { sql } from 'drizzle-orm'
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 import { rooms } from './rooms.ts'
 import { users } from './users.ts'
 
@@ -25,9 +26,16 @@ export const messages = sqliteTable(
     editedAt: integer('edited_at'),
     deletedAt: integer('deleted_at'),
     deletedBy: integer('deleted_by'),
+    /**
+     * The room's change counter at this message's last edit or delete (null while untouched): a
+     * client resuming with the last `rev` it saw gets the edits and deletes it missed.
+     */
+    rev: integer('rev'),
   },
   (t) => [
     uniqueIndex('messages_room_seq_unique').on(t.roomId, t.seq),
     uniqueIndex('messages_room_sender_txn_unique').on(t.roomId, t.senderId, t.txn),
+    // Partial: a new message adds no entry (and no page write to its commit); only changes do.
+    index('messages_room_rev_idx').on(t.roomId, t.rev).where(sql`rev IS NOT NULL`),
   ],
 )
