@@ -133,6 +133,32 @@ export const HubConfigSchema = Type.Object(
           default: 320,
           description: 'longest side of image thumbnails, in pixels',
         }),
+        quotaBytesPerUser: Type.Integer({
+          minimum: 0,
+          default: 1024 * 1024 * 1024,
+          description:
+            'attachment bytes each account may keep stored (every upload counts until it is deleted); 0: unlimited. ' +
+            'An upload past it gets 413 CHATHUB_ATTACHMENT_QUOTA_EXCEEDED',
+        }),
+        maxTotalBytes: Type.Integer({
+          minimum: 0,
+          default: 0,
+          description:
+            'attachment bytes the whole hub may keep stored (distinct files; thumbnails not counted); 0: unlimited. ' +
+            'An upload past it gets 507 CHATHUB_ATTACHMENT_STORAGE_FULL',
+        }),
+        unlinkedTtlMinutes: Type.Integer({
+          minimum: 1,
+          default: 360,
+          description: 'an upload not sent in any message within this many minutes is deleted',
+        }),
+        sweepIntervalSeconds: Type.Integer({
+          minimum: 0,
+          default: 900,
+          description:
+            'how often the hub deletes expired uploads, attachments of deleted messages and files nothing ' +
+            'references any more; 0: never (run `chathub attachment prune` from cron instead)',
+        }),
       },
       { default: {}, additionalProperties: false },
     ),

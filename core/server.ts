@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { registerAttachmentRoutes } from '#core/attachments/routes'
+import { startAttachmentSweeper } from '#core/attachments/sweeper'
 import { watchChanges } from '#core/changes/watcher'
 import type { HubConfig } from '#core/config'
 import { registerGateway } from '#core/connections/gateway'
@@ -40,7 +41,10 @@ export interface BuildOptions {
   builtins?: PluginRegistry
   /** A pino destination stream (tests capture logs with it). */
   logStream?: NodeJS.WritableStream
-  /** The clock plugins get as ctx.now (ms since epoch); tests inject one for TOTP. Default Date.now. */
+  /**
+   * The clock plugins get as ctx.now (ms since epoch), also used for attachment upload times and the
+   * attachment sweep's TTL; tests inject one (TOTP, attachment expiry). Default Date.now.
+   */
   now?: () => number
 }
 
@@ -76,7 +80,7 @@ export const buildServer = async (options: BuildOptions): Promise<Server> => {
   registerOpsRoutes(app, hub)
   registerAuthRoutes(app, hub)
   registerRoomRoutes(app, hub)
-  registerAttachmentRoutes(app, hub)
+  const attachments = registerAttachmentRoutes(app, hub, { now: options.now })
   await registerGateway(app, hub)
   const stopWatching = watchChanges(hub)
 
@@ -107,15 +111,22 @@ export const buildServer = async (options: BuildOptions): Promise<Server> => {
   }
 
   const checkpointer = startCheckpointer(db.$client)
+  // Expired uploads, attachments of deleted messages and unreferenced files (attachments.sweepIntervalSeconds).
+  const attachmentSweeper = startAttachmentSweeper(hub, attachments.store, options.now)
 
   // Shutdown: stop taking frames, commit what is queued (acks and fan-out go out), then say goodbye.
   app.addHook('preClose', async () => {
     hub.draining = true
     hub.messages.flush()
     for (const conn of [...hub.connections]) conn.close(CloseCodes.goingAway, 'server shutting down')
+    // Node's server.close() waits for keep-alive sockets; one that finished a response just as the
+    // close began is not seen as idle and would hold the shutdown for the whole keep-alive timeout
+    // (fastify/fastify#7044). Requests still running get a short grace, then every socket is cut.
+    setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref()
   })
   app.addHook('onClose', async () => {
     stopWatching()
+    await attachmentSweeper.stop()
     await hub.plugins.close()
     hub.messages.flush()
     await checkpointer.close()
@@ -123,6 +134,9 @@ export const buildServer = async (options: BuildOptions): Promise<Server> => {
   })
   return { app, hub, serverKeyCreated: serverKey.created }
 }
+
+/** How long HTTP requests still running at shutdown may take before their sockets are closed. */
+const SHUTDOWN_GRACE_MS = 3000
 
 const readTls = (file: string): Buffer => {
   try {

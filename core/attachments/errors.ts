@@ -1,7 +1,19 @@
 // Attachment error codes (CHATHUB_ATTACHMENT_*). Codes are API: add freely, never rename or reuse.
-import { defineError } from '#core/errors'
+import { ChatError, defineError } from '#core/errors'
 
 const mib = (bytes: number) => `${Math.round((bytes / 1048576) * 10) / 10} MiB`
+
+/** A byte count for people: 512 B, 12.5 KiB, 1.5 MiB, 2 GiB. */
+export const formatBytes = (bytes: number): string => {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return `${unit === 0 ? value : Math.round(value * 10) / 10} ${units[unit]}`
+}
 
 export const attachmentErrors = {
   tooLarge: defineError(
@@ -43,4 +55,26 @@ export const attachmentErrors = {
     404,
     (id: string) => `Attachment "${id}" is not an image and has no thumbnail; download it instead.`,
   ),
+  /**
+   * The uploader's stored attachments plus this upload would pass attachments.quotaBytesPerUser.
+   * 413 like any upload the hub will not take from this user; `quotaBytes` and `usedBytes` ride along.
+   */
+  quotaExceeded: (usedBytes: number, quotaBytes: number) =>
+    new ChatError(
+      'CHATHUB_ATTACHMENT_QUOTA_EXCEEDED',
+      `This upload would take your attachments past your quota of ${formatBytes(quotaBytes)} ` +
+        `(${formatBytes(usedBytes)} already stored or being uploaded). Delete messages with files you no ` +
+        'longer need (their space is freed at the next cleanup), or ask an admin to raise attachments.quotaBytesPerUser.',
+      413,
+      { details: { quotaBytes, usedBytes } },
+    ),
+  /** The whole hub's attachments would pass attachments.maxTotalBytes: the server's problem, hence 507 (RFC 4918 §11.5). */
+  storageFull: (usedBytes: number, limitBytes: number) =>
+    new ChatError(
+      'CHATHUB_ATTACHMENT_STORAGE_FULL',
+      `The hub's attachment storage is full (${formatBytes(usedBytes)} of ${formatBytes(limitBytes)}); ` +
+        'try again later, or ask an admin to free space or raise attachments.maxTotalBytes.',
+      507,
+      { details: { limitBytes, usedBytes } },
+    ),
 }

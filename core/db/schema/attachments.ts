@@ -29,7 +29,13 @@ export const attachments = sqliteTable(
     thumbnailSha256: text('thumbnail_sha256'),
     createdAt: integer('created_at').notNull(), // ms since epoch
   },
-  (t) => [index('attachments_room_idx').on(t.roomId), index('attachments_sha256_idx').on(t.sha256)],
+  (t) => [
+    index('attachments_room_idx').on(t.roomId),
+    index('attachments_sha256_idx').on(t.sha256),
+    // Quota usage per uploader, and the sweep's "is this thumbnail still referenced".
+    index('attachments_uploader_idx').on(t.uploaderId),
+    index('attachments_thumbnail_idx').on(t.thumbnailSha256),
+  ],
 )
 export type Attachment = typeof attachments.$inferSelect
 
