@@ -1,21 +1,13 @@
 // `chathub chat` driven through pipes: history, live messages, typing, presence, sending, EOF, revocation.
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { beforeEach, expect, test } from 'vitest'
 import { revokeSessions } from '#core/auth/session-store'
 import { findUser } from '#core/users/queries'
 import { startHub, type TestHub } from '#test/helpers/start-hub'
-import { runCli, startCli, tempDir } from '#test/helpers/run-cli'
+import { credentialsHome, runCli, startCli } from '#test/helpers/run-cli'
 
 let hub: TestHub
 /** A CHATHUB_HOME holding a session for `name` (as `chathub login` would write it). */
-const homeFor = (name: string): Record<string, string> => {
-  const home = tempDir('chathub-home-')
-  mkdirSync(home, { recursive: true })
-  const creds = { server: hub.url, user: name, token: hub.token(name), expiresAt: null }
-  writeFileSync(join(home, 'credentials.json'), JSON.stringify(creds), { mode: 0o600 })
-  return { CHATHUB_HOME: home }
-}
+const homeFor = (name: string): Record<string, string> => credentialsHome(hub.url, name, hub.token(name))
 
 beforeEach(async () => {
   hub = await startHub()

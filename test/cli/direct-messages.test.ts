@@ -1,25 +1,17 @@
 // Direct messages from the command line, as whole processes against a running hub: `chathub dm`
 // (argument, stdin, --txn, --json, errors), `chathub rooms`, `chathub history --dm`, `chathub chat
 // --dm` (and a DM showing up in another chat), and what the admin `room` commands do with them.
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { beforeEach, expect, test } from 'vitest'
 import type { EventOf, RoomSummary } from '#core/protocol/messages'
 import { findUser } from '#core/users/queries'
-import { type CliResult, json, runCli, startCli, tempDir } from '#test/helpers/run-cli'
+import { type CliResult, credentialsHome, json, runCli, startCli } from '#test/helpers/run-cli'
 import { startHub, type TestHub } from '#test/helpers/start-hub'
 
 const errorCode = (r: CliResult) => json<{ error: { code: string } }>(r).error.code
 
 let hub: TestHub
 /** A CHATHUB_HOME holding a session for `name` (as `chathub login` would write it). */
-const homeFor = (name: string): Record<string, string> => {
-  const home = tempDir('chathub-home-')
-  mkdirSync(home, { recursive: true })
-  const creds = { server: hub.url, user: name, token: hub.token(name), expiresAt: null }
-  writeFileSync(join(home, 'credentials.json'), JSON.stringify(creds), { mode: 0o600 })
-  return { CHATHUB_HOME: home }
-}
+const homeFor = (name: string): Record<string, string> => credentialsHome(hub.url, name, hub.token(name))
 
 beforeEach(async () => {
   hub = await startHub()

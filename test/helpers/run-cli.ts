@@ -1,7 +1,7 @@
 // Run the `chathub` CLI as a user would: a child process of cli/bin/run.js, in a temp working directory,
 // with a clean CHATHUB_* environment (plus what the test sets) and optional stdin.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -130,4 +130,13 @@ export const json = <T = unknown>(result: CliResult): T => {
   } catch {
     throw new Error(`not JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`)
   }
+}
+
+/** A CHATHUB_HOME holding a session for `user` on `server` (as `chathub login` would write it). */
+export const credentialsHome = (server: string, user: string, token: string): Record<string, string> => {
+  const home = tempDir('chathub-home-')
+  mkdirSync(home, { recursive: true })
+  const creds = { server, user, token, expiresAt: null }
+  writeFileSync(join(home, 'credentials.json'), JSON.stringify(creds), { mode: 0o600 })
+  return { CHATHUB_HOME: home }
 }
