@@ -3,14 +3,18 @@
 import { randomBytes } from 'node:crypto'
 import { stegoErrors } from './errors.ts'
 import { associatedData, deriveKeys, KDF_VERSIONS, SALT_BYTES, type KdfParams } from './kdf.ts'
-import { Changer, chooseK, copyForEmbed, type Layout, readRegion, writeRegion } from './matrix.ts'
+import { positionBits } from './bit-planes.ts'
+import { Changer } from './changer.ts'
+import { chooseK, type Layout, readRegion, writeRegion } from './matrix.ts'
 import {
-  framePayload,
+  frameSerialized,
+  frameSerializedAsync,
   isPaddedLength,
   open,
   paddedLength,
   payloadOverhead,
   seal,
+  serializePayload,
   TAG_BYTES,
   unframePayload,
   type Payload,
@@ -129,44 +133,56 @@ export const embed = async (
   const params = opts.kdf ?? KDF_VERSIONS[0]!
   const map = new SlotMap(image)
   const cells = bodyCells(map)
-  const framed = framePayload(payload)
-  const bits = sealedBits(framed.length)
-  const k = chooseK(bits, cells)
-  if (k === 0) {
+  const raw = serializePayload(payload)
+  const tooLarge = () => {
     const size = payload.kind === 'text' ? Buffer.byteLength(payload.text) : payload.data.length
-    const overhead = payloadOverhead(payload) - 1
-    throw stegoErrors.payloadTooLarge(size + overhead, capacityOf(map).maxBytes)
+    return stegoErrors.payloadTooLarge(size + payloadOverhead(payload) - 1, capacityOf(map).maxBytes)
   }
+  // Deflate is used only when it makes the body smaller, so a payload that fits stored always
+  // fits: then the deflate can wait and run on a worker thread while positionBits runs below.
+  // Otherwise deflate now, to refuse a payload that does not fit before the KDF runs.
+  const fitsStored = chooseK(sealedBits(paddedLength(raw.length)), cells) > 0
+  const framedNow = fitsStored ? undefined : frameSerialized(raw)
+  if (framedNow && chooseK(sealedBits(framedNow.length), cells) === 0) throw tooLarge()
 
   const salt = randomBytes(SALT_BYTES)
   opts.onProgress?.(0, 'kdf')
   const keys = await deriveKeys(passphrase, salt, params)
   opts.onProgress?.(1, 'kdf')
+  const framing = framedNow ?? frameSerializedAsync(raw)
+  const layout = layoutFor(map, keys.permKey)
+  // reads the cover, which never changes: the changes go to a copy that the changer makes bucket
+  // by bucket as it applies them
+  const positions = positionBits(image.data, map, layout.perm)
+  const framed = await framing
+  const bits = sealedBits(framed.length)
+  const k = chooseK(bits, cells)
   const sealed = seal(framed, keys.encKey, keys.nonce, associatedData(params, framed.length))
-
-  const { data, bitset } = copyForEmbed(image.data, map)
-  const changer = new Changer()
+  // at most one change per salt slot, length-field cell and body block
+  const expected = SALT_SLOTS + LENGTH_BITS + Math.ceil(bits / k)
+  const changer = new Changer(image.data, new Uint8Array(image.data.length), expected)
   for (let i = 0; i < SALT_SLOTS; i++) {
     const offset = map.offsetOf(map.saltSlots[i]!)
     const bit = (salt[i >> 3]! >> (7 - (i & 7))) & 1
-    if ((data[offset]! & 1) !== bit) changer.flip(data, offset)
+    if ((image.data[offset]! & 1) !== bit) changer.flip(offset)
   }
-  const layout = layoutFor(map, keys.permKey)
   const lengthField = bitsOf((framed.length ^ keys.lengthMask) >>> 0)
-  writeRegion(layout, data, lengthField, { start: 0, k: 1, bits: LENGTH_BITS }, changer)
+  writeRegion(layout, image.data, lengthField, { start: 0, k: 1, bits: LENGTH_BITS }, changer)
   writeRegion(
     layout,
-    data,
+    image.data,
     sealed,
     {
       start: LENGTH_BITS,
       k,
       bits,
       onProgress: opts.onProgress && ((f: number) => opts.onProgress?.(f, 'embed')),
-      bitset,
+      positions,
     },
     changer,
   )
+  // the position bits are spent: their memory serves the changer's address sort
+  const data = changer.finish(positions?.records)
   opts.onProgress?.(1, 'embed')
   return {
     pixels: { data, width: image.width, height: image.height, channels: image.channels },

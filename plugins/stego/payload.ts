@@ -1,7 +1,7 @@
 // What is hidden and how it is sealed: payload serialisation, deflate (RFC 1951), Padmé padding
 // and AES-256-GCM. Pure byte transforms; the bit layout lives in codec.ts.
 import { createCipheriv, createDecipheriv } from 'node:crypto'
-import { deflateRawSync, inflateRawSync } from 'node:zlib'
+import { deflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib'
 import { stegoErrors } from './errors.ts'
 
 export type Payload =
@@ -81,10 +81,10 @@ export const paddedLength = (size: number): number => padme(Math.max(FRAME_HEADE
 export const isPaddedLength = (length: number): boolean =>
   length >= MIN_PADDED && padme(length) === length
 
-/** Serialise, deflate when it helps, frame and pad. */
-export const framePayload = (payload: Payload): Uint8Array => {
-  const raw = serializePayload(payload)
-  const deflated = deflateRawSync(raw, { level: 9 })
+const DEFLATE = { level: 9 }
+
+/** Flags, length, the body (deflated when that is smaller) and Padmé padding. */
+const frame = (raw: Uint8Array, deflated: Uint8Array): Uint8Array => {
   const useDeflate = deflated.length < raw.length
   const body = useDeflate ? deflated : raw
   const out = new Uint8Array(paddedLength(body.length))
@@ -93,6 +93,27 @@ export const framePayload = (payload: Payload): Uint8Array => {
   out.set(body, FRAME_HEADER)
   return out
 }
+
+/** Serialise, deflate when it helps, frame and pad. */
+export const framePayload = (payload: Payload): Uint8Array => frameSerialized(serializePayload(payload))
+
+/** framePayload of an already serialised payload. */
+export const frameSerialized = (raw: Uint8Array): Uint8Array => frame(raw, deflateRawSync(raw, DEFLATE))
+
+/**
+ * frameSerialized with the deflate on a libuv worker thread, so that the caller can go on with
+ * work that does not need the frame: the same bytes (zlib's output depends only on the input and
+ * the options).
+ */
+export const frameSerializedAsync = (raw: Uint8Array): Promise<Uint8Array> =>
+  new Promise((resolve, reject) => {
+    // room for the whole output (zlib's deflateBound is below n + n/256 + 1024): one job on the
+    // worker thread, instead of a round trip through the busy main thread per 16 KiB of output
+    const chunkSize = raw.length + (raw.length >> 8) + 1024
+    deflateRaw(raw, { ...DEFLATE, chunkSize }, (err, deflated) =>
+      err ? reject(err) : resolve(frame(raw, deflated)),
+    )
+  })
 
 /** Inverse of framePayload; undefined when the frame is inconsistent. */
 export const unframePayload = (framed: Uint8Array): Payload | undefined => {

@@ -25,74 +25,122 @@ export interface Permutation {
   inverse(y: number): number
   /** out[j] = inverse(from + j) for j in [0, out.length): the same values, without a call each. */
   inverseRange(from: number, out: Int32Array): void
+  /** out[j] = forward(from + j) for j in [0, out.length). */
+  forwardRange(from: number, out: Int32Array): void
 }
 
-/** Build the permutation of [0, n) selected by a 32-byte key. */
-export const feistelPermutation = (key: Uint8Array, n: number): Permutation => {
-  if (!Number.isInteger(n) || n < 1 || n > 0x7fffffff) throw new RangeError(`bad domain ${n}`)
-  const a = Math.max(2, Math.ceil(Math.sqrt(n)))
-  const rounds = FEISTEL_ROUNDS
-  const stream = keystream(key, rounds * a * 4, 0)
-  const words = new Uint32Array(stream.buffer, stream.byteOffset, rounds * a)
-  const tables = new Int32Array(rounds * a)
-  // a uniform 32-bit word scaled to [0, a): bias below a / 2^32, far under any statistic we meet
-  for (let i = 0; i < tables.length; i++) tables[i] = Math.floor((words[i]! * a) / 4294967296)
+/**
+ * A class rather than closures made per permutation: every instance shares one function per
+ * method, so that callers' optimised code can inline it for any permutation.
+ */
+class FeistelPermutation implements Permutation {
+  readonly a: number
+  readonly tables: Int32Array
 
-  const once = (x: number): number => {
+  constructor(
+    key: Uint8Array,
+    readonly n: number,
+  ) {
+    const a = Math.max(2, Math.ceil(Math.sqrt(n)))
+    const stream = keystream(key, FEISTEL_ROUNDS * a * 4, 0)
+    const words = new Uint32Array(stream.buffer, stream.byteOffset, FEISTEL_ROUNDS * a)
+    const tables = new Int32Array(FEISTEL_ROUNDS * a)
+    // a uniform 32-bit word scaled to [0, a): bias below a / 2^32, far under any statistic we meet
+    for (let i = 0; i < tables.length; i++) tables[i] = Math.floor((words[i]! * a) / 4294967296)
+    this.a = a
+    this.tables = tables
+  }
+
+  /**
+   * The network once, on x in [0, a²). Round i maps (l, r) to (r, l + F_i(r) mod a); the sum is
+   * below 2a ≤ 2^17, so the reduction is a subtraction and a sign mask, with no branch to mispredict.
+   */
+  private once(x: number): number {
+    const { a, tables } = this
     let l = Math.floor(x / a)
     let r = x - l * a
-    for (let i = 0; i < rounds; i++) {
-      let t = l + tables[i * a + r]!
-      if (t >= a) t -= a
+    for (let i = 0; i < FEISTEL_ROUNDS; i++) {
+      let t = l + tables[i * a + r]! - a
+      t += (t >> 31) & a
       l = r
       r = t
     }
     return l * a + r
   }
-  const onceInverse = (y: number): number => {
+
+  /** The inverse network once, on y in [0, a²). */
+  private onceInverse(y: number): number {
+    const { a, tables } = this
     let l = Math.floor(y / a)
     let r = y - l * a
-    for (let i = rounds - 1; i >= 0; i--) {
+    for (let i = FEISTEL_ROUNDS - 1; i >= 0; i--) {
       let t = r - tables[i * a + l]!
-      if (t < 0) t += a
+      t += (t >> 31) & a
       r = l
       l = t
     }
     return l * a + r
   }
-  return {
-    n,
-    a,
-    tables,
-    forward(x) {
-      let y = once(x)
-      while (y >= n) y = once(y)
-      return y
-    },
-    inverse(y) {
-      let x = onceInverse(y)
-      while (x >= n) x = onceInverse(x)
-      return x
-    },
-    inverseRange(from, out) {
-      for (let j = 0; j < out.length; j++) {
-        let x = from + j
-        do {
-          // onceInverse, inlined
-          let l = Math.floor(x / a)
-          let r = x - l * a
-          for (let i = rounds - 1; i >= 0; i--) {
-            let t = r - tables[i * a + l]!
-            if (t < 0) t += a
-            r = l
-            l = t
-          }
-          x = l * a + r
-        } while (x >= n)
-        out[j] = x
-      }
-    },
+
+  forward(x: number): number {
+    let y = this.once(x)
+    while (y >= this.n) y = this.once(y)
+    return y
   }
+
+  inverse(y: number): number {
+    let x = this.onceInverse(y)
+    while (x >= this.n) x = this.onceInverse(x)
+    return x
+  }
+
+  inverseRange(from: number, out: Int32Array): void {
+    const { a, n, tables } = this
+    const rounds = FEISTEL_ROUNDS
+    for (let j = 0; j < out.length; j++) {
+      let x = from + j
+      do {
+        // onceInverse, inlined
+        let l = Math.floor(x / a)
+        let r = x - l * a
+        for (let i = rounds - 1; i >= 0; i--) {
+          let t = r - tables[i * a + l]!
+          t += (t >> 31) & a
+          r = l
+          l = t
+        }
+        x = l * a + r
+      } while (x >= n)
+      out[j] = x
+    }
+  }
+
+  forwardRange(from: number, out: Int32Array): void {
+    const { a, n, tables } = this
+    const rounds = FEISTEL_ROUNDS
+    for (let j = 0; j < out.length; j++) {
+      let x = from + j
+      do {
+        // once, inlined
+        let l = Math.floor(x / a)
+        let r = x - l * a
+        for (let i = 0; i < rounds; i++) {
+          let t = l + tables[i * a + r]! - a
+          t += (t >> 31) & a
+          l = r
+          r = t
+        }
+        x = l * a + r
+      } while (x >= n)
+      out[j] = x
+    }
+  }
+}
+
+/** Build the permutation of [0, n) selected by a 32-byte key. */
+export const feistelPermutation = (key: Uint8Array, n: number): Permutation => {
+  if (!Number.isInteger(n) || n < 1 || n > 0x7fffffff) throw new RangeError(`bad domain ${n}`)
+  return new FeistelPermutation(key, n)
 }
 
 /** `length` bytes of AES-256-CTR keystream under `key`; `stream` picks an independent stream. */

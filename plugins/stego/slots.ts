@@ -90,18 +90,19 @@ export class SlotMap {
 
   /**
    * Fast path of chunkOffsets: when the chunk's slots are CHUNK consecutive bytes (grey or RGB,
-   * no salt slot inside), the byte offset of its first slot; otherwise -1.
+   * no salt slot inside), the byte offset of its first slot; otherwise -1. One load once
+   * chunkRuns() was built, a binary search over the 128 salt slots before.
    */
   contiguousStart(chunk: number): number {
     if (this.channels === 4) return -1
+    if (this.runsPerChunk && chunk < this.chunks) return this.runsPerChunk[chunk]!
     const t = chunk * CHUNK
-    const k = chunk < this.chunks ? this.chunkSalts()[chunk]! : this.saltsBefore(t)
+    const k = this.saltsBefore(t)
     const s = t + k
     const next = k < this.saltSorted.length ? this.saltSorted[k]! : Infinity
     return next >= s + CHUNK ? s : -1
   }
 
-  private saltsPerChunk: Uint8Array | undefined
   private runsPerChunk: Int32Array | undefined
 
   /** Grey and RGB images: chunks can be runs of consecutive bytes (see contiguousStart). */
@@ -127,21 +128,6 @@ export class SlotMap {
       }
     }
     this.runsPerChunk = out
-    return out
-  }
-
-  /** saltsBefore(chunk * CHUNK) for every chunk, built once in one merge (at most 128 fits a byte). */
-  private chunkSalts(): Uint8Array {
-    if (this.saltsPerChunk) return this.saltsPerChunk
-    const sorted = this.saltSorted
-    const out = new Uint8Array(this.chunks)
-    let k = 0
-    for (let chunk = 0; chunk < this.chunks; chunk++) {
-      const t = chunk * CHUNK
-      while (k < sorted.length && sorted[k]! - k <= t) k++
-      out[chunk] = k
-    }
-    this.saltsPerChunk = out
     return out
   }
 

@@ -82,6 +82,54 @@ describe("chathub's own embedding", () => {
   })
 })
 
+describe('sample-pair analysis against the published estimator', () => {
+  /**
+   * Dumitrescu, Wu & Wang (2003) as in Fridrich's reference code (SP.m): horizontal pairs (u, v)
+   * of one channel; X = {v even, u < v} ∪ {v odd, u > v}, Z = {u = v}, W = {⌊u/2⌋ = ⌊v/2⌋, u ≠ v},
+   * V the rest; p is the smaller root of (W + Z)/2 · p² + (2X − P) p + V + W − X.
+   */
+  const reference = (image: RawImage): number | undefined => {
+    const { data, width, height, channels } = image
+    let x = 0
+    let z = 0
+    let w = 0
+    let pairs = 0
+    for (let c = 0; c < Math.min(channels, 3); c++) {
+      for (let row = 0; row < height; row++) {
+        for (let col = 0; col + 1 < width; col++) {
+          const u = data[(row * width + col) * channels + c]!
+          const v = data[(row * width + col + 1) * channels + c]!
+          if ((v % 2 === 0 && u < v) || (v % 2 === 1 && u > v)) x++
+          if (u === v) z++
+          if (Math.floor(u / 2) === Math.floor(v / 2) && u !== v) w++
+          pairs++
+        }
+      }
+    }
+    const rest = pairs - (x + z + w)
+    const a = (w + z) / 2
+    const b = 2 * x - pairs
+    const cc = rest + w - x
+    const disc = b * b - 4 * a * cc
+    if (a <= 0 || disc < 0) return undefined
+    return Math.min((-b + Math.sqrt(disc)) / (2 * a), (-b - Math.sqrt(disc)) / (2 * a))
+  }
+
+  test('gives the reference estimate, covers and stego images alike', () => {
+    const noisy = photoLike({ width: 200, height: 150, seed: 9, noise: 12 })
+    for (const image of [...covers, noisy]) {
+      for (const fraction of [0, 0.1, 0.5, 1]) {
+        const stego = fraction === 0 ? image : lsbReplace(image, fraction, 5)
+        const want = reference(stego)
+        const got = samplePairAnalysis(stego)
+        expect(got.noRealRoot).toBe(want === undefined)
+        const clamped = want === undefined ? 1 : Math.min(1, Math.max(0, want))
+        expect(got.estimatedFraction).toBeCloseTo(clamped, 12)
+      }
+    }
+  })
+})
+
 describe('degenerate inputs', () => {
   test('a flat image has no real RS root or gives a clamped estimate, never NaN', () => {
     const flat: RawImage = { data: new Uint8Array(64 * 64 * 3).fill(77), width: 64, height: 64, channels: 3 }

@@ -157,4 +157,29 @@ describe('embed output is pinned (format stability)', () => {
       ).toEqual(payload)
     })
   }
+
+  // a text that deflates (its frame is built while the deflate runs on a worker thread); recorded
+  // from the implementation of commit 74619c4, before that change
+  test('deflated text', async () => {
+    counter = 0
+    const payload = { kind: 'text' as const, text: 'the mill at nine; bring the map. '.repeat(120) }
+    const result = await embed(
+      photoLike({ width: 120, height: 90, seed: 10 }),
+      payload,
+      'golden passphrase',
+      { kdf },
+    )
+    expect({
+      sha: sha(result.pixels.data),
+      changed: result.changed,
+      k: result.matrixK,
+      bits: result.bitsEmbedded,
+    }).toEqual({
+      sha: '7d207c38e39cfd28d02dee78717f86d3b15cb7d289fd659f2db1135195cb7892',
+      changed: 171,
+      k: 8,
+      bits: 864,
+    })
+    expect(await extract(result.pixels, 'golden passphrase', { kdf })).toEqual(payload)
+  })
 })

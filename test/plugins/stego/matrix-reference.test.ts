@@ -1,19 +1,15 @@
 // The optimised Hamming pass (batched gather, bit stream, 32-cell syndromes, deferred changes)
-// against a plain per-cell reference walk over offsetAt, on grey, RGB and RGBA images.
+// against a plain per-cell reference walk over offsetAt, on grey, RGB and RGBA images; and the
+// position-ordered bits embed prepares against the pass that reads the image itself.
 import { randomBytes } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import {
-  Changer,
-  chooseK,
-  type Layout,
-  offsetAt,
-  readRegion,
-  writeRegion,
-} from '#plugins/stego/matrix'
+import { positionBits } from '#plugins/stego/bit-planes'
+import { Changer } from '#plugins/stego/changer'
+import { chooseK, type Layout, offsetAt, readRegion, writeRegion } from '#plugins/stego/matrix'
 import { feistelPermutation, keystream } from '#plugins/stego/permutation'
 import { CHUNK, SlotMap } from '#plugins/stego/slots'
-import { photoLike } from '#test/plugins/stego/fixtures'
+import { flatWithClipping, photoLike } from '#test/plugins/stego/fixtures'
 
 const layoutOf = (map: SlotMap, key: Uint8Array): Layout => ({
   map,
@@ -68,8 +64,9 @@ describe('Hamming pass', () => {
           )
           const data = image.data.slice()
           const message = new Uint8Array(randomBytes(Math.ceil(bits / 8)))
-          const changer = new Changer()
+          const changer = new Changer(data)
           writeRegion(layout, data, message, opts, changer)
+          changer.finish()
           const expected = message.slice()
           if (bits % 8) expected[expected.length - 1]! &= (0xff00 >> (bits % 8)) & 0xff
           expect(referenceRead(layout, data, start, k, bits)).toEqual(expected)
@@ -102,20 +99,79 @@ describe('Hamming pass', () => {
       )
       const data = image.data.slice()
       const message = new Uint8Array(randomBytes(Math.ceil(bits / 8)))
-      writeRegion(layout, data, message, opts, new Changer())
+      const changer = new Changer(data)
+      writeRegion(layout, data, message, opts, changer)
+      changer.finish()
       if (bits % 8) message[message.length - 1]! &= (0xff00 >> (bits % 8)) & 0xff
       expect(referenceRead(layout, data, 32, k, bits)).toEqual(message)
     }
   })
 })
 
+describe('Hamming pass with position bits', () => {
+  test('changes the cells the plain pass changes, by ±1, into a copy, and writes the message', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<1 | 3>(1, 3),
+        fc.integer({ min: 40, max: 160 }),
+        fc.integer({ min: 40, max: 120 }),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 100 }),
+        fc.integer({ min: 1, max: 1000 }),
+        fc.double({ min: 0.01, max: 1, noNaN: true }),
+        (channels, width, height, clipped, start, seed, fill) => {
+          // clipped: half the samples 0, half 255, where LSB matching's direction is forced
+          const image = clipped
+            ? flatWithClipping(width, height, channels)
+            : photoLike({ width, height, channels, seed })
+          const original = image.data.slice()
+          const map = new SlotMap(image)
+          const cells = map.chunks * CHUNK - start
+          if (cells < 8) return
+          const bits = Math.max(1, Math.floor(cells * fill))
+          const k = chooseK(bits, cells)
+          if (k === 0) return
+          const layout = layoutOf(map, randomBytes(32))
+          const message = new Uint8Array(randomBytes(Math.ceil(bits / 8)))
+          const plain = image.data.slice()
+          const inPlace = new Changer(plain)
+          writeRegion(layout, plain, message, { start, k, bits }, inPlace)
+          inPlace.finish()
+
+          const positions = positionBits(image.data, map, layout.perm)!
+          const changer = new Changer(image.data, new Uint8Array(image.data.length), 1 + bits / k)
+          writeRegion(layout, image.data, message, { start, k, bits, positions }, changer)
+          const out = changer.finish(positions.records)
+
+          expect(image.data).toEqual(original)
+          expect(changer.changed).toBe(inPlace.changed)
+          const wrong: number[] = []
+          for (let i = 0; i < out.length; i++) {
+            const same = (out[i] !== original[i]) === (plain[i] !== original[i])
+            const forced = original[i] !== 0 && original[i] !== 255 ? true : out[i] === plain[i]
+            if (!same || !forced || Math.abs(out[i]! - original[i]!) > 1) wrong.push(i)
+          }
+          expect(wrong).toEqual([])
+          const expected = message.slice()
+          if (bits % 8) expected[expected.length - 1]! &= (0xff00 >> (bits % 8)) & 0xff
+          expect(referenceRead(layout, out, start, k, bits)).toEqual(expected)
+        },
+      ),
+      { numRuns: 60 },
+    )
+  })
+})
+
 describe('slot map', () => {
   test('chunkRuns agrees with contiguousStart for every chunk', () => {
     for (const channels of [1, 3, 4] as const) {
-      const map = new SlotMap(photoLike({ width: 150, height: 90, channels, seed: channels }))
-      const runs = map.chunkRuns()
-      for (let chunk = 0; chunk < map.chunks; chunk++)
+      const image = photoLike({ width: 150, height: 90, channels, seed: channels })
+      const runs = new SlotMap(image).chunkRuns()
+      // a second map, whose contiguousStart searches instead of reading its own chunkRuns
+      const map = new SlotMap(image)
+      for (let chunk = 0; chunk < map.chunks; chunk++) {
         expect(runs[chunk]).toBe(map.contiguousStart(chunk))
+      }
     }
   })
 })

@@ -3,7 +3,14 @@ import { randomBytes } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { chooseK, MAX_K } from '#plugins/stego/matrix'
-import { framePayload, padme, unframePayload } from '#plugins/stego/payload'
+import {
+  framePayload,
+  frameSerialized,
+  frameSerializedAsync,
+  padme,
+  serializePayload,
+  unframePayload,
+} from '#plugins/stego/payload'
 import { feistelPermutation } from '#plugins/stego/permutation'
 
 const bytes = (n: number) => new Uint8Array(randomBytes(n))
@@ -36,6 +43,23 @@ describe('feistel permutation', () => {
     )
   })
 
+  test('forwardRange and inverseRange give what forward and inverse give', () => {
+    for (const n of [1, 2, 97, 4096, 562_498]) {
+      const perm = feistelPermutation(randomBytes(32), n)
+      for (const from of [0, Math.floor(n / 3), Math.max(0, n - 1500)]) {
+        const count = Math.min(1500, n - from)
+        const fwd = new Int32Array(count)
+        const inv = new Int32Array(count)
+        perm.forwardRange(from, fwd)
+        perm.inverseRange(from, inv)
+        for (let j = 0; j < count; j++) {
+          expect(fwd[j]).toBe(perm.forward(from + j))
+          expect(inv[j]).toBe(perm.inverse(from + j))
+        }
+      }
+    }
+  })
+
   test('different keys give unrelated orders', () => {
     const a = feistelPermutation(randomBytes(32), 10_000)
     const b = feistelPermutation(randomBytes(32), 10_000)
@@ -65,6 +89,21 @@ describe('padding and framing', () => {
     expect(unframePayload(framed)).toEqual(text)
     const file = { kind: 'file', name: 'r.bin', data: bytes(1000) } as const
     expect(unframePayload(framePayload(file))).toEqual(file)
+  })
+
+  test('deflating on a worker thread frames the same bytes', async () => {
+    const payloads = [
+      { kind: 'text', text: 'hello '.repeat(50_000) },
+      { kind: 'text', text: '' },
+      { kind: 'file', name: 'r.bin', data: bytes(300_000) },
+      { kind: 'file', name: 'half.bin', data: Uint8Array.from({ length: 70_000 }, (_, i) => (i % 7 ? 0 : i & 255)) },
+    ] as const
+    for (const payload of payloads) {
+      const raw = serializePayload(payload)
+      const framed = await frameSerializedAsync(raw)
+      expect(Buffer.compare(framed, frameSerialized(raw))).toBe(0)
+      expect(Buffer.compare(framed, framePayload(payload))).toBe(0)
+    }
   })
 })
 
