@@ -9,6 +9,12 @@ import type { Sqlite } from './client.ts'
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const Database = require(workerData.module)
+// Lowest CPU priority for this thread only (Linux applies setpriority to a thread id): on a busy
+// core the event loop goes first and checkpoints take the idle time.
+try {
+  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop())
+  require('node:os').setPriority(tid, 19)
+} catch {}
 const db = new Database(workerData.file)
 db.pragma('busy_timeout = 5000')
 const checkpoint = (mode) => { try { db.pragma('wal_checkpoint(' + mode + ')') } catch {} }
