@@ -31,10 +31,21 @@ export const openDb = (file: string, options: OpenDbOptions = {}): Db => {
   sqlite.pragma(`page_size = ${PAGE_SIZE}`)
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
-  sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
   const db = drizzle({ client: sqlite })
+  // Migrations run with foreign keys off, as SQLite's table-rebuild procedure requires: the
+  // migrator wraps them in a transaction, where the PRAGMA in a generated migration does nothing,
+  // and dropping the old table would cascade into the tables that reference it. The references are
+  // checked afterwards.
+  sqlite.pragma('foreign_keys = OFF')
   migrate(db, { migrationsFolder: MIGRATIONS })
+  const broken = sqlite.pragma('foreign_key_check') as { table: string; parent: string }[]
+  if (broken.length > 0) {
+    sqlite.close()
+    const where = [...new Set(broken.map((b) => `${b.table} -> ${b.parent}`))].join(', ')
+    throw new Error(`database ${file}: broken references after migration (${where})`)
+  }
+  sqlite.pragma('foreign_keys = ON')
   return db
 }
 

@@ -7,7 +7,9 @@ import { users } from './users.ts'
 export const messages = sqliteTable(
   'messages',
   {
-    id: integer('id').primaryKey({ autoIncrement: true }),
+    // A plain rowid, not AUTOINCREMENT: that would update sqlite_sequence (one more page) in every
+    // commit. Ids of deleted rows may come back; nothing refers to a message id but its own rows.
+    id: integer('id').primaryKey(),
     roomId: integer('room_id')
       .notNull()
       .references(() => rooms.id, { onDelete: 'cascade' }),

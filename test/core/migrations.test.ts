@@ -1,0 +1,77 @@
+// Migrations on a database that already holds data: 0008 rebuilds `messages` (a plain rowid instead
+// of AUTOINCREMENT). The rebuild drops the old table, which must not cascade into the attachments
+// that reference its rows: openDb runs migrations with foreign keys off and checks them afterwards.
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
+import { drizzle } from 'drizzle-orm/better-sqlite3'
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
+import { expect, test } from 'vitest'
+import { openDb } from '#core/db/client'
+
+const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url))
+
+/** A copy of drizzle/ whose journal stops before `tag`. */
+const migrationsBefore = (tag: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'chathub-migrations-'))
+  cpSync(MIGRATIONS, dir, { recursive: true })
+  const journalFile = join(dir, 'meta', '_journal.json')
+  const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] }
+  const cut = journal.entries.findIndex((e) => e.tag === tag)
+  expect(cut).toBeGreaterThan(0)
+  journal.entries = journal.entries.slice(0, cut)
+  writeFileSync(journalFile, JSON.stringify(journal))
+  return dir
+}
+
+test('the messages rebuild keeps every message, its attachment links, and foreign keys on', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'chathub-db-')), 'chathub.db')
+  const old = new Database(file)
+  old.pragma('foreign_keys = ON')
+  migrate(drizzle({ client: old }), { migrationsFolder: migrationsBefore('0008_messages_rowid') })
+  old.exec(`
+    INSERT INTO users (id, name, password_hash, created_at) VALUES (1, 'alice', NULL, 0);
+    INSERT INTO rooms (id, name, created_by, created_at) VALUES (1, 'general', 1, 0);
+    INSERT INTO messages (id, room_id, seq, sender_id, txn, text, created_at) VALUES
+      (1, 1, 1, 1, 't1', 'one', 0), (2, 1, 2, 1, 't2', 'two', 0);
+    INSERT INTO attachments (id, room_id, uploader_id, sha256, size, mime, name, created_at)
+      VALUES ('a1', 1, 1, 'ab', 3, 'image/png', 'cat.png', 0);
+    INSERT INTO message_attachments (message_id, attachment_id, position) VALUES (2, 'a1', 0);
+  `)
+  expect(old.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'messages'").get()).toEqual({ seq: 2 })
+  old.close()
+
+  const db = openDb(file)
+  const sqlite = db.$client
+  expect(sqlite.prepare('SELECT id, seq, text FROM messages ORDER BY id').all()).toEqual([
+    { id: 1, seq: 1, text: 'one' },
+    { id: 2, seq: 2, text: 'two' },
+  ])
+  expect(sqlite.prepare('SELECT message_id, attachment_id FROM message_attachments').all()).toEqual([
+    { message_id: 2, attachment_id: 'a1' },
+  ])
+  expect(sqlite.pragma('foreign_keys', { simple: true })).toBe(1)
+  const schema = sqlite.prepare("SELECT sql FROM sqlite_master WHERE name = 'messages'").get() as { sql: string }
+  expect(schema.sql).not.toMatch(/AUTOINCREMENT/i)
+  // New rows continue after the old ones, and deleting a room still cascades to its messages.
+  const id = sqlite
+    .prepare("INSERT INTO messages (room_id, seq, sender_id, txn, text, created_at) VALUES (1, 3, 1, 't3', 'three', 0)")
+    .run().lastInsertRowid
+  expect(Number(id)).toBe(3)
+  sqlite.prepare('DELETE FROM rooms WHERE id = 1').run()
+  expect(sqlite.prepare('SELECT count(*) AS n FROM messages').get()).toEqual({ n: 0 })
+  expect(sqlite.prepare('SELECT count(*) AS n FROM message_attachments').get()).toEqual({ n: 0 })
+  sqlite.close()
+})
+
+test('a database with broken references is refused with the tables named, not opened', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'chathub-db-')), 'chathub.db')
+  openDb(file).$client.close()
+  const raw = new Database(file)
+  raw.pragma('foreign_keys = OFF')
+  raw.exec("INSERT INTO messages (room_id, seq, sender_id, txn, text, created_at) VALUES (42, 1, 42, 't', 'orphan', 0)")
+  raw.close()
+  expect(() => openDb(file)).toThrow(/broken references after migration \(messages -> (rooms|users)/)
+})
