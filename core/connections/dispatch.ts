@@ -151,12 +151,14 @@ const join = async (
   let seq = room.seq
   let rev = messages.rev(room)
   if (frame.rev !== undefined && frame.rev < rev) {
-    const changes = messages.changesAfter(room, frame.rev, Math.min(frame.since ?? room.seq, room.seq), max + 1)
+    // Changes to the messages the client has; later ones are replayed whole below.
+    const upTo = Math.min(frame.since ?? room.seq, room.seq)
+    const changes = messages.changesAfter(room, frame.rev, upTo, max + 1)
     if (changes.length > max) {
       more = true
       changes.length = max
       rev = changes[max - 1]?.rev ?? rev
-      seq = Math.min(frame.since ?? room.seq, room.seq)
+      seq = upTo
     }
     for (const change of changes) conn.send(change)
     replayed = changes.length

@@ -3,7 +3,7 @@
 // that follow a room.
 import type { SessionUser } from '#core/auth/session-store'
 import type { Connection } from '#core/connections/connection'
-import { sendFramed, textFrame } from '#core/connections/frame-writer'
+import { corkWhile, sendFramed, textFrame } from '#core/connections/frame-writer'
 import type { Db } from '#core/db/client'
 import type { Role } from '#core/db/schema/rooms'
 import { coreErrors } from '#core/errors'
@@ -307,27 +307,17 @@ export class RoomService {
 
   /** Run `fn` with the followers' sockets corked: everything it sends to one socket leaves in one write. */
   corked(rooms: Iterable<RoomState>, fn: () => void): void {
-    const sockets: { cork(): void; uncork(): void }[] = []
     // While corked, bufferedAmount grows with this batch even for a fast reader: judge slowness by
     // what was still queued before the batch (so the bound is maxBufferedBytes plus one batch).
     const backlog = new Map<Connection['ws'], number>()
     for (const room of rooms) {
-      for (const conn of room.subscribers) {
-        // ws keeps its net.Socket private; corking it batches the frames ws writes during `fn`.
-        const socket = (conn.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket
-        if (socket && !backlog.has(conn.ws)) {
-          backlog.set(conn.ws, conn.ws.bufferedAmount)
-          socket.cork()
-          sockets.push(socket)
-        }
-      }
+      for (const conn of room.subscribers) if (!backlog.has(conn.ws)) backlog.set(conn.ws, conn.ws.bufferedAmount)
     }
     this.backlog = backlog
     try {
-      fn()
+      corkWhile(backlog.keys(), fn)
     } finally {
       this.backlog = undefined
-      for (const socket of sockets) socket.uncork()
     }
   }
 
