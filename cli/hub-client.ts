@@ -2,6 +2,7 @@
 // WebSocket client that is closed afterwards. Loaded lazily by commands (it pulls in the SDK).
 import type { ChatClient } from '#core/client/sdk'
 import { httpCall } from '#core/client/sdk'
+import { isChatError } from '#core/errors'
 import { type Credentials, connectStored, requireCredentials } from './credentials.ts'
 import { cliErrors } from './errors.ts'
 
@@ -14,6 +15,31 @@ export const withClient = async <T>(
     return await fn(client, creds)
   } finally {
     await client.close()
+  }
+}
+
+/** Failures after which a send may have been lost on the way: worth another try with the same txn. */
+const RETRYABLE = new Set([
+  'CHATHUB_CONNECTION_CLOSED',
+  'CHATHUB_TIMEOUT',
+  'CHATHUB_SERVER_UNREACHABLE',
+])
+const ATTEMPTS = 3
+
+/**
+ * withClient, tried again (up to 3 times, with back-off) when the connection failed. Only for
+ * idempotent work: a send carries its txn, so a retry of a send that did arrive is stored once.
+ */
+export const withClientRetried = async <T>(
+  fn: (client: ChatClient, creds: Credentials) => Promise<T>,
+): Promise<T> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await withClient(fn)
+    } catch (err) {
+      if (attempt >= ATTEMPTS || !isChatError(err) || !RETRYABLE.has(err.code)) throw err
+      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt))
+    }
   }
 }
 

@@ -6,10 +6,6 @@ import { Args, Flags } from '@oclif/core'
 import { ChathubCommand } from '#cli/base-command'
 import { cliErrors } from '#cli/errors'
 import { readStdin } from '#cli/prompt'
-import { isChatError } from '#core/errors'
-
-const RETRYABLE = new Set(['CHATHUB_CONNECTION_CLOSED', 'CHATHUB_TIMEOUT', 'CHATHUB_SERVER_UNREACHABLE'])
-const ATTEMPTS = 3
 
 export interface DirectSendResult {
   user: string
@@ -42,7 +38,7 @@ export default class Dm extends ChathubCommand {
 
   async run(): Promise<DirectSendResult> {
     const { args, argv, flags } = await this.parse(Dm)
-    const { withClient } = await import('#cli/hub-client')
+    const { withClientRetried } = await import('#cli/hub-client')
     // argv holds USER and the words of the text (oclif puts piped stdin there too, first).
     const words = argv.map(String)
     words.splice(words.indexOf(args.user), 1)
@@ -50,24 +46,17 @@ export default class Dm extends ChathubCommand {
     if (text === '') text = (await readStdin()).replace(/\r?\n$/, '')
     if (text.trim() === '') throw cliErrors.messageEmpty()
     const txn = flags.txn ?? randomUUID()
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const result = await withClient(async (client): Promise<DirectSendResult> => {
-          let notice: string | undefined
-          client.on('notice', (f: { text: string }) => {
-            notice = f.text
-          })
-          const { room, user } = await client.openDirect(args.user)
-          const ack = await client.say(room, text, { txn })
-          return { user, room, seq: ack.seq, duplicate: ack.duplicate, txn, ...(notice ? { notice } : {}) }
-        })
-        if (result.notice !== undefined) this.log(result.notice)
-        else this.log(`sent #${result.seq} to ${result.user}${result.duplicate ? ' (already sent before)' : ''}`)
-        return result
-      } catch (err) {
-        if (attempt >= ATTEMPTS || !isChatError(err) || !RETRYABLE.has(err.code)) throw err
-        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt))
-      }
-    }
+    const result = await withClientRetried(async (client): Promise<DirectSendResult> => {
+      let notice: string | undefined
+      client.on('notice', (f: { text: string }) => {
+        notice = f.text
+      })
+      const { room, user } = await client.openDirect(args.user)
+      const ack = await client.say(room, text, { txn })
+      return { user, room, seq: ack.seq, duplicate: ack.duplicate, txn, ...(notice ? { notice } : {}) }
+    })
+    if (result.notice !== undefined) this.log(result.notice)
+    else this.log(`sent #${result.seq} to ${result.user}${result.duplicate ? ' (already sent before)' : ''}`)
+    return result
   }
 }

@@ -8,15 +8,7 @@ import { cliErrors } from '#cli/errors'
 import { progressLine } from '#cli/progress'
 import { readStdin } from '#cli/prompt'
 import { downscaleFlag, passphraseFlags, readInput, readPassphrase } from '#cli/stego-input'
-import { isChatError } from '#core/errors'
 import type { AttachmentView } from '#core/protocol/messages'
-
-const RETRYABLE = new Set([
-  'CHATHUB_CONNECTION_CLOSED',
-  'CHATHUB_TIMEOUT',
-  'CHATHUB_SERVER_UNREACHABLE',
-])
-const ATTEMPTS = 3
 
 export interface SendResult {
   room: string
@@ -63,7 +55,7 @@ export default class Send extends ChathubCommand {
 
   async run(): Promise<SendResult> {
     const { argv, flags } = await this.parse(Send)
-    const { withClient } = await import('#cli/hub-client')
+    const { withClientRetried } = await import('#cli/hub-client')
     let text = argv.map(String).join(' ')
     if (text === '' && flags.image === undefined) text = (await readStdin()).replace(/\r?\n$/, '')
     const attached = flags.image === undefined ? undefined : await this.attach(flags.image, flags)
@@ -72,39 +64,29 @@ export default class Send extends ChathubCommand {
     const txn = flags.txn ?? randomUUID()
     const attachments = attached ? [attached.view.id] : undefined
 
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const result = await withClient(async (client) => {
-          let notice: string | undefined
-          client.on('notice', (f: { text: string }) => {
-            notice = f.text
-          })
-          const ack = await client.say(flags.room, text, { txn, ...(attachments ? { attachments } : {}) })
-          return {
-            room: ack.room,
-            seq: ack.seq,
-            duplicate: ack.duplicate,
-            txn,
-            ...(notice ? { notice } : {}),
-            ...(attached ? { attachment: attached.view } : {}),
-            ...(attached?.hiddenBytes !== undefined ? { hiddenBytes: attached.hiddenBytes } : {}),
-          }
-        })
-        if (result.notice !== undefined) this.log(result.notice)
-        else
-          this.log(
-            `sent #${result.seq} to ${result.room}${result.duplicate ? ' (already sent before)' : ''}`,
-          )
-        if (result.attachment) {
-          const hidden = result.hiddenBytes === undefined ? '' : `, ${result.hiddenBytes} bytes hidden in it`
-          this.log(`  with ${result.attachment.name} (${result.attachment.size} bytes${hidden})`)
-        }
-        return result
-      } catch (err) {
-        if (attempt >= ATTEMPTS || !isChatError(err) || !RETRYABLE.has(err.code)) throw err
-        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt))
+    const result = await withClientRetried(async (client) => {
+      let notice: string | undefined
+      client.on('notice', (f: { text: string }) => {
+        notice = f.text
+      })
+      const ack = await client.say(flags.room, text, { txn, ...(attachments ? { attachments } : {}) })
+      return {
+        room: ack.room,
+        seq: ack.seq,
+        duplicate: ack.duplicate,
+        txn,
+        ...(notice ? { notice } : {}),
+        ...(attached ? { attachment: attached.view } : {}),
+        ...(attached?.hiddenBytes !== undefined ? { hiddenBytes: attached.hiddenBytes } : {}),
       }
+    })
+    if (result.notice !== undefined) this.log(result.notice)
+    else this.log(`sent #${result.seq} to ${result.room}${result.duplicate ? ' (already sent before)' : ''}`)
+    if (result.attachment) {
+      const hidden = result.hiddenBytes === undefined ? '' : `, ${result.hiddenBytes} bytes hidden in it`
+      this.log(`  with ${result.attachment.name} (${result.attachment.size} bytes${hidden})`)
     }
+    return result
   }
 
   /**
