@@ -1,6 +1,7 @@
 // Ad-hoc profiling (not part of `npm run bench`): run one server under the fixed-rate fan-out load
 // with --cpu-prof, e.g. `npx tsx bench/profile-hub.ts hub 100 /tmp/prof` (or `bare`; dir `none`
 // for no profile), then read the .cpuprofile in Chrome DevTools.
+import { GENERATOR_NODE_ARGS } from './fanout.ts'
 import { start } from './process.ts'
 
 const [server = 'hub', count = '100', dir = '/tmp/prof'] = process.argv.slice(2)
@@ -23,11 +24,12 @@ const load = start(
       mode: 'rate',
       deliveriesPerSecond: 80000,
       warmupMs: 2000,
-      measureMs: 8000,
+      measureMs: Number(process.env.MEASURE_MS ?? 8000),
       payloadBytes: 100,
     }),
   ],
   1,
+  GENERATOR_NODE_ARGS,
 )
 console.log(await load.line('result'))
 await load.stop()

@@ -22,6 +22,30 @@ const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec
 const url = `ws://127.0.0.1:${spec.port}/api/v1/ws`
 const padding = 'x'.repeat(Math.max(0, spec.payloadBytes - 24))
 
+// The generator shares a 2-core machine with the server, so it must stay well below saturation or its
+// own queueing becomes the latency measured: frames are inspected as bytes (no string per frame, no
+// UTF-8 validation of the server's output), and the intended send time is parsed from the digits.
+const TEXT_KEY = Buffer.from('"text":"')
+/** `{"type":"message"...` (byte 9 starts the type value). */
+const isMessage = (b: Buffer) => b[9] === 0x6d && b[10] === 0x65 && b[11] === 0x73 && b[12] === 0x73
+/** `{"type":"ack"...`. */
+const isAck = (b: Buffer) => b[9] === 0x61 && b[10] === 0x63 && b[11] === 0x6b && b[12] === 0x22
+/** The number before the first ':' of the message text: the intended send time in ms. */
+const intendedTime = (b: Buffer): number => {
+  let i = b.indexOf(TEXT_KEY) + TEXT_KEY.length
+  let whole = 0
+  let c = b[i] as number
+  for (; c >= 0x30 && c <= 0x39; c = b[++i] as number) whole = whole * 10 + (c - 0x30)
+  if (c !== 0x2e) return whole
+  let frac = 0
+  let scale = 1
+  for (c = b[++i] as number; c >= 0x30 && c <= 0x39; c = b[++i] as number) {
+    frac = frac * 10 + (c - 0x30)
+    scale *= 10
+  }
+  return whole + frac / scale
+}
+
 let measuring = false
 let deliveries = 0
 let latencies = new Float64Array(1 << 20)
@@ -37,7 +61,7 @@ const record = (ms: number) => {
 
 const open = (i: number): Promise<WebSocket> =>
   new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false })
+    const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true })
     let step = 0
     ws.on('error', reject)
     ws.on('open', () => ws.send(JSON.stringify({ type: 'auth', ref: 'a', token: spec.tokens[i % spec.tokens.length] })))
@@ -60,6 +84,9 @@ const main = async () => {
     const batch = await Promise.all(Array.from({ length: Math.min(100, spec.clients - i) }, (_, k) => open(i + k)))
     sockets.push(...batch)
   }
+  // Start the measurement with a compacted heap: setup garbage would otherwise bring a major GC of
+  // the generator (10+ ms, stalling every client at once) into the window. See GENERATOR_NODE_ARGS.
+  ;(globalThis as { gc?: () => void }).gc?.()
   let txn = 0
   const outstanding = new Array<number>(spec.senders).fill(0)
   const send = (s: number, intended: number) => {
@@ -68,14 +95,10 @@ const main = async () => {
     ws.send(`{"type":"say","ref":"${++txn}","room":"bench","txn":"t${txn}","text":"${intended.toFixed(3)}:${padding}"}`)
   }
   for (const ws of sockets) {
-    ws.on('message', (data) => {
-      const text = data.toString()
-      if (text.startsWith('{"type":"message"')) {
-        if (!measuring) return
-        deliveries++
-        const i = text.indexOf('"text":"') + 8
-        record(performance.now() - Number(text.slice(i, text.indexOf(':', i))))
-      }
+    ws.on('message', (data: Buffer) => {
+      if (!measuring || !isMessage(data)) return
+      deliveries++
+      record(performance.now() - intendedTime(data))
     })
   }
   const stopAt = performance.now() + spec.warmupMs + spec.measureMs
@@ -88,8 +111,8 @@ const main = async () => {
   if (spec.mode === 'saturate') {
     for (let s = 0; s < spec.senders; s++) {
       const ws = sockets[s] as WebSocket
-      ws.on('message', (data) => {
-        if (data.toString().startsWith('{"type":"ack"')) {
+      ws.on('message', (data: Buffer) => {
+        if (isAck(data)) {
           outstanding[s] = (outstanding[s] ?? 1) - 1
           if (performance.now() < stopAt) send(s, performance.now())
         }
