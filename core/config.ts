@@ -105,6 +105,13 @@ export const HubConfigSchema = Type.Object(
           default: 30,
           description: 'ping interval; a client silent for two intervals is dropped',
         }),
+        presenceBatchMs: Type.Integer({
+          minimum: 0,
+          maximum: 10000,
+          default: 100,
+          description:
+            'online/offline changes of a room within this window are announced together, one write per follower; a reconnect inside it is not announced (0: each change at once)',
+        }),
         authTimeoutSeconds: Type.Integer({ minimum: 1, default: 10, description: 'time to send the auth frame' }),
         historyPageMax: Type.Integer({ minimum: 1, default: 200, description: 'messages per history page' }),
         replayMax: Type.Integer({

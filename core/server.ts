@@ -126,6 +126,7 @@ export const buildServer = async (options: BuildOptions): Promise<Server> => {
   })
   app.addHook('onClose', async () => {
     stopWatching()
+    hub.rooms.close()
     await attachmentSweeper.stop()
     await hub.plugins.close()
     hub.messages.flush()

@@ -1,5 +1,6 @@
 // The hub under benchmark: real buildServer() on a temp data dir with limits raised for load,
 // users u0..u{N-1} who are members of room "bench". Prints {"port", "tokens"} on stdout once listening.
+// Usage: hub.ts N ['{"presenceBatchMs":0}'] — the optional JSON overrides `limits`.
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -22,6 +23,7 @@ const config = resolveConfig({
     connectionsPerAddress: 1000000,
     maxBufferedBytes: 64 * 1024 * 1024,
     heartbeatSeconds: 3600,
+    ...(JSON.parse(process.argv[3] ?? '{}') as Record<string, number>),
   },
 })
 const { app, hub } = await buildServer({ config })

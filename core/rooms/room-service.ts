@@ -12,6 +12,7 @@ import { CloseCodes } from '#core/protocol/messages'
 import { findUser } from '#core/users/queries'
 import { openDirectRoom } from './direct.ts'
 import { directErrors } from './errors.ts'
+import { PresenceBatcher, type PresenceStatus } from './presence.ts'
 import * as q from './queries.ts'
 import { RoomState } from './room-state.ts'
 
@@ -27,13 +28,16 @@ export class RoomService {
   private readonly byId = new Map<number, RoomState>()
   /** Bytes each corked socket had queued before the batch being delivered (see corked()). */
   private backlog: Map<Connection['ws'], number> | undefined = undefined
+  private readonly presence: PresenceBatcher
 
   constructor(
     private readonly db: Db,
     private readonly maxSeq: (roomId: number) => number,
-    private readonly limits: { maxBufferedBytes: number },
+    private readonly limits: { maxBufferedBytes: number; presenceBatchMs: number },
     private readonly stats: FanoutStats,
-  ) {}
+  ) {
+    this.presence = new PresenceBatcher((room, changes) => this.announce(room, changes), limits.presenceBatchMs)
+  }
 
   /** The room by name, loaded on first use; undefined if it does not exist. */
   find(name: string): RoomState | undefined {
@@ -147,7 +151,7 @@ export class RoomService {
     conn.rooms.add(room)
     const n = room.online.get(conn.user.userId) ?? 0
     room.online.set(conn.user.userId, n + 1)
-    if (n === 0) this.broadcast(room, { type: 'presence', room: room.name, user: conn.user.name, status: 'online' })
+    if (n === 0) this.presence.change(room, conn.user.name, 'online')
   }
 
   unsubscribe(conn: Connection, room: RoomState): void {
@@ -159,7 +163,22 @@ export class RoomService {
       return
     }
     room.online.delete(conn.user.userId)
-    this.broadcast(room, { type: 'presence', room: room.name, user: conn.user.name, status: 'offline' })
+    this.presence.change(room, conn.user.name, 'offline')
+  }
+
+  /** A batch of presence changes of one room: one write per follower however many there are. */
+  private announce(room: RoomState, changes: ReadonlyMap<string, PresenceStatus>): void {
+    const send = () => {
+      for (const [user, status] of changes) this.broadcast(room, { type: 'presence', room: room.name, user, status })
+    }
+    // A single change is one frame anyway (and may be announced from inside another corked batch).
+    if (changes.size === 1) send()
+    else this.corked([room], send)
+  }
+
+  /** Stop announcing (the hub is closing). */
+  close(): void {
+    this.presence.close()
   }
 
   onlineNames(room: RoomState): string[] {

@@ -289,4 +289,60 @@ describe('typing and presence', () => {
     expect(again).toEqual([])
     expect((await alice.members('room')).members.find((m) => m.user === 'bob')?.online).toBe(false)
   })
+
+  test('presence changes within limits.presenceBatchMs arrive together; a reconnect inside the window is not announced', async () => {
+    // A long window, so that the steps below certainly fall into one (the hub of beforeEach uses 100 ms).
+    const slow = await startHub({ limits: { presenceBatchMs: 2500 } })
+    try {
+      const alice = await slow.connect('alice')
+      await alice.create('room')
+      await alice.join('room')
+      const bob = await slow.connect('bob')
+      await bob.join('room')
+      expect(await alice.next('presence', (p) => p.user === 'bob', 10_000)).toMatchObject({ status: 'online' })
+      alice.drain()
+
+      // Bob's connection drops and he is back at once; three others come online meanwhile.
+      await bob.close()
+      const bobAgain = await slow.connect('bob')
+      const ack = await bobAgain.join('room')
+      expect(ack.online).toEqual(['alice', 'bob'])
+      const others = await Promise.all(['carol', 'dave', 'erin'].map((n) => slow.connect(n)))
+      for (const o of others) await o.join('room')
+      expect(alice.drain().filter((f) => f.type === 'presence')).toEqual([])
+
+      await alice.next('presence', (p) => p.user === 'erin', 10_000)
+      const presence = [
+        { type: 'presence', room: 'room', user: 'erin', status: 'online' },
+        ...alice.drain().filter((f) => f.type === 'presence'),
+      ]
+      expect(presence.map((p) => (p as EventOf<'presence'>).user).sort()).toEqual(['carol', 'dave', 'erin'])
+      expect(presence.every((p) => (p as EventOf<'presence'>).status === 'online')).toBe(true)
+      // Going offline is batched the same way and still announced.
+      await others[0]!.close()
+      expect(await alice.next('presence', (p) => p.user === 'carol', 10_000)).toMatchObject({ status: 'offline' })
+      expect(alice.drain().filter((f) => f.type === 'presence')).toEqual([])
+    } finally {
+      await slow.close()
+    }
+  })
+
+  test('with limits.presenceBatchMs 0 each change is announced at once, a reconnect too', async () => {
+    const eager = await startHub({ limits: { presenceBatchMs: 0 } })
+    try {
+      const alice = await eager.connect('alice')
+      await alice.create('room')
+      await alice.join('room')
+      const bob = await eager.connect('bob')
+      await bob.join('room')
+      await bob.close()
+      const bobAgain = await eager.connect('bob')
+      await bobAgain.join('room')
+      const statuses = []
+      for (let i = 0; i < 3; i++) statuses.push((await alice.next('presence', (p) => p.user === 'bob')).status)
+      expect(statuses).toEqual(['online', 'offline', 'online'])
+    } finally {
+      await eager.close()
+    }
+  })
 })
