@@ -10,6 +10,7 @@ export class PresenceBatcher {
   /** room -> user name -> the status to announce at the next flush. */
   private pending = new Map<RoomState, Map<string, PresenceStatus>>()
   private timer: NodeJS.Timeout | undefined = undefined
+  private closed = false
 
   constructor(
     /** Announce these changes of one room to its followers. */
@@ -19,6 +20,8 @@ export class PresenceBatcher {
   ) {}
 
   change(room: RoomState, user: string, status: PresenceStatus): void {
+    // Sockets closing during shutdown have nobody left to tell.
+    if (this.closed) return
     if (this.windowMs === 0) return this.announce(room, new Map([[user, status]]))
     let changes = this.pending.get(room)
     if (!changes) this.pending.set(room, (changes = new Map()))
@@ -36,6 +39,7 @@ export class PresenceBatcher {
   }
 
   close(): void {
+    this.closed = true
     clearTimeout(this.timer)
     this.timer = undefined
     this.pending.clear()
