@@ -2,7 +2,8 @@
 // S senders either saturate with a bounded window each, or send at a fixed rate (open loop: latency
 // counts from the intended send time, so a stalled server cannot hide its queueing — no coordinated omission).
 // Prints `{"event":"measure-start"}`, then `{"event":"result", ...}` as JSON lines on stdout.
-import WebSocket from 'ws'
+import type WebSocket from 'ws'
+import { joinAll } from './member.ts'
 
 export interface LoadSpec {
   port: number
@@ -59,31 +60,8 @@ const record = (ms: number) => {
   latencies[nLat++] = ms
 }
 
-const open = (i: number): Promise<WebSocket> =>
-  new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true })
-    let step = 0
-    ws.on('error', reject)
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'auth', ref: 'a', token: spec.tokens[i % spec.tokens.length] })))
-    const onSetup = (data: WebSocket.RawData) => {
-      const f = JSON.parse(data.toString()) as { type: string; code?: string }
-      if (f.type === 'error') return reject(new Error(f.code))
-      if (f.type !== 'ack') return
-      if (step++ === 0) ws.send(JSON.stringify({ type: 'join', ref: 'j', room: 'bench' }))
-      else {
-        ws.off('message', onSetup)
-        resolve(ws)
-      }
-    }
-    ws.on('message', onSetup)
-  })
-
 const main = async () => {
-  const sockets: WebSocket[] = []
-  for (let i = 0; i < spec.clients; i += 100) {
-    const batch = await Promise.all(Array.from({ length: Math.min(100, spec.clients - i) }, (_, k) => open(i + k)))
-    sockets.push(...batch)
-  }
+  const sockets = await joinAll(url, spec.tokens, spec.clients)
   // Start the measurement with a compacted heap: setup garbage would otherwise bring a major GC of
   // the generator (10+ ms, stalling every client at once) into the window. See GENERATOR_NODE_ARGS.
   ;(globalThis as { gc?: () => void }).gc?.()
