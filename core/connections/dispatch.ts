@@ -86,6 +86,7 @@ const handle = (
     case 'typing': {
       const { room } = rooms.membership(user, frame.room)
       ack<'typing'>(conn, frame.ref, {})
+      if (!rooms.typingDue(room, user.userId, Date.now())) return
       rooms.reachDirect(room, (id) => hub.connectionsOf(id))
       rooms.broadcast(room, { type: 'typing', room: room.name, user: user.name })
       return

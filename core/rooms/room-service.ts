@@ -18,6 +18,14 @@ import { RoomState } from './room-state.ts'
 
 const RANK: Record<Role, number> = { owner: 3, moderator: 2, member: 1 }
 
+/**
+ * A user's `typing` in a room is relayed to its followers at most this often; more are acked and
+ * dropped. Clients resend every few seconds while typing (the CLI every 3 s) and expire the
+ * indicator themselves, so nothing is lost — but one client cannot make every follower of a big
+ * room take a write per keystroke.
+ */
+export const TYPING_RELAY_MS = 2000
+
 export interface FanoutStats {
   delivered(n: number): void
   slowConsumer(): void
@@ -163,7 +171,16 @@ export class RoomService {
       return
     }
     room.online.delete(conn.user.userId)
+    room.typingRelayedAt.delete(conn.user.userId)
     this.presence.change(room, conn.user.name, 'offline')
+  }
+
+  /** Whether this `typing` is relayed (see TYPING_RELAY_MS); records it when it is. */
+  typingDue(room: RoomState, userId: number, now: number): boolean {
+    const last = room.typingRelayedAt.get(userId)
+    if (last !== undefined && now - last < TYPING_RELAY_MS) return false
+    room.typingRelayedAt.set(userId, now)
+    return true
   }
 
   /** A batch of presence changes of one room: one write per follower however many there are. */

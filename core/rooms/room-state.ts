@@ -8,6 +8,8 @@ export class RoomState {
   readonly subscribers = new Set<Connection>()
   /** userId -> open subscribed connections, for presence. */
   readonly online = new Map<number, number>()
+  /** userId -> when their last `typing` was relayed (Date.now()), for the relay limit. */
+  readonly typingRelayedAt = new Map<number, number>()
   /** The room's change counter: the `rev` of its latest edit or delete; loaded by the message log on first use. */
   rev: number | undefined = undefined
   /** userId -> role; loaded on first use. */

@@ -3,6 +3,7 @@
 import { beforeEach, describe, expect, test } from 'vitest'
 import { ChatClient } from '#core/client/sdk'
 import type { EventOf } from '#core/protocol/messages'
+import { TYPING_RELAY_MS } from '#core/rooms/room-service'
 import { startHub, type TestHub } from '#test/helpers/start-hub'
 import { refusal, sendGarbage } from './support.ts'
 
@@ -288,6 +289,29 @@ describe('typing and presence', () => {
     const again = alice.drain().filter((f) => f.type === 'presence' && f.user === 'bob')
     expect(again).toEqual([])
     expect((await alice.members('room')).members.find((m) => m.user === 'bob')?.online).toBe(false)
+  })
+
+  test('a burst of typing from one user reaches followers once per TYPING_RELAY_MS; every frame is acked', async () => {
+    const alice = await hub.connect('alice')
+    await alice.create('room')
+    await alice.join('room')
+    const bob = await hub.connect('bob')
+    await bob.join('room')
+    const carol = await hub.connect('carol')
+    await carol.join('room')
+    for (let i = 0; i < 20; i++) await bob.typing('room')
+    await carol.typing('room')
+    await bob.say('room', 'done typing')
+    await alice.next('message', (m) => m.text === 'done typing')
+    const typing = alice.drain().filter((f) => f.type === 'typing')
+    // Bob's twenty became one; carol's own limit is separate.
+    expect(typing).toEqual([
+      { type: 'typing', room: 'room', user: 'bob' },
+      { type: 'typing', room: 'room', user: 'carol' },
+    ])
+    await new Promise((r) => setTimeout(r, TYPING_RELAY_MS + 100))
+    await bob.typing('room')
+    expect(await alice.next('typing', (t) => t.user === 'bob')).toEqual({ type: 'typing', room: 'room', user: 'bob' })
   })
 
   test('presence changes within limits.presenceBatchMs arrive together; a reconnect inside the window is not announced', async () => {
