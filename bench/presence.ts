@@ -33,34 +33,29 @@ const measure = async (presenceBatchMs: number): Promise<Measure> => {
 }
 
 export const runPresence = async (opts: { runs: number }): Promise<string> => {
-  const variants = [
-    { label: '**batched** (presenceBatchMs 100)', ms: 100 },
-    { label: 'each change at once (presenceBatchMs 0)', ms: 0 },
-  ]
-  const rows = variants.map(() => [] as Measure[])
+  const batched = { label: '**batched** (presenceBatchMs 100)', ms: 100, runs: [] as Measure[] }
+  const atOnce = { label: 'each change at once (presenceBatchMs 0)', ms: 0, runs: [] as Measure[] }
   for (let run = 0; run < opts.runs; run++) {
-    const order = run % 2 === 0 ? [0, 1] : [1, 0]
-    for (const v of order) {
-      const m = await measure((variants[v] as { ms: number }).ms)
-      ;(rows[v] as Measure[]).push(m)
+    for (const v of run % 2 === 0 ? [batched, atOnce] : [atOnce, batched]) {
+      const m = await measure(v.ms)
+      v.runs.push(m)
       process.stderr.write(
-        `run ${run + 1} presenceBatchMs ${(variants[v] as { ms: number }).ms}: CPU ${m.cpu.toFixed(2)} s, ` +
-          `settled ${m.settledMs.toFixed(0)} ms, ${m.frames} frames\n`,
+        `run ${run + 1} presenceBatchMs ${v.ms}: CPU ${m.cpu.toFixed(2)} s, settled ${m.settledMs.toFixed(0)} ms, ${m.frames} frames\n`,
       )
     }
   }
-  const base = rows[1] as Measure[]
   const lines = [
     `| ${CLIENTS} members join at once | server CPU s | settled ms | frames received | CPU ÷ at once | settled ÷ at once |`,
     '|---|---|---|---|---|---|',
   ]
-  variants.forEach((v, i) => {
-    const xs = rows[i] as Measure[]
-    const ratio = (f: (m: Measure) => number) => median(xs.map((x, k) => f(x) / f(base[k] as Measure)))
+  for (const { label, runs } of [batched, atOnce]) {
+    // Ratios are paired per run (same run, same machine state), then the median is taken.
+    const ratio = (f: (m: Measure) => number) => median(runs.map((x, k) => f(x) / f(atOnce.runs[k] as Measure)))
+    const med = (f: (m: Measure) => number) => median(runs.map(f))
     lines.push(
-      `| ${v.label} | ${median(xs.map((x) => x.cpu)).toFixed(2)} | ${median(xs.map((x) => x.settledMs)).toFixed(0)} | ` +
-        `${median(xs.map((x) => x.frames)).toFixed(0)} | ${ratio((m) => m.cpu).toFixed(2)} | ${ratio((m) => m.settledMs).toFixed(2)} |`,
+      `| ${label} | ${med((x) => x.cpu).toFixed(2)} | ${med((x) => x.settledMs).toFixed(0)} | ${med((x) => x.frames).toFixed(0)} | ` +
+        `${ratio((m) => m.cpu).toFixed(2)} | ${ratio((m) => m.settledMs).toFixed(2)} |`,
     )
-  })
+  }
   return lines.join('\n')
 }
