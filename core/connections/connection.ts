@@ -3,6 +3,7 @@ import type { WebSocket } from 'ws'
 import type { SessionUser } from '#core/auth/session-store'
 import type { ServerFrame } from '#core/protocol/messages'
 import type { RoomState } from '#core/rooms/room-state'
+import { sendFramed, textFrame } from './frame-writer.ts'
 
 /** Frames/s and burst for an account: a bridge relays a whole remote channel through one connection. */
 export const frameRate = (
@@ -38,7 +39,7 @@ export class Connection {
   }
 
   send(frame: ServerFrame): void {
-    if (this.ws.readyState === 1) this.ws.send(JSON.stringify(frame))
+    if (this.ws.readyState === 1) sendFramed(this.ws, textFrame(JSON.stringify(frame)))
   }
 
   /** Take one frame from the budget; false when the client is over its rate. */

@@ -5,7 +5,7 @@ import type { SessionUser } from '#core/auth/session-store'
 import { coreErrors } from '#core/errors'
 import type { Hub } from '#core/hub'
 import type { PendingMessage } from '#core/messages/message-log'
-import type { AckFrame, AckResults, AttachmentView, ClientFrame, ClientFrameType } from '#core/protocol/messages'
+import type { AckFrame, AckResults, AttachmentView, ClientFrame, ClientFrameType, EventFrame } from '#core/protocol/messages'
 import type { Connection } from './connection.ts'
 import { sendError } from './errors.ts'
 
@@ -238,7 +238,7 @@ const committed = (hub: Hub, conn: Connection, ref: string, err: Error | undefin
   }
   ack<'say'>(conn, ref, { room: m.room.name, seq: m.seq, duplicate: m.duplicate })
   if (m.duplicate) return
-  const event: Record<string, unknown> = {
+  const event: EventFrame & { type: 'message' } = {
     type: 'message',
     room: m.room.name,
     seq: m.seq,
@@ -252,7 +252,7 @@ const committed = (hub: Hub, conn: Connection, ref: string, err: Error | undefin
   if (m.bot) event.bot = true
   if (m.attachments) event.attachments = m.attachments
   hub.rooms.reachDirect(m.room, (id) => hub.connectionsOf(id))
-  hub.rooms.broadcastBytes(m.room, Buffer.from(JSON.stringify(event)))
+  hub.rooms.broadcast(m.room, event)
   hub.metrics.fanoutLatency.observe((performance.now() - m.receivedAt) / 1000)
 }
 

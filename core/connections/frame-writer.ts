@@ -1,6 +1,6 @@
-// Fan-out writes: frame a text message once and hand the same bytes to every follower's socket.
-// ws frames each send on its own (a fresh header and a two-chunk writev per recipient); for a
-// broadcast the frame is identical for all (server frames are never masked), so it is built once.
+// Server frames written as whole WebSocket frames: a broadcast is framed once and the same bytes go
+// to every follower's socket. ws frames each send on its own (a fresh header and a two-chunk writev
+// per recipient); server frames are never masked, so one buffer serves every recipient.
 import type { WebSocket } from 'ws'
 
 /** The parts of ws's WebSocket that the fast path relies on (ws 8). */
@@ -10,9 +10,9 @@ interface WsInternals {
   _extensions?: Record<string, unknown>
 }
 
-/** An unmasked, final text frame around `payload` (RFC 6455 §5.2). */
-export const textFrame = (payload: Buffer): Buffer => {
-  const n = payload.length
+/** An unmasked, final text frame carrying `text` (RFC 6455 §5.2), its UTF-8 written in place. */
+export const textFrame = (text: string): Buffer => {
+  const n = Buffer.byteLength(text)
   const header = n < 126 ? 2 : n < 65536 ? 4 : 10
   const frame = Buffer.allocUnsafe(header + n)
   frame[0] = 0x81
@@ -25,22 +25,28 @@ export const textFrame = (payload: Buffer): Buffer => {
     frame.writeUInt32BE(Math.floor(n / 2 ** 32), 2)
     frame.writeUInt32BE(n >>> 0, 6)
   }
-  payload.copy(frame, header)
+  frame.write(text, header)
   return frame
 }
 
+/** The payload of a frame built by textFrame() (a view, no copy). */
+const payloadOf = (frame: Buffer): Buffer => {
+  const length = (frame[1] as number) & 0x7f
+  return frame.subarray(length < 126 ? 2 : length === 126 ? 4 : 10)
+}
+
 /**
- * Send a text message whose frame was built by textFrame(). Written straight to the socket when ws
- * would write it unchanged (no compression negotiated, nothing queued in its sender); otherwise
- * through ws.send so ordering and compression stay ws's business.
+ * Send a frame built by textFrame(). Written straight to the socket when ws would write it
+ * unchanged (no compression negotiated, nothing queued in its sender); otherwise its payload goes
+ * through ws.send, so ordering and compression stay ws's business.
  */
-export const sendFramed = (ws: WebSocket, payload: Buffer, frame: Buffer): void => {
+export const sendFramed = (ws: WebSocket, frame: Buffer): void => {
   const internals = ws as unknown as WsInternals
   const socket = internals._socket
   if (socket && internals._sender?._state === 0 && internals._extensions?.['permessage-deflate'] === undefined) {
     socket.write(frame)
   } else {
-    ws.send(payload, { binary: false })
+    ws.send(payloadOf(frame), { binary: false })
   }
 }
 

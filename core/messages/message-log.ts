@@ -103,18 +103,7 @@ export class MessageLog {
       'INSERT INTO messages (room_id, seq, sender_id, sender_alias, txn, text, reply_to, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_id, sender_id, txn) DO NOTHING',
     )
     this.commitBatch = s.transaction((batch: PendingMessage[]) => {
-      for (const m of batch) {
-        const seq = m.room.seq + 1
-        const { changes, lastInsertRowid } = this.insertStmt.run(m.room.id, seq, m.senderId, m.alias ?? null, m.txn, m.text, m.replyTo ?? null, m.ts)
-        if (changes === 1) {
-          m.seq = m.room.seq = seq
-          m.duplicate = false
-          if (m.attachments) this.links.link(Number(lastInsertRowid), m.attachments)
-        } else {
-          m.seq = this.findTxnStmt.get(m.room.id, m.senderId, m.txn)?.seq ?? 0
-          m.duplicate = true
-        }
-      }
+      for (const m of batch) this.store(m)
     })
     this.findTxnStmt = s.prepare<[number, number, string], { seq: number }>(
       'SELECT seq FROM messages WHERE room_id = ? AND sender_id = ? AND txn = ?',
@@ -149,6 +138,29 @@ export class MessageLog {
     )
   }
 
+  /** Insert one message (or find the stored one, for a retry) and set its seq. */
+  private store(m: PendingMessage): void {
+    const seq = m.room.seq + 1
+    const { changes, lastInsertRowid } = this.insertStmt.run(
+      m.room.id,
+      seq,
+      m.senderId,
+      m.alias ?? null,
+      m.txn,
+      m.text,
+      m.replyTo ?? null,
+      m.ts,
+    )
+    if (changes === 1) {
+      m.seq = m.room.seq = seq
+      m.duplicate = false
+      if (m.attachments) this.links.link(Number(lastInsertRowid), m.attachments)
+    } else {
+      m.seq = this.findTxnStmt.get(m.room.id, m.senderId, m.txn)?.seq ?? 0
+      m.duplicate = true
+    }
+  }
+
   /** The highest committed sequence number of a room. */
   maxSeq(roomId: number): number {
     return this.maxSeqStmt.get(roomId)?.seq ?? 0
@@ -179,7 +191,10 @@ export class MessageLog {
     const before = batch.map((m) => m.room.seq)
     let failure: Error | undefined
     try {
-      this.commitBatch(batch)
+      // A lone message is one statement, which SQLite commits by itself: no BEGIN or COMMIT to run.
+      const only = batch.length === 1 ? batch[0] : undefined
+      if (only && !only.attachments) this.store(only)
+      else this.commitBatch(batch)
     } catch (err) {
       failure = err as Error
       // Nothing of the batch was stored: the rooms keep their sequence numbers.

@@ -358,15 +358,10 @@ export class RoomService {
   }
 
   /** Serialise once, send the same bytes to every follower; a follower over its buffer bound is dropped. */
-  broadcast(room: RoomState, frame: EventFrame): number {
+  broadcast(room: RoomState, event: EventFrame): number {
     if (room.subscribers.size === 0) return 0
-    const bytes = Buffer.from(JSON.stringify(frame))
-    return this.broadcastBytes(room, bytes)
-  }
-
-  broadcastBytes(room: RoomState, bytes: Buffer): number {
     const max = this.limits.maxBufferedBytes
-    const frame = textFrame(bytes)
+    const frame = textFrame(JSON.stringify(event))
     let sent = 0
     for (const conn of room.subscribers) {
       const ws = conn.ws
@@ -378,7 +373,7 @@ export class RoomService {
         }
         continue
       }
-      sendFramed(ws, bytes, frame)
+      sendFramed(ws, frame)
       sent++
     }
     this.stats.delivered(sent)

@@ -10,7 +10,7 @@ let hub: TestHub | undefined
 afterEach(() => hub?.close())
 
 test('textFrame writes RFC 6455 headers for each length class', () => {
-  const frameOf = (n: number) => textFrame(Buffer.alloc(n, 0x61))
+  const frameOf = (n: number) => textFrame('a'.repeat(n))
   expect([...frameOf(5).subarray(0, 2)]).toEqual([0x81, 5])
   expect([...frameOf(125).subarray(0, 2)]).toEqual([0x81, 125])
   expect([...frameOf(126).subarray(0, 4)]).toEqual([0x81, 126, 0, 126])
