@@ -39,7 +39,8 @@ export interface HotHistogram {
   observe(value: number): void
 }
 
-const HOT_HISTOGRAM_BUFFER = 4096
+// Small enough that applying a full buffer (about 0.4 µs per value) never stalls the loop for long.
+const HOT_HISTOGRAM_BUFFER = 256
 
 const hotHistogram = (config: HistogramConfiguration<string>): HotHistogram => {
   const values = new Float64Array(HOT_HISTOGRAM_BUFFER)
