@@ -19,6 +19,7 @@ export interface HotCounter {
 
 const hotCounter = (config: CounterConfiguration<string>): HotCounter => {
   let pending = 0
+  // Reached through the registry named in config.registers, which calls collect() at each scrape.
   new Counter({
     ...config,
     collect() {
