@@ -10,6 +10,16 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-imports': ['error', { patterns: ['../../*'] }],
+      // A deferred transaction that reads before it writes fails at once with SQLITE_BUSY when
+      // another process commits meanwhile; writeTransaction (core/db/client.ts) begins IMMEDIATE.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "CallExpression[callee.property.name='transaction']:not(MemberExpression[property.name='immediate'] > CallExpression)",
+          message: "Use writeTransaction(db, fn), or better-sqlite3's .transaction(fn).immediate",
+        },
+      ],
     },
   },
   {

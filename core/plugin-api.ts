@@ -20,6 +20,8 @@ export type { SessionUser } from './auth/session-store.ts'
 export type { AuditEntry } from './audit/audit-log.ts'
 export { ChatError, defineError } from './errors.ts'
 export type { Db } from './db/client.ts'
+/** Every plugin transaction that writes takes the write lock at BEGIN (see its comment). */
+export { writeTransaction } from './db/client.ts'
 /** Core tables a plugin's schema may reference in foreign keys (never query them: use ctx.auth). */
 export { users } from './db/schema/users.ts'
 /** Bot accounts and their long-lived room-scoped tokens (the bots plugin; `chathub bot token create`). */

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { issueSession } from '#core/auth/session-store'
 import { resolveConfig } from '#core/config'
+import { writeTransaction } from '#core/db/client'
 import { createRoom, addMember } from '#core/rooms/queries'
 import { buildServer } from '#core/server'
 import { insertUser } from '#core/users/queries'
@@ -28,7 +29,7 @@ const config = resolveConfig({
 })
 const { app, hub } = await buildServer({ config })
 const tokens: string[] = []
-hub.db.$client.transaction(() => {
+writeTransaction(hub.db, () => {
   const owner = insertUser(hub.db, { name: 'owner', passwordHash: null })
   const room = createRoom(hub.db, { name: 'bench', isPrivate: false, topic: '', ownerId: owner.id })
   for (let i = 0; i < users; i++) {
@@ -36,7 +37,7 @@ hub.db.$client.transaction(() => {
     addMember(hub.db, room.id, user.id)
     tokens.push(issueSession(hub.db, user.id, { ttlMs: 3600_000 }).token)
   }
-})()
+})
 await app.listen({ host: '127.0.0.1', port: 0 })
 const address = app.server.address()
 if (address && typeof address === 'object') process.stdout.write(JSON.stringify({ port: address.port, tokens }) + '\n')

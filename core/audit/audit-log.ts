@@ -2,7 +2,7 @@
 // chain, list rows. Each row stores sha256(previous hash + canonical row content); see docs/security.md.
 import { createHash } from 'node:crypto'
 import { asc, desc, eq, or } from 'drizzle-orm'
-import type { Db } from '#core/db/client'
+import { type Db, writeTransaction } from '#core/db/client'
 import { type AuditRow, auditLog } from '#core/db/schema/audit'
 
 /** One fact for the audit log. Never put secrets, codes or passwords in `detail`. */
@@ -62,21 +62,18 @@ export const appendAudit = (db: Db, entry: AuditEntry): AuditRecord => {
   const at = entry.at ?? Date.now()
   const target = entry.target ?? null
   const detail = entry.detail ? canonicalJson(entry.detail) : null
-  return db.transaction(
-    (tx) => {
-      const last = tx.select().from(auditLog).orderBy(desc(auditLog.id)).limit(1).get()
-      const seq = db.$client
-        .prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'")
-        .get()
-      const id = Math.max(last?.id ?? 0, seq?.seq ?? 0) + 1
-      const prevHash = last?.hash ?? ''
-      const row = { id, at, actor: entry.actor, action: entry.action, target, detail }
-      const hash = rowHash(prevHash, row)
-      tx.insert(auditLog).values({ ...row, prevHash, hash }).run()
-      return { ...row, detail: entry.detail ?? null, hash }
-    },
-    { behavior: 'immediate' },
-  )
+  return writeTransaction(db, (tx) => {
+    const last = tx.select().from(auditLog).orderBy(desc(auditLog.id)).limit(1).get()
+    const seq = db.$client
+      .prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'")
+      .get()
+    const id = Math.max(last?.id ?? 0, seq?.seq ?? 0) + 1
+    const prevHash = last?.hash ?? ''
+    const row = { id, at, actor: entry.actor, action: entry.action, target, detail }
+    const hash = rowHash(prevHash, row)
+    tx.insert(auditLog).values({ ...row, prevHash, hash }).run()
+    return { ...row, detail: entry.detail ?? null, hash }
+  })
 }
 
 /**

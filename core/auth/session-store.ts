@@ -1,6 +1,6 @@
 // Sessions: issue, verify (prepared statement), revoke; revocations go to the change feed open sockets follow.
 import { and, eq, isNull } from 'drizzle-orm'
-import type { Db } from '#core/db/client'
+import { type Db, writeTransaction } from '#core/db/client'
 import { changeFeed } from '#core/db/schema/changes'
 import { sessionRestrictions } from '#core/db/schema/session-restrictions'
 import { sessions } from '#core/db/schema/sessions'
@@ -100,7 +100,7 @@ export const revokeSessions = (
   db: Db,
   target: { userId: number; sessionId?: number },
 ): void => {
-  db.transaction((tx) => {
+  writeTransaction(db, (tx) => {
     const where =
       target.sessionId === undefined
         ? and(eq(sessions.userId, target.userId), isNull(sessions.revokedAt))

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import { ChatClient } from '#core/client/sdk'
-import type { Db } from '#core/db/client'
+import { type Db, writeTransaction } from '#core/db/client'
 import { isChatError } from '#core/errors'
 import type { EventOf } from '#core/protocol/messages'
 import type {
@@ -189,7 +189,7 @@ export class LinkWorker {
   /** Persist an outbound item (with the hub cursor), bounded: overflow folds into a drop notice. */
   private push(qi: QueuedItem, seq: number): void {
     const { db, options } = this.deps
-    db.transaction(() => {
+    writeTransaction(db, () => {
       const id = q.enqueue(db, this.link.id, JSON.stringify(qi))
       this.queue.push({ id, q: qi })
       if (seq > 0) q.updateStatus(db, this.link.id, { hubSeq: seq })

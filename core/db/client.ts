@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
+import { readMigrationFiles } from 'drizzle-orm/migrator'
 
 export type Sqlite = Database.Database
 export type Db = BetterSQLite3Database & { $client: Sqlite }
@@ -26,19 +27,21 @@ export interface OpenDbOptions {
 export const openDb = (file: string, options: OpenDbOptions = {}): Db => {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
   const sqlite = new Database(file)
+  sqlite.pragma('busy_timeout = 5000')
   // Only takes effect on a new file. A message insert touches about four pages, all written to the
   // WAL at each commit (and synced at each checkpoint): small pages keep that small.
   sqlite.pragma(`page_size = ${PAGE_SIZE}`)
-  sqlite.pragma('journal_mode = WAL')
   sqlite.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
-  sqlite.pragma('busy_timeout = 5000')
   const db = drizzle({ client: sqlite })
   // Migrations run with foreign keys off, as SQLite's table-rebuild procedure requires: the
   // migrator wraps them in a transaction, where the PRAGMA in a generated migration does nothing,
   // and dropping the old table would cascade into the tables that reference it. The references are
   // checked afterwards.
   sqlite.pragma('foreign_keys = OFF')
-  migrate(db, { migrationsFolder: MIGRATIONS })
+  withOpenRetries(sqlite, () => {
+    sqlite.pragma('journal_mode = WAL')
+    migrate(db, { migrationsFolder: MIGRATIONS })
+  })
   const broken = sqlite.pragma('foreign_key_check') as { table: string; parent: string }[]
   if (broken.length > 0) {
     sqlite.close()
@@ -47,6 +50,63 @@ export const openDb = (file: string, options: OpenDbOptions = {}): Db => {
   }
   sqlite.pragma('foreign_keys = ON')
   return db
+}
+
+/**
+ * Run `fn` as a write transaction that takes SQLite's write lock at BEGIN (`BEGIN IMMEDIATE`).
+ *
+ * Every transaction that writes goes through here. Under Drizzle's default (`BEGIN DEFERRED`) a
+ * transaction that reads before it writes holds a WAL snapshot; if another process (a CLI command,
+ * a second hub) commits meanwhile, the upgrade to a write lock fails at once with SQLITE_BUSY, and
+ * the busy timeout never applies. Taking the lock at BEGIN makes such writers wait their turn.
+ */
+export const writeTransaction = <T>(db: Db, fn: (tx: WriteTx) => T): T =>
+  // eslint-disable-next-line no-restricted-syntax -- the one place that picks the behaviour
+  db.transaction(fn, { behavior: 'immediate' })
+
+export type WriteTx = Parameters<Parameters<Db['transaction']>[0]>[0]
+
+/**
+ * Processes that open a new data directory at the same moment (`chathub serve` and a CLI command)
+ * meet two things SQLite does not wait for: switching the file to WAL answers SQLITE_BUSY at once,
+ * and drizzle's migrator picks the pending migrations before it begins its transaction, so two
+ * processes can both apply the first one and one fails on a table that already exists. Either is
+ * fine once the other process has finished: retry a busy open, and accept a failed migration when
+ * every migration turns out to be applied.
+ */
+const withOpenRetries = (sqlite: Sqlite, open: () => void): void => {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    try {
+      return open()
+    } catch (err) {
+      if (isBusy(err) && Date.now() < deadline) sleepSync(10 + Math.random() * 40)
+      else if (migrationsApplied(sqlite)) return
+      else throw err
+    }
+  }
+}
+
+const isBusy = (err: unknown): boolean => {
+  for (let e = err; e instanceof Error; e = e.cause) {
+    if ((e as { code?: string }).code?.startsWith('SQLITE_BUSY')) return true
+  }
+  return false
+}
+
+const sleepSync = (ms: number): void => {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+}
+
+/** Whether the newest migration this code knows is recorded as applied (by any process). */
+const migrationsApplied = (sqlite: Sqlite): boolean => {
+  const newest = readMigrationFiles({ migrationsFolder: MIGRATIONS }).at(-1)?.folderMillis ?? 0
+  try {
+    const row = sqlite.prepare('SELECT max(created_at) AS at FROM __drizzle_migrations').get() as { at: number | null }
+    return Number(row.at ?? -1) >= newest
+  } catch {
+    return false
+  }
 }
 
 /** The better-sqlite3 handle under a Drizzle db, for prepared statements on hot paths. */

@@ -104,7 +104,7 @@ export class MessageLog {
     )
     this.commitBatch = s.transaction((batch: PendingMessage[]) => {
       for (const m of batch) this.store(m)
-    })
+    }).immediate
     this.findTxnStmt = s.prepare<[number, number, string], { seq: number }>(
       'SELECT seq FROM messages WHERE room_id = ? AND sender_id = ? AND txn = ?',
     )

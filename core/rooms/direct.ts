@@ -3,7 +3,7 @@
 // never reused), so both sides and every hub process arrive at the same room; it is private, has
 // exactly its two participants as members (role `member`, no owner) and nobody can change that.
 import { and, eq } from 'drizzle-orm'
-import type { Db } from '#core/db/client'
+import { type Db, writeTransaction } from '#core/db/client'
 import { type Room, roomMembers, rooms } from '#core/db/schema/rooms'
 import { directErrors } from './errors.ts'
 
@@ -21,7 +21,7 @@ export const directRoomName = (a: number, b: number): string => `dm-${Math.min(a
  */
 export const openDirectRoom = (db: Db, openerId: number, peerId: number): { room: Room; created: boolean } => {
   const name = directRoomName(openerId, peerId)
-  return db.transaction((tx) => {
+  return writeTransaction(db, (tx) => {
     const existing = tx.select().from(rooms).where(eq(rooms.name, name)).get()
     if (existing) {
       if (existing.kind !== 'direct') throw directErrors.nameReserved(name)

@@ -1,6 +1,6 @@
 // Room queries shared by the hub and the admin CLI: plain functions over the Drizzle db.
 import { and, asc, count, eq, sql } from 'drizzle-orm'
-import type { Db } from '#core/db/client'
+import { type Db, writeTransaction } from '#core/db/client'
 import { changeFeed } from '#core/db/schema/changes'
 import { type Role, type Room, type RoomKind, roomBans, roomInvites, roomMembers, rooms } from '#core/db/schema/rooms'
 import { users } from '#core/db/schema/users'
@@ -35,7 +35,7 @@ export const createRoom = (
   checkRoomName(input.name)
   // Before the existence check: whether a direct conversation exists is nobody else's business.
   if (isReservedRoomName(input.name)) throw directErrors.nameReserved(input.name)
-  return db.transaction((tx) => {
+  return writeTransaction(db, (tx) => {
     if (tx.select({ id: rooms.id }).from(rooms).where(eq(rooms.name, input.name)).get()) {
       throw coreErrors.roomExists(input.name)
     }
@@ -54,7 +54,7 @@ export const createRoom = (
 /** Delete a room with its history; running hubs learn it through the change feed. */
 export const deleteRoom = (db: Db, name: string): void => {
   const room = requireRoom(db, name)
-  db.transaction((tx) => {
+  writeTransaction(db, (tx) => {
     tx.delete(rooms).where(eq(rooms.id, room.id)).run()
     tx.insert(changeFeed).values({ kind: 'room.deleted', roomId: room.id }).run()
   })

@@ -3,7 +3,7 @@
 import { eq } from 'drizzle-orm'
 import { type Argon2Params, hashPassword } from '#core/auth/passwords'
 import { revokeSessions } from '#core/auth/session-store'
-import type { Db } from '#core/db/client'
+import { type Db, writeTransaction } from '#core/db/client'
 import { changeFeed } from '#core/db/schema/changes'
 import { type User, users } from '#core/db/schema/users'
 import { coreErrors } from '#core/errors'
@@ -51,7 +51,7 @@ export const setDisabled = (db: Db, name: string, disabled: boolean): User => {
 
 export const removeAccount = (db: Db, name: string): void => {
   const user = requireUser(db, name)
-  db.transaction((tx) => {
+  writeTransaction(db, (tx) => {
     tx.delete(users).where(eq(users.id, user.id)).run()
     tx.insert(changeFeed).values({ kind: 'user.removed', userId: user.id }).run()
   })

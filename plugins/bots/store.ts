@@ -1,7 +1,7 @@
 // Each bot's persistent key-value store (bots_kv), with a per-bot size quota. Only the plugin (in the
 // hub process) touches it; the bot host asks over IPC. Synchronous, like all better-sqlite3 queries.
 import { and, eq, sql } from 'drizzle-orm'
-import type { Db } from '#core/plugin-api'
+import { type Db, writeTransaction } from '#core/plugin-api'
 import { botsErrors } from './errors.ts'
 import type { StoreOp } from './protocol.ts'
 import { botsKv } from './schema.ts'
@@ -28,7 +28,7 @@ export const runStoreOp = (db: Db, bot: string, op: StoreOp, quota: number, now:
     case 'store.set': {
       const size = Buffer.byteLength(op.key) + Buffer.byteLength(op.value)
       if (size > quota) throw botsErrors.storeQuota(quota)
-      db.transaction((tx) => {
+      writeTransaction(db, (tx) => {
         const old = tx.select({ size: botsKv.size }).from(botsKv).where(where(op.key)).get()?.size ?? 0
         const used = tx
           .select({ n: sql<number>`coalesce(sum(${botsKv.size}), 0)` })

@@ -1,6 +1,6 @@
 // Queries on the totp_ tables only (the plugin never touches core tables). Synchronous (better-sqlite3).
 import { and, count, eq, isNull, lt, or, sql } from 'drizzle-orm'
-import type { Db } from '#core/plugin-api'
+import { type Db, writeTransaction } from '#core/plugin-api'
 import { type TotpAccount, totpAccounts, totpLoginTickets, totpRecoveryCodes } from './schema.ts'
 import type { TotpParams } from './totp.ts'
 
@@ -25,7 +25,7 @@ export const markEnabled = (db: Db, userId: number, now: number): void => {
 
 /** Turn TOTP off for a user: the secret and recovery codes are deleted. */
 export const deleteAccount = (db: Db, userId: number): boolean =>
-  db.transaction((tx) => {
+  writeTransaction(db, (tx) => {
     tx.delete(totpRecoveryCodes).where(eq(totpRecoveryCodes.userId, userId)).run()
     tx.delete(totpLoginTickets).where(eq(totpLoginTickets.userId, userId)).run()
     return tx.delete(totpAccounts).where(eq(totpAccounts.userId, userId)).run().changes > 0
@@ -73,7 +73,7 @@ export const lockAccount = (db: Db, userId: number, until: number): void => {
 
 /** Replace a user's recovery codes (hashes) at once; old ones stop working. */
 export const replaceRecoveryCodes = (db: Db, userId: number, hashes: string[]): void => {
-  db.transaction((tx) => {
+  writeTransaction(db, (tx) => {
     tx.delete(totpRecoveryCodes).where(eq(totpRecoveryCodes.userId, userId)).run()
     for (const codeHash of hashes) tx.insert(totpRecoveryCodes).values({ userId, codeHash }).run()
   })
@@ -101,7 +101,7 @@ export const recoveryCodesLeft = (db: Db, userId: number): number =>
     .get()?.n ?? 0
 
 export const insertTicket = (db: Db, ticketHash: string, userId: number, expiresAt: number, now: number): void => {
-  db.transaction((tx) => {
+  writeTransaction(db, (tx) => {
     tx.delete(totpLoginTickets).where(lt(totpLoginTickets.expiresAt, now)).run()
     tx.insert(totpLoginTickets).values({ ticketHash, userId, expiresAt }).run()
   })

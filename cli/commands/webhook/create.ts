@@ -31,6 +31,7 @@ export default class WebhookCreate extends ChathubCommand {
     const { checkUserName } = await import('#core/users/queries')
     const { requireRoom } = await import('#core/rooms/queries')
     const { addLink } = await import('#core/bridges/queries')
+    const { writeTransaction } = await import('#core/db/client')
     const { createHook } = await import('#plugins/webhooks/admin')
     const created = await withHubDb(flags, (db, config) => {
       requireRoom(db, args.room)
@@ -40,7 +41,7 @@ export default class WebhookCreate extends ChathubCommand {
           'the webhooks plugin is not enabled: add plugins.webhooks to the config for this URL to work',
         )
       }
-      const hook = db.transaction(() => {
+      const hook = writeTransaction(db, () => {
         const h = createHook(db, args.room, flags.name)
         addLink(db, args.room, h.target)
         return h

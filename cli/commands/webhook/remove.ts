@@ -21,11 +21,12 @@ export default class WebhookRemove extends ChathubCommand {
     const { withHubDb } = await import('#cli/hub-data')
     const { NETWORKS, pluginConfig } = await import('#cli/bridge-targets')
     const { effectiveLinks, removeLink } = await import('#core/bridges/queries')
+    const { writeTransaction } = await import('#core/db/client')
     const { removeHook } = await import('#plugins/webhooks/admin')
     const removed = await withHubDb(flags, (db, config) => {
       const net = NETWORKS.webhook
       const configured = (net && pluginConfig(config, net)?.links) || []
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         const hook = removeHook(db, args.id)
         // Its link goes too (the route already refuses the URL: the hook row is gone).
         const inForce = effectiveLinks(db, 'webhook', configured)
