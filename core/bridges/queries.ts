@@ -2,7 +2,7 @@
 // Plain synchronous functions over the Drizzle db; the CLI and the runner share them.
 import { createHash } from 'node:crypto'
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm'
-import type { Db } from '#core/db/client'
+import { type Db, writeTransaction } from '#core/db/client'
 import { bridgeErrors } from './errors.ts'
 import { bridgeLedger, bridgeLinks, bridgeLinkStatus, bridgeQueue } from './schema.ts'
 
@@ -46,21 +46,22 @@ export const effectiveLinks = (
 export const linkRows = (db: Db) =>
   db.select().from(bridgeLinks).orderBy(asc(bridgeLinks.room)).all()
 
-export const addLink = (db: Db, room: string, target: string, now = Date.now()): void => {
-  const row = db
-    .select()
-    .from(bridgeLinks)
-    .where(and(eq(bridgeLinks.room, room), eq(bridgeLinks.target, target)))
-    .get()
-  if (row?.state === 'active') throw bridgeErrors.linkExists(room, target)
-  db.insert(bridgeLinks)
-    .values({ room, target, state: 'active', updatedAt: now })
-    .onConflictDoUpdate({
-      target: [bridgeLinks.room, bridgeLinks.target],
-      set: { state: 'active', updatedAt: now },
-    })
-    .run()
-}
+export const addLink = (db: Db, room: string, target: string, now = Date.now()): void =>
+  writeTransaction(db, (tx) => {
+    const row = tx
+      .select()
+      .from(bridgeLinks)
+      .where(and(eq(bridgeLinks.room, room), eq(bridgeLinks.target, target)))
+      .get()
+    if (row?.state === 'active') throw bridgeErrors.linkExists(room, target)
+    tx.insert(bridgeLinks)
+      .values({ room, target, state: 'active', updatedAt: now })
+      .onConflictDoUpdate({
+        target: [bridgeLinks.room, bridgeLinks.target],
+        set: { state: 'active', updatedAt: now },
+      })
+      .run()
+  })
 
 /** Remove a link; `configured` says whether the config file has it (then a tombstone hides it). */
 export const removeLink = (
@@ -69,22 +70,23 @@ export const removeLink = (
   target: string,
   configured: boolean,
   now = Date.now(),
-): void => {
-  const row = db
-    .select()
-    .from(bridgeLinks)
-    .where(and(eq(bridgeLinks.room, room), eq(bridgeLinks.target, target)))
-    .get()
-  if (!configured && row?.state !== 'active') throw bridgeErrors.linkNotFound(room, target)
-  if (configured && row?.state === 'removed') throw bridgeErrors.linkNotFound(room, target)
-  db.insert(bridgeLinks)
-    .values({ room, target, state: 'removed', updatedAt: now })
-    .onConflictDoUpdate({
-      target: [bridgeLinks.room, bridgeLinks.target],
-      set: { state: 'removed', updatedAt: now },
-    })
-    .run()
-}
+): void =>
+  writeTransaction(db, (tx) => {
+    const row = tx
+      .select()
+      .from(bridgeLinks)
+      .where(and(eq(bridgeLinks.room, room), eq(bridgeLinks.target, target)))
+      .get()
+    if (!configured && row?.state !== 'active') throw bridgeErrors.linkNotFound(room, target)
+    if (configured && row?.state === 'removed') throw bridgeErrors.linkNotFound(room, target)
+    tx.insert(bridgeLinks)
+      .values({ room, target, state: 'removed', updatedAt: now })
+      .onConflictDoUpdate({
+        target: [bridgeLinks.room, bridgeLinks.target],
+        set: { state: 'removed', updatedAt: now },
+      })
+      .run()
+  })
 
 /** A fingerprint of the run-time link table, to notice CLI changes cheaply. */
 export const linksVersion = (db: Db): string => {

@@ -1,6 +1,6 @@
 // Account queries: plain functions over the Drizzle db (synchronous, better-sqlite3).
 import { asc, eq } from 'drizzle-orm'
-import type { Db } from '#core/db/client'
+import { type Db, writeTransaction } from '#core/db/client'
 import { type User, users } from '#core/db/schema/users'
 import { coreErrors } from '#core/errors'
 
@@ -36,17 +36,19 @@ export interface NewUser {
 
 export const insertUser = (db: Db, input: NewUser): User => {
   checkUserName(input.name)
-  if (findUser(db, input.name)) throw coreErrors.userExists(input.name)
-  return db
-    .insert(users)
-    .values({
-      name: input.name,
-      passwordHash: input.passwordHash,
-      isAdmin: input.isAdmin ?? false,
-      kind: input.kind ?? 'person',
-    })
-    .returning()
-    .get()
+  return writeTransaction(db, (tx) => {
+    if (findUser(db, input.name)) throw coreErrors.userExists(input.name)
+    return tx
+      .insert(users)
+      .values({
+        name: input.name,
+        passwordHash: input.passwordHash,
+        isAdmin: input.isAdmin ?? false,
+        kind: input.kind ?? 'person',
+      })
+      .returning()
+      .get()
+  })
 }
 
 export const listUsers = (db: Db): User[] => db.select().from(users).orderBy(asc(users.name)).all()

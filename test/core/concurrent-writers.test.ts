@@ -12,6 +12,7 @@ import { afterEach, expect, test } from 'vitest'
 import { openDb, writeTransaction } from '#core/db/client'
 import { rooms } from '#core/db/schema/rooms'
 import { createRoom, listAllRooms } from '#core/rooms/queries'
+import { insertUser } from '#core/users/queries'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -23,20 +24,22 @@ const tempFile = (): string => {
   return join(dir, 'chathub.db')
 }
 
+const HELD_ROOM = "INSERT INTO rooms (name, is_private, topic, kind, created_at) VALUES ('held', 0, '', 'room', 0)"
+
 /**
- * Another connection (a thread standing in for another process) takes the write lock, inserts a
- * room, and commits after `holdMs`. Resolves once the lock is held; `committed` once it is released.
+ * Another connection (a thread standing in for another process) takes the write lock, runs `write`,
+ * and commits after `holdMs`. Resolves once the lock is held; `committed` once it is released.
  */
-const holdWriteLock = async (file: string, holdMs: number) => {
+const holdWriteLock = async (file: string, holdMs: number, write = HELD_ROOM) => {
   const worker = new Worker(
     `const { parentPort, workerData } = require('node:worker_threads')
      const Database = require(workerData.driver)
      const db = new Database(workerData.file)
      db.exec('BEGIN IMMEDIATE')
-     db.prepare("INSERT INTO rooms (name, is_private, topic, kind, created_at) VALUES ('held', 0, '', 'room', 0)").run()
+     db.prepare(workerData.write).run()
      parentPort.postMessage('locked')
      setTimeout(() => { db.exec('COMMIT'); db.close(); parentPort.postMessage('committed') }, workerData.holdMs)`,
-    { eval: true, workerData: { file, holdMs, driver: createRequire(import.meta.url).resolve('better-sqlite3') } },
+    { eval: true, workerData: { file, holdMs, write, driver: createRequire(import.meta.url).resolve('better-sqlite3') } },
   )
   const committed = new Promise<void>((resolve, reject) => {
     worker.on('message', (m) => m === 'committed' && resolve())
@@ -74,6 +77,21 @@ test('writeTransaction takes the write lock at BEGIN, so what it reads is what i
   expect(seen).toEqual(['held'])
   await committed
   expect(listAllRooms(db).map((r) => r.name).sort()).toEqual(['after-1', 'held'])
+  db.$client.close()
+})
+
+test('two processes adding the same user: the second is told the name exists', async () => {
+  const file = tempFile()
+  const db = openDb(file)
+  const { committed } = await holdWriteLock(
+    file,
+    200,
+    "INSERT INTO users (name, is_admin, kind, created_at) VALUES ('bob', 0, 'person', 0)",
+  )
+  expect(() => insertUser(db, { name: 'bob', passwordHash: null })).toThrow(
+    expect.objectContaining({ code: 'CHATHUB_USER_EXISTS' }),
+  )
+  await committed
   db.$client.close()
 })
 

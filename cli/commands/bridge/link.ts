@@ -26,20 +26,23 @@ export default class BridgeLink extends ChathubCommand {
     const { addLink, effectiveLinks } = await import('#core/bridges/queries')
     const { bridgeErrors } = await import('#core/bridges/errors')
     const { requireRoom } = await import('#core/rooms/queries')
-    await withHubDb(flags, (db, config) => {
-      requireRoom(db, args.room)
-      const { network, configured } = checkTarget(config, args.target)
-      const config_ = configured ? [{ room: args.room, target: args.target }] : []
-      // In force already (from the config file, or linked before)? A config link unlinked earlier is linked again.
-      if (
-        effectiveLinks(db, network, config_).some(
-          (l) => l.room === args.room && l.target === args.target,
-        )
-      ) {
-        throw bridgeErrors.linkExists(args.room, args.target)
-      }
-      addLink(db, args.room, args.target)
-    })
+    const { writeTransaction } = await import('#core/db/client')
+    await withHubDb(flags, (db, config) =>
+      writeTransaction(db, () => {
+        requireRoom(db, args.room)
+        const { network, configured } = checkTarget(config, args.target)
+        const config_ = configured ? [{ room: args.room, target: args.target }] : []
+        // In force already (from the config file, or linked before)? A config link unlinked earlier is linked again.
+        if (
+          effectiveLinks(db, network, config_).some(
+            (l) => l.room === args.room && l.target === args.target,
+          )
+        ) {
+          throw bridgeErrors.linkExists(args.room, args.target)
+        }
+        addLink(db, args.room, args.target)
+      }),
+    )
     this.log(
       `linked ${args.room} to ${args.target}; a running hub starts it within seconds (see \`chathub bridge list\`)`,
     )
