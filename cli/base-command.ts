@@ -1,17 +1,18 @@
 // The base of every chathub command: shared flags and one error boundary (message, not a stack; --json gets the code).
 import { Command, Flags } from '@oclif/core'
-import { isChatError } from '#core/errors'
+import { chatErrorOf } from '#core/errors'
 
 export abstract class ChathubCommand extends Command {
   static override baseFlags = {}
 
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
-    if (isChatError(err)) {
+    const chat = chatErrorOf(err)
+    if (chat) {
       if (this.jsonEnabled()) {
-        this.logJson({ error: { code: err.code, message: err.message, retryAfter: err.retryAfter } })
+        this.logJson({ error: { code: chat.code, message: chat.message, retryAfter: chat.retryAfter } })
         this.exit(1)
       }
-      this.error(err.message, { code: err.code, exit: 1 })
+      this.error(chat.message, { code: chat.code, exit: 1 })
     }
     return super.catch(err)
   }

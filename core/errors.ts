@@ -29,8 +29,30 @@ export const defineError =
 
 export const isChatError = (err: unknown): err is ChatError => err instanceof ChatError
 
+/**
+ * The ChatError a failure means to a client, where it has one: itself, or CHATHUB_DATABASE_BUSY
+ * for SQLite's SQLITE_BUSY (another process held the write lock past the busy timeout; nothing was
+ * written). Anything else is a bug, for the caller to log and answer CHATHUB_INTERNAL.
+ */
+export const chatErrorOf = (err: unknown): ChatError | undefined => {
+  if (isChatError(err)) return err
+  // Drizzle wraps the driver's error in its own, with the SqliteError as the cause.
+  for (let e = err; e instanceof Error; e = e.cause) {
+    const code = String((e as { code?: unknown }).code)
+    if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_')) return coreErrors.databaseBusy()
+  }
+  return undefined
+}
+
 export const coreErrors = {
   internal: defineError('CHATHUB_INTERNAL', 500, () => 'Something went wrong on the server; it was logged.'),
+  databaseBusy: () =>
+    new ChatError(
+      'CHATHUB_DATABASE_BUSY',
+      'The database stayed locked by another process for 5 s; nothing was changed. Try again.',
+      503,
+      { retryAfter: 1 },
+    ),
   configInvalid: defineError(
     'CHATHUB_CONFIG_INVALID',
     500,

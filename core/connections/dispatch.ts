@@ -2,7 +2,7 @@
 // Events in a direct room first make both participants' open connections follow it (reachDirect).
 import { ownAttachments } from '#core/attachments/queries'
 import type { SessionUser } from '#core/auth/session-store'
-import { coreErrors } from '#core/errors'
+import { chatErrorOf, coreErrors } from '#core/errors'
 import type { Hub } from '#core/hub'
 import type { PendingMessage } from '#core/messages/message-log'
 import type { AckFrame, AckResults, AttachmentView, ClientFrame, ClientFrameType, EventFrame } from '#core/protocol/messages'
@@ -234,7 +234,7 @@ const append = (
 const committed = (hub: Hub, conn: Connection, ref: string, err: Error | undefined, m: PendingMessage): void => {
   if (err) {
     hub.log.error({ err, room: m.room.name }, 'message commit failed')
-    return sendError(hub, conn, coreErrors.internal(), ref)
+    return sendError(hub, conn, chatErrorOf(err) ?? coreErrors.internal(), ref)
   }
   ack<'say'>(conn, ref, { room: m.room.name, seq: m.seq, duplicate: m.duplicate })
   if (m.duplicate) return

@@ -1,16 +1,15 @@
-// Turning a failure into an `error` frame: ChatErrors keep their code; anything else is CHATHUB_INTERNAL, logged.
-import { coreErrors, isChatError } from '#core/errors'
+// Turning a failure into an `error` frame: ChatErrors keep their code (chatErrorOf); anything else is CHATHUB_INTERNAL, logged.
+import { chatErrorOf, coreErrors } from '#core/errors'
 import type { Hub } from '#core/hub'
 import type { ErrorFrame } from '#core/protocol/messages'
 import type { Connection } from './connection.ts'
 
 export const sendError = (hub: Hub, conn: Connection, err: unknown, ref?: string): void => {
-  let error = err
-  if (!isChatError(err)) {
+  let e = chatErrorOf(err)
+  if (!e) {
     hub.log.error({ err, conn: conn.id, user: conn.user?.name }, 'frame handling failed')
-    error = coreErrors.internal()
+    e = coreErrors.internal()
   }
-  const e = error as ReturnType<typeof coreErrors.internal>
   const frame: ErrorFrame = { type: 'error', code: e.code, message: e.message }
   if (ref !== undefined) frame.ref = ref
   if (e.retryAfter !== undefined) frame.retryAfter = e.retryAfter

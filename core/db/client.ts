@@ -6,6 +6,7 @@ import Database from 'better-sqlite3'
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { readMigrationFiles } from 'drizzle-orm/migrator'
+import { chatErrorOf } from '#core/errors'
 
 export type Sqlite = Database.Database
 export type Db = BetterSQLite3Database & { $client: Sqlite }
@@ -80,18 +81,11 @@ const withOpenRetries = (sqlite: Sqlite, open: () => void): void => {
     try {
       return open()
     } catch (err) {
-      if (isBusy(err) && Date.now() < deadline) sleepSync(10 + Math.random() * 40)
+      if (chatErrorOf(err)?.code === 'CHATHUB_DATABASE_BUSY' && Date.now() < deadline) sleepSync(10 + Math.random() * 40)
       else if (migrationsApplied(sqlite)) return
       else throw err
     }
   }
-}
-
-const isBusy = (err: unknown): boolean => {
-  for (let e = err; e instanceof Error; e = e.cause) {
-    if ((e as { code?: string }).code?.startsWith('SQLITE_BUSY')) return true
-  }
-  return false
 }
 
 const sleepSync = (ms: number): void => {

@@ -1,14 +1,15 @@
 // The HTTP error boundary: ChatErrors answer { code, message } with their status; anything else is CHATHUB_INTERNAL.
 import type { FastifyError, FastifyInstance } from 'fastify'
-import { isChatError } from '#core/errors'
+import { chatErrorOf } from '#core/errors'
 
 export const registerErrorHandler = (app: FastifyInstance): void => {
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (isChatError(err)) {
-      if (err.retryAfter !== undefined) void reply.header('retry-after', String(err.retryAfter))
+    const chat = chatErrorOf(err)
+    if (chat) {
+      if (chat.retryAfter !== undefined) void reply.header('retry-after', String(chat.retryAfter))
       return reply
-        .code(err.status)
-        .send({ ...err.details, code: err.code, message: err.message, retryAfter: err.retryAfter })
+        .code(chat.status)
+        .send({ ...chat.details, code: chat.code, message: chat.message, retryAfter: chat.retryAfter })
     }
     if (err.validation) {
       return reply.code(400).send({ code: 'CHATHUB_REQUEST_INVALID', message: `Request rejected: ${err.message}.` })

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { afterEach, expect, test } from 'vitest'
@@ -13,6 +13,7 @@ import { openDb, writeTransaction } from '#core/db/client'
 import { rooms } from '#core/db/schema/rooms'
 import { createRoom, listAllRooms } from '#core/rooms/queries'
 import { insertUser } from '#core/users/queries'
+import { runCli } from '#test/helpers/run-cli'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -92,6 +93,20 @@ test('two processes adding the same user: the second is told the name exists', a
     expect.objectContaining({ code: 'CHATHUB_USER_EXISTS' }),
   )
   await committed
+  db.$client.close()
+})
+
+test('a CLI command that waits out the busy timeout fails with CHATHUB_DATABASE_BUSY and changes nothing', { timeout: 60_000 }, async () => {
+  const file = tempFile()
+  openDb(file).$client.close()
+  const dataDir = dirname(file)
+  const { committed } = await holdWriteLock(file, 9000)
+  const busy = await runCli(['room', 'create', 'ops', '--json', '--data-dir', dataDir])
+  expect(busy.code).toBe(1)
+  expect(JSON.parse(busy.stdout).error).toMatchObject({ code: 'CHATHUB_DATABASE_BUSY', retryAfter: 1 })
+  await committed
+  const db = openDb(file)
+  expect(listAllRooms(db).map((r) => r.name)).toEqual(['held'])
   db.$client.close()
 })
 
