@@ -52,13 +52,12 @@ export const createRoom = (
 }
 
 /** Delete a room with its history; running hubs learn it through the change feed. */
-export const deleteRoom = (db: Db, name: string): void => {
-  const room = requireRoom(db, name)
+export const deleteRoom = (db: Db, name: string): void =>
   writeTransaction(db, (tx) => {
+    const room = requireRoom(db, name)
     tx.delete(rooms).where(eq(rooms.id, room.id)).run()
     tx.insert(changeFeed).values({ kind: 'room.deleted', roomId: room.id }).run()
   })
-}
 
 export interface RoomListing {
   name: string

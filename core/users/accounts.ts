@@ -49,10 +49,9 @@ export const setDisabled = (db: Db, name: string, disabled: boolean): User => {
   return user
 }
 
-export const removeAccount = (db: Db, name: string): void => {
-  const user = requireUser(db, name)
+export const removeAccount = (db: Db, name: string): void =>
   writeTransaction(db, (tx) => {
+    const user = requireUser(db, name)
     tx.delete(users).where(eq(users.id, user.id)).run()
     tx.insert(changeFeed).values({ kind: 'user.removed', userId: user.id }).run()
   })
-}
