@@ -46,21 +46,37 @@ export const effectiveLinks = (
 export const linkRows = (db: Db) =>
   db.select().from(bridgeLinks).orderBy(asc(bridgeLinks.room)).all()
 
-export const addLink = (db: Db, room: string, target: string, now = Date.now()): void =>
+/** A run-time link row: linked, or a tombstone hiding a link of the config file. */
+type LinkRowState = 'active' | 'removed'
+
+/**
+ * Set a link's run-time state after `check` has seen its current one (undefined: no row), in one
+ * write transaction, so two CLI commands cannot both pass the check.
+ */
+const setLinkState = (
+  db: Db,
+  room: string,
+  target: string,
+  state: LinkRowState,
+  now: number,
+  check: (current: LinkRowState | undefined) => void,
+): void =>
   writeTransaction(db, (tx) => {
     const row = tx
-      .select()
+      .select({ state: bridgeLinks.state })
       .from(bridgeLinks)
       .where(and(eq(bridgeLinks.room, room), eq(bridgeLinks.target, target)))
       .get()
-    if (row?.state === 'active') throw bridgeErrors.linkExists(room, target)
+    check(row?.state)
     tx.insert(bridgeLinks)
-      .values({ room, target, state: 'active', updatedAt: now })
-      .onConflictDoUpdate({
-        target: [bridgeLinks.room, bridgeLinks.target],
-        set: { state: 'active', updatedAt: now },
-      })
+      .values({ room, target, state, updatedAt: now })
+      .onConflictDoUpdate({ target: [bridgeLinks.room, bridgeLinks.target], set: { state, updatedAt: now } })
       .run()
+  })
+
+export const addLink = (db: Db, room: string, target: string, now = Date.now()): void =>
+  setLinkState(db, room, target, 'active', now, (current) => {
+    if (current === 'active') throw bridgeErrors.linkExists(room, target)
   })
 
 /** Remove a link; `configured` says whether the config file has it (then a tombstone hides it). */
@@ -71,21 +87,8 @@ export const removeLink = (
   configured: boolean,
   now = Date.now(),
 ): void =>
-  writeTransaction(db, (tx) => {
-    const row = tx
-      .select()
-      .from(bridgeLinks)
-      .where(and(eq(bridgeLinks.room, room), eq(bridgeLinks.target, target)))
-      .get()
-    if (!configured && row?.state !== 'active') throw bridgeErrors.linkNotFound(room, target)
-    if (configured && row?.state === 'removed') throw bridgeErrors.linkNotFound(room, target)
-    tx.insert(bridgeLinks)
-      .values({ room, target, state: 'removed', updatedAt: now })
-      .onConflictDoUpdate({
-        target: [bridgeLinks.room, bridgeLinks.target],
-        set: { state: 'removed', updatedAt: now },
-      })
-      .run()
+  setLinkState(db, room, target, 'removed', now, (current) => {
+    if (configured ? current === 'removed' : current !== 'active') throw bridgeErrors.linkNotFound(room, target)
   })
 
 /** A fingerprint of the run-time link table, to notice CLI changes cheaply. */
