@@ -1,14 +1,21 @@
-// Vitest: one suite for the whole repo; real servers, real SQLite files in temp dirs.
+// Vitest: one suite for the whole repo; real servers, real SQLite files in temp dirs. The suites run
+// the TypeScript sources (the "chathub-source" condition of package.json "imports"); whole-process
+// CLI tests run the built CLI in dist/, as a user does (`npm test` builds first).
 import { defineConfig } from 'vitest/config'
 
+const conditions = ['chathub-source', 'node', 'import', 'module', 'default']
+
 export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['chathub-source'] } },
   test: {
     include: ['test/**/*.test.ts'],
     disableConsoleIntercept: true,
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    // Processes the tests spawn (chathub, the bot host) transpile without tsx's non-atomic disk cache.
+    // Processes the tests spawn from sources (the bot host, fixtures) transpile without tsx's
+    // non-atomic disk cache.
     env: { TSX_DISABLE_CACHE: '1' },
   },
 })

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// chathub's CLI entry: TypeScript sources run through tsx's loader, then oclif dispatches the command.
-// tsx's disk cache is off: it writes cache files non-atomically, and two `chathub` processes starting
-// at once could read each other's half-written entries (transpiling afresh costs ~0.1 s).
-process.env.TSX_DISABLE_CACHE ??= '1'
-const { register } = await import('tsx/esm/api')
-register()
+// chathub's CLI entry: the compiled commands in dist/ (built by `npm install`), dispatched by oclif
+// from its manifest, so a command loads only its own modules.
+import { existsSync } from 'node:fs'
+
+if (!existsSync(new URL('../../dist/cli/commands', import.meta.url))) {
+  process.stderr.write('chathub is not built yet: run `npm install` (or `npm run build`) in its folder\n')
+  process.exit(1)
+}
 const { execute } = await import('@oclif/core')
 await execute({ dir: import.meta.url })

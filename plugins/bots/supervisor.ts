@@ -23,8 +23,17 @@ import type {
 import { appendLog, type BotStatus, botsDir, cursorsDir, readAdmin, writeStatus } from './state-files.ts'
 import { runStoreOp } from './store.ts'
 
-const HOST_PROCESS = fileURLToPath(new URL('./host-process.ts', import.meta.url))
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+/**
+ * How to start the bot host: the compiled `host-process.js` beside this module, or, when the hub runs
+ * from its TypeScript sources (tests, benchmarks), `host-process.ts` through tsx.
+ */
+const hostCommand = (): string[] => {
+  const fromSources = import.meta.url.endsWith('.ts')
+  const file = fileURLToPath(new URL(fromSources ? './host-process.ts' : './host-process.js', import.meta.url))
+  if (!fromSources) return ['--no-node-snapshot', file]
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+  return ['--no-node-snapshot', '--conditions=chathub-source', '--import', tsx, file]
+}
 
 interface BotEntry {
   spec: BotSpec
@@ -192,7 +201,7 @@ export class Supervisor {
     // A minimal environment: the bot host needs no secrets of the hub (server key, passwords).
     const env: Record<string, string> = {}
     for (const k of ['PATH', 'TMPDIR', 'TZ', 'LANG']) if (process.env[k] !== undefined) env[k] = process.env[k] as string
-    const child = spawn(process.execPath, ['--no-node-snapshot', '--import', TSX, HOST_PROCESS], {
+    const child = spawn(process.execPath, hostCommand(), {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env,
     })

@@ -114,7 +114,7 @@ test('processes opening a new data directory at the same moment all get a migrat
   const fixture = fileURLToPath(new URL('../fixtures/db/open-at.ts', import.meta.url))
   const open = (file: string, at: number) =>
     new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', fixture, file, String(at)], {
+      const child = spawn(process.execPath, ['--conditions=chathub-source', '--import', 'tsx', fixture, file, String(at)], {
         env: { ...process.env, TSX_DISABLE_CACHE: '1' },
         stdio: ['ignore', 'pipe', 'inherit'],
       })

@@ -1,0 +1,43 @@
+// `npm run build` (and `npm install`, through `prepare`): compile core, plugins and cli to dist/ with
+// tsc, copy the files the compiled code reads beside itself, and write oclif's command manifest so
+// that `chathub` loads only the command it runs.
+import { spawnSync } from 'node:child_process'
+import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const require = createRequire(import.meta.url)
+const step = (what) => process.stderr.write(`build: ${what}\n`)
+
+let tsc
+try {
+  tsc = require.resolve('typescript/bin/tsc')
+} catch {
+  if (existsSync(`${root}/dist/cli/commands`)) process.exit(0) // an install without dev tools keeps its build
+  process.stderr.write('build: typescript is missing; run `npm install` (with dev dependencies)\n')
+  process.exit(1)
+}
+
+step('tsc -p tsconfig.build.json')
+const compiled = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' })
+if (compiled.status !== 0) process.exit(compiled.status ?? 1)
+
+// Files read at run time next to the compiled modules.
+cpSync(`${root}/drizzle`, `${root}/dist/drizzle`, { recursive: true })
+cpSync(`${root}/plugins/bots/sandbox-prelude.js`, `${root}/dist/plugins/bots/sandbox-prelude.js`)
+
+step('oclif manifest')
+rmSync(`${root}/oclif.manifest.json`, { force: true })
+const { Plugin } = await import('@oclif/core')
+const plugin = new Plugin({
+  root,
+  type: 'core',
+  isRoot: true,
+  ignoreManifest: true,
+  errorOnManifestCreate: true,
+  respectNoCacheDefault: true,
+})
+await plugin.load()
+writeFileSync(`${root}/oclif.manifest.json`, JSON.stringify(plugin.manifest))
+step(`${Object.keys(plugin.manifest.commands).length} commands`)
