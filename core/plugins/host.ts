@@ -228,6 +228,14 @@ const loadDefinition = async (
   try {
     imported = (await import(specifier)) as { default?: unknown }
   } catch (err) {
+    if ((err as { code?: unknown }).code === 'ERR_UNKNOWN_FILE_EXTENSION' && /\.[cm]?ts$/.test(module)) {
+      throw coreErrors.pluginFailed(
+        name,
+        `module ${module} is TypeScript, which Node does not run by itself: compile it to JavaScript ` +
+          '(e.g. `npx tsc`) and point "module" at the .js file, or start the hub with ' +
+          "NODE_OPTIONS='--import tsx' (see docs/plugins.md)",
+      )
+    }
     throw coreErrors.pluginFailed(name, `cannot load module ${module}: ${(err as Error).message}`)
   }
   const def = imported.default
