@@ -1,13 +1,11 @@
 // Vitest: one suite for the whole repo; real servers, real SQLite files in temp dirs. The suites run
 // the TypeScript sources (the "chathub-source" condition of package.json "imports"); whole-process
 // CLI tests run the built CLI in dist/, as a user does (`npm test` builds first).
+import { defaultServerConditions } from 'vite'
 import { defineConfig } from 'vitest/config'
 
-const conditions = ['chathub-source', 'node', 'import', 'module', 'default']
-
 export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ['chathub-source'] } },
+  ssr: { resolve: { conditions: ['chathub-source', ...defaultServerConditions] } },
   test: {
     include: ['test/**/*.test.ts'],
     disableConsoleIntercept: true,
