@@ -30,7 +30,21 @@ export const HubConfigSchema = Type.Object(
         }),
         trustProxy: Type.Boolean({
           default: false,
-          description: 'trust X-Forwarded-For from a reverse proxy (for per-address limits)',
+          description:
+            'deprecated, use trustedProxies: true now trusts X-Forwarded-For only from this machine (as trustedProxies: [loopback]), never from every peer',
+        }),
+        trustedProxies: Type.Array(Type.String(), {
+          default: [],
+          description:
+            'reverse proxies whose X-Forwarded-For names the client (for per-address limits and logs): IP addresses, ' +
+            'CIDR ranges (10.0.0.0/8) or loopback, linklocal, uniquelocal; any other peer is its own client address. ' +
+            'Empty: X-Forwarded-For is ignored',
+        }),
+        metricsToken: Type.String({
+          default: '',
+          description:
+            'bearer token GET /metrics requires (Authorization: Bearer <token>; others get 401 CHATHUB_METRICS_UNAUTHORIZED); ' +
+            'empty: /metrics is open to anyone who can reach the port (secret)',
         }),
         publicUrl: Type.String({ default: '', description: 'URL users reach the hub at (shown in links)' }),
       },
@@ -53,7 +67,10 @@ export const HubConfigSchema = Type.Object(
         loginAttemptsPerAccount: Type.Integer({
           minimum: 1,
           default: 5,
-          description: 'failed logins per account per window before it is locked for the window',
+          description:
+            'failed logins per account from one client address per window; past it that address is refused for ' +
+            'that account until the window ends (the owner elsewhere is not). Also the failures an account takes, ' +
+            'from all addresses together, before it is slowed down (loginBackoffMaxSeconds)',
         }),
         loginAttemptsPerAddress: Type.Integer({
           minimum: 1,
@@ -61,6 +78,14 @@ export const HubConfigSchema = Type.Object(
           description: 'login attempts per client address per window',
         }),
         loginWindowSeconds: Type.Integer({ minimum: 1, default: 300, description: 'login rate-limit window' }),
+        loginBackoffMaxSeconds: Type.Integer({
+          minimum: 1,
+          default: 60,
+          description:
+            'longest wait between login attempts on an account that failed loginAttemptsPerAccount times: it takes ' +
+            'one attempt, then waits 1, 2, 4 ... seconds up to this (CHATHUB_RATE_LIMITED with retryAfter); addresses ' +
+            'that logged in to it recently are not slowed; a right password resets it',
+        }),
         argon2MemoryKib: Type.Integer({
           minimum: 19456,
           default: 19456,

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { registerAttachmentRoutes } from '#core/attachments/routes'
 import { startAttachmentSweeper } from '#core/attachments/sweeper'
+import { proxyTrust } from '#core/auth/trusted-proxies'
 import { watchChanges } from '#core/changes/watcher'
 import type { HubConfig } from '#core/config'
 import { registerGateway } from '#core/connections/gateway'
@@ -13,14 +14,19 @@ import { coreErrors } from '#core/errors'
 import { registerAuthRoutes } from '#core/http/auth-routes'
 import { registerErrorHandler } from '#core/http/error-handler'
 import { registerOpsRoutes } from '#core/http/ops-routes'
+import { serializeRequest } from '#core/http/request-log'
 import { registerRoomRoutes } from '#core/http/room-routes'
 import { Hub } from '#core/hub'
 import { loadServerKey } from '#core/keys/server-key'
 import { createAuthApi } from '#core/plugins/auth-api'
 import type { PluginRegistry } from '#core/plugins/contract'
 import { CloseCodes } from '#core/protocol/messages'
+import { warmFrameCheckers } from '#core/protocol/validate'
 
-/** Log paths that may hold secrets; pino replaces them with [Redacted]. */
+/**
+ * Log paths that may hold secrets; pino replaces them with [Redacted]. Secrets in request URLs
+ * (?token=, an incoming webhook's secret path) are replaced by the `req` serializer (request-log.ts).
+ */
 export const REDACT = [
   'req.headers.authorization',
   'req.headers.cookie',
@@ -33,6 +39,8 @@ export const REDACT = [
   '*.secret',
   '*.serverKey',
   'config.serverKey',
+  '*.metricsToken',
+  'config.server.metricsToken',
 ]
 
 export interface BuildOptions {
@@ -65,12 +73,13 @@ export const buildServer = async (options: BuildOptions): Promise<Server> => {
   const logger = {
     level: config.log.level,
     redact: { paths: REDACT, censor: '[Redacted]' },
+    serializers: { req: serializeRequest },
     ...(options.logStream ? { stream: options.logStream } : {}),
   }
   const app = Fastify({
     logger,
     https,
-    trustProxy: config.server.trustProxy,
+    trustProxy: proxyTrust(config.server),
     bodyLimit: 1024 * 1024,
   }) as unknown as FastifyInstance
   const serverKey = loadServerKey(config.dataDir, config.serverKey)
@@ -78,10 +87,18 @@ export const buildServer = async (options: BuildOptions): Promise<Server> => {
   const hub = new Hub(config, db, app.log, serverKey.key)
   registerErrorHandler(app)
   registerOpsRoutes(app, hub)
-  registerAuthRoutes(app, hub)
+  if (config.server.trustProxy) {
+    app.log.warn(
+      { trustedProxies: proxyTrust(config.server) },
+      'server.trustProxy is deprecated and trusts only proxies on this machine; list yours in server.trustedProxies',
+    )
+  }
+  registerAuthRoutes(app, hub, { now: options.now })
   registerRoomRoutes(app, hub)
   const attachments = registerAttachmentRoutes(app, hub, { now: options.now })
   await registerGateway(app, hub)
+  // Frame validators compile when first needed; once listening, the rest compile in the background.
+  app.addHook('onListen', async () => warmFrameCheckers())
   const stopWatching = watchChanges(hub)
 
   try {

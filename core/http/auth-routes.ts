@@ -1,7 +1,7 @@
 // HTTP auth API: login (rate-limited, no account enumeration), logout, whoami, password change.
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { LoginLimiter } from '#core/auth/login-limiter'
+import { type LoginAttempt, LoginLimiter } from '#core/auth/login-limiter'
 import { verifyPassword } from '#core/auth/passwords'
 import { issueSession, revokeSessions } from '#core/auth/session-store'
 import { coreErrors } from '#core/errors'
@@ -26,12 +26,25 @@ const PasswordBody = Type.Object(
   { additionalProperties: false },
 )
 
-export const registerAuthRoutes = (app: FastifyInstance, hub: Hub): void => {
+export const registerAuthRoutes = (
+  app: FastifyInstance,
+  hub: Hub,
+  options: { now?: (() => number) | undefined } = {},
+): void => {
   const { auth } = hub.config
-  const limiter = new LoginLimiter(auth)
+  const limiter = new LoginLimiter(auth, options.now)
   const policy = {
     minPasswordLength: auth.minPasswordLength,
     argon2: { memoryKiB: auth.argon2MemoryKib, passes: auth.argon2Passes },
+  }
+
+  const takeAttempt = (req: FastifyRequest, name: string): LoginAttempt => {
+    try {
+      return limiter.take(name, req.ip)
+    } catch (err) {
+      req.log.info({ user: name, ip: req.ip }, 'login refused by the rate limit')
+      throw err
+    }
   }
 
   app.post<{ Body: { user: string; password: string } }>(
@@ -39,11 +52,18 @@ export const registerAuthRoutes = (app: FastifyInstance, hub: Hub): void => {
     { schema: { body: LoginBody } },
     async (req) => {
       const name = req.body.user
-      await limiter.attempt(name, req.ip)
-      const user = findUser(hub.db, name)
-      const ok = await verifyPassword(user?.passwordHash, req.body.password)
-      if (!user || !ok || user.kind !== 'person') {
-        await limiter.failed(name)
+      // Taken before the password is checked: parallel attempts cannot pass the limits together.
+      const attempt = takeAttempt(req, name)
+      let user: ReturnType<typeof findUser>
+      let ok = false
+      try {
+        user = findUser(hub.db, name)
+        ok =
+          (await verifyPassword(user?.passwordHash, req.body.password)) && user?.kind === 'person'
+      } finally {
+        attempt.settle(ok)
+      }
+      if (!user || !ok) {
         req.log.info({ user: name, ip: req.ip }, 'login failed')
         throw coreErrors.authFailed()
       }
@@ -57,7 +77,6 @@ export const registerAuthRoutes = (app: FastifyInstance, hub: Hub): void => {
         body,
         ip: req.ip,
       })
-      await limiter.succeeded(name)
       const session = issueSession(hub.db, user.id, {
         ttlMs: auth.sessionTtlHours * 3600_000,
         ...(restrictedTo ? { restrictedTo } : {}),
@@ -95,12 +114,14 @@ export const registerAuthRoutes = (app: FastifyInstance, hub: Hub): void => {
     { schema: { body: PasswordBody } },
     async (req) => {
       const user = requireUser(hub, req)
-      await limiter.attempt(user.name, req.ip)
-      const row = findUser(hub.db, user.name)
-      if (!(await verifyPassword(row?.passwordHash, req.body.current))) {
-        await limiter.failed(user.name)
-        throw coreErrors.authFailed()
+      const attempt = takeAttempt(req, user.name)
+      let ok = false
+      try {
+        ok = await verifyPassword(findUser(hub.db, user.name)?.passwordHash, req.body.current)
+      } finally {
+        attempt.settle(ok)
       }
+      if (!ok) throw coreErrors.authFailed()
       await setPassword(hub.db, user.name, req.body.password, policy)
       hub.endSessions(user.userId, null, 'password changed')
       const session = issueSession(hub.db, user.userId, { ttlMs: auth.sessionTtlHours * 3600_000 })

@@ -3,9 +3,31 @@ import { type ChatError, coreErrors } from '#core/errors'
 import { compile } from '#core/schema/validator'
 import { CLIENT_FRAME_TYPES, type ClientFrame, type ClientFrameType, ClientFrames } from './messages.ts'
 
-const checkers = Object.fromEntries(
-  CLIENT_FRAME_TYPES.map((type) => [type, compile(ClientFrames[type])]),
-) as { [T in ClientFrameType]: ReturnType<typeof compile> }
+type FrameChecker = ReturnType<typeof compile>
+
+/**
+ * Each frame type's validator, compiled when first needed: compiling all of them costs more than the
+ * rest of the hub's start-up, and `warmFrameCheckers` does it after the hub listens.
+ */
+const checkers = new Map<ClientFrameType, FrameChecker>()
+const FRAME_TYPES: ReadonlySet<string> = new Set(CLIENT_FRAME_TYPES)
+
+const checkerFor = (type: ClientFrameType): FrameChecker => {
+  let checker = checkers.get(type)
+  if (!checker) {
+    checker = compile(ClientFrames[type])
+    checkers.set(type, checker)
+  }
+  return checker
+}
+
+/** Compile the frame validators not compiled yet, one per event-loop turn (the hub keeps answering). */
+export const warmFrameCheckers = (): void => {
+  const next = CLIENT_FRAME_TYPES.find((type) => !checkers.has(type))
+  if (next === undefined) return
+  checkerFor(next)
+  setImmediate(warmFrameCheckers).unref()
+}
 
 export type ParseResult =
   | { ok: true; frame: ClientFrame }
@@ -40,10 +62,10 @@ export const parseClientFrame = (text: string): ParseResult => {
   if (typeof obj.type !== 'string') {
     return { ok: false, error: coreErrors.frameInvalid('"type" must be a string naming the frame'), ref }
   }
-  if (!Object.hasOwn(checkers, obj.type)) {
+  if (!FRAME_TYPES.has(obj.type)) {
     return { ok: false, error: coreErrors.frameUnknown(obj.type.slice(0, 32)), ref }
   }
-  const checker = checkers[obj.type as ClientFrameType]
+  const checker = checkerFor(obj.type as ClientFrameType)
   if (!checker.check(obj)) return { ok: false, error: coreErrors.frameInvalid(checker.problems().join('; ')), ref }
   return { ok: true, frame: obj as ClientFrame }
 }

@@ -1,4 +1,4 @@
-// One Ajv instance per validator set: TypeBox schemas compiled for config, HTTP and wire frames.
+// TypeBox schemas compiled with Ajv for config, plugin options and wire frames.
 import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv'
 import type { Static, TSchema } from 'typebox'
 
@@ -11,19 +11,34 @@ export interface Checker<T> {
   problems(): string[]
 }
 
+/**
+ * The Ajv instances, one per option set, made on first use. An instance compiles the JSON Schema
+ * meta-schema before its first schema (to check it), which costs more than a small frame schema
+ * itself: one instance per schema made the hub's start-up take seconds.
+ */
+const instances = new Map<boolean, InstanceType<typeof Ajv>>()
+
+const ajvFor = (coerceTypes: boolean): InstanceType<typeof Ajv> => {
+  let ajv = instances.get(coerceTypes)
+  if (!ajv) {
+    ajv = new Ajv({
+      strict: false,
+      allErrors: true,
+      useDefaults: true,
+      // JSON like 1e400 parses to Infinity; without this Ajv counts it as an integer.
+      strictNumbers: true,
+      coerceTypes,
+    })
+    instances.set(coerceTypes, ajv)
+  }
+  return ajv
+}
+
 export const compile = <S extends TSchema>(
   schema: S,
   options: { coerceTypes?: boolean } = {},
 ): Checker<Static<S>> => {
-  const ajv = new Ajv({
-    strict: false,
-    allErrors: true,
-    useDefaults: true,
-    // JSON like 1e400 parses to Infinity; without this Ajv counts it as an integer.
-    strictNumbers: true,
-    coerceTypes: options.coerceTypes ?? false,
-  })
-  const validate: ValidateFunction = ajv.compile(schema)
+  const validate: ValidateFunction = ajvFor(options.coerceTypes ?? false).compile(schema)
   return {
     check: (value: unknown): value is Static<S> => validate(value) === true,
     problems: () => (validate.errors ?? []).map(describe),

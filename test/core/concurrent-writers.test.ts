@@ -29,7 +29,8 @@ const HELD_ROOM = "INSERT INTO rooms (name, is_private, topic, kind, created_at)
 
 /**
  * Another connection (a thread standing in for another process) takes the write lock, runs `write`,
- * and commits after `holdMs`. Resolves once the lock is held; `committed` once it is released.
+ * and commits after `holdMs`, or when `release()` is called if `holdMs` is Infinity. Resolves once
+ * the lock is held; `committed` once it is released.
  */
 const holdWriteLock = async (file: string, holdMs: number, write = HELD_ROOM) => {
   const worker = new Worker(
@@ -39,8 +40,18 @@ const holdWriteLock = async (file: string, holdMs: number, write = HELD_ROOM) =>
      db.exec('BEGIN IMMEDIATE')
      db.prepare(workerData.write).run()
      parentPort.postMessage('locked')
-     setTimeout(() => { db.exec('COMMIT'); db.close(); parentPort.postMessage('committed') }, workerData.holdMs)`,
-    { eval: true, workerData: { file, holdMs, write, driver: createRequire(import.meta.url).resolve('better-sqlite3') } },
+     const commit = () => { db.exec('COMMIT'); db.close(); parentPort.postMessage('committed') }
+     if (workerData.holdMs === null) parentPort.once('message', commit)
+     else setTimeout(commit, workerData.holdMs)`,
+    {
+      eval: true,
+      workerData: {
+        file,
+        holdMs: Number.isFinite(holdMs) ? holdMs : null,
+        write,
+        driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+      },
+    },
   )
   const committed = new Promise<void>((resolve, reject) => {
     worker.on('message', (m) => m === 'committed' && resolve())
@@ -50,7 +61,7 @@ const holdWriteLock = async (file: string, holdMs: number, write = HELD_ROOM) =>
     worker.once('message', () => resolve())
     worker.once('error', reject)
   })
-  return { committed }
+  return { committed, release: () => worker.postMessage('release') }
 }
 
 test('a transaction that reads before it writes waits for another writer instead of failing', async () => {
@@ -100,8 +111,10 @@ test('a CLI command that waits out the busy timeout fails with CHATHUB_DATABASE_
   const file = tempFile()
   openDb(file).$client.close()
   const dataDir = dirname(file)
-  const { committed } = await holdWriteLock(file, 9000)
-  const busy = await runCli(['room', 'create', 'ops', '--json', '--data-dir', dataDir])
+  // Held until the command has given up, however long the process takes to start on a busy machine.
+  const { committed, release } = await holdWriteLock(file, Infinity)
+  const busy = await runCli(['room', 'create', 'ops', '--json', '--data-dir', dataDir], { timeoutMs: 60_000 })
+  release()
   expect(busy.code).toBe(1)
   expect(JSON.parse(busy.stdout).error).toMatchObject({ code: 'CHATHUB_DATABASE_BUSY', retryAfter: 1 })
   await committed
