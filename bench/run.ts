@@ -30,6 +30,7 @@ const benches: Record<string, () => Promise<string>> = {
   bots: async () => (await import('./bots.ts')).runBots({ runs }),
   bridge: async () => (await import('./bridge.ts')).runBridge({ runs }),
   presence: async () => (await import('./presence.ts')).runPresence({ runs }),
+  startup: async () => (await import('./startup.ts')).runStartup({ runs, only: values.only }),
 }
 
 const bench = name ? benches[name] : undefined

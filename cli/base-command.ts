@@ -1,5 +1,5 @@
 // The base of every chathub command: shared flags and one error boundary (message, not a stack; --json gets the code).
-import { Command, Flags } from '@oclif/core'
+import { Command, Flags } from '#oclif'
 import { chatErrorOf } from '#core/errors'
 
 export abstract class ChathubCommand extends Command {

@@ -2,7 +2,7 @@
 // room key or a prompt without echo; never a plain flag) and the payload to hide.
 import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
-import { Flags } from '@oclif/core'
+import { Flags } from '#oclif'
 import { ask, canPrompt } from '#cli/prompt'
 import type { Payload } from '#plugins/stego/codec'
 import { stegoCliErrors } from './stego-errors.ts'

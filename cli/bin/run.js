@@ -7,5 +7,5 @@ if (!existsSync(new URL('../../dist/cli/commands', import.meta.url))) {
   process.stderr.write('chathub is not built yet: run `npm install` (or `npm run build`) in its folder\n')
   process.exit(1)
 }
-const { execute } = await import('@oclif/core')
+const { execute } = await import('#oclif')
 await execute({ dir: import.meta.url })

@@ -1,6 +1,6 @@
 // `chathub chat`: an interactive chat in a room or a direct conversation, in a plain terminal or fed
 // through a pipe.
-import { Flags } from '@oclif/core'
+import { Flags } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 
 export default class Chat extends ChathubCommand {

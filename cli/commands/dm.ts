@@ -2,7 +2,7 @@
 // USER if needed (the same room from either side) and waits for the hub's ack; the txn makes a retry
 // after a dropped connection safe, as with `chathub send`.
 import { randomUUID } from 'node:crypto'
-import { Args, Flags } from '@oclif/core'
+import { Args, Flags } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 import { cliErrors } from '#cli/errors'
 import { readStdin } from '#cli/prompt'

@@ -1,6 +1,6 @@
 // `chathub history`: a page of a room's (or a direct conversation's) messages, oldest first, paged
 // backwards with --before.
-import { Flags } from '@oclif/core'
+import { Flags } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 import { formatMessage } from '#cli/format'
 import type { MessageView, RoomSummary } from '#core/protocol/messages'

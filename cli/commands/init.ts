@@ -2,7 +2,7 @@
 // data directory with the server key (mode 0600).
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { Flags } from '@oclif/core'
+import { Flags } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 import { cliErrors } from '#cli/errors'
 

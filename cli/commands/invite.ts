@@ -1,5 +1,5 @@
 // `chathub invite`: invite a user to a room (private rooms: moderators and owners only).
-import { Args } from '@oclif/core'
+import { Args } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 
 export default class Invite extends ChathubCommand {

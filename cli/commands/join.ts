@@ -1,5 +1,5 @@
 // `chathub join`: become a member of a public room, or of a private room you were invited to.
-import { Args } from '@oclif/core'
+import { Args } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 
 export default class Join extends ChathubCommand {

@@ -1,5 +1,5 @@
 // `chathub leave`: stop being a member of a room.
-import { Args } from '@oclif/core'
+import { Args } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 
 export default class Leave extends ChathubCommand {

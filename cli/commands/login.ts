@@ -1,5 +1,5 @@
 // `chathub login`: log in to a hub over HTTP and keep the session token in the credentials file (0600).
-import { Flags } from '@oclif/core'
+import { Flags } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 import { cliErrors } from '#cli/errors'
 import { ask, canPrompt, existingPassword } from '#cli/prompt'

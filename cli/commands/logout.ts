@@ -1,5 +1,5 @@
 // `chathub logout`: revoke the stored session on the hub (its open connections close), then forget it.
-import { Flags } from '@oclif/core'
+import { Flags } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 import { ChatError, isChatError } from '#core/errors'
 

@@ -1,6 +1,6 @@
 // `chathub reveal --room R --message SEQ`: download a message's image attachment and extract what
 // is hidden in it, on this machine, with the room's stored passphrase or one given here.
-import { Flags } from '@oclif/core'
+import { Flags } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 import { progressLine } from '#cli/progress'
 import { stegoCliErrors } from '#cli/stego-errors'

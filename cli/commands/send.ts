@@ -2,7 +2,7 @@
 // txn makes retries idempotent: the same send retried after a dropped connection is stored once.
 import { randomUUID } from 'node:crypto'
 import { basename } from 'node:path'
-import { Args, Flags } from '@oclif/core'
+import { Args, Flags } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 import { cliErrors } from '#cli/errors'
 import { progressLine } from '#cli/progress'

@@ -1,6 +1,6 @@
 // `chathub serve`: run the hub (zero config: ./data, 127.0.0.1:8080).
 import { isIP } from 'node:net'
-import { Flags } from '@oclif/core'
+import { Flags } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 
 const isLoopback = (host: string) =>
@@ -28,6 +28,8 @@ export default class Serve extends ChathubCommand {
     const { buildServer } = await import('#core/server')
     const { builtinPlugins } = await import('#plugins/registry')
     const { listUsers } = await import('#core/users/queries')
+    const { lockDataDir } = await import('#core/db/data-dir-lock')
+    const { purgeDeletedRooms } = await import('#core/db/room-purge')
     const overrides: Record<string, unknown> = {}
     if (flags['data-dir']) overrides.dataDir = flags['data-dir']
     const server: Record<string, unknown> = {}
@@ -36,9 +38,25 @@ export default class Serve extends ChathubCommand {
     if (Object.keys(server).length > 0) overrides.server = server
     const { config, file } = loadConfig({ file: flags.config, overrides })
 
-    const { app, hub, serverKeyCreated } = await buildServer({ config, builtins: builtinPlugins })
+    // One hub per data directory (a second one would fail every send of both); admin commands are
+    // not locked out. The operating system drops the lock when this process ends, however it ends.
+    const lock = lockDataDir(config.dataDir)
+    let built: Awaited<ReturnType<typeof buildServer>>
+    try {
+      built = await buildServer({ config, builtins: builtinPlugins })
+    } catch (err) {
+      lock.release()
+      throw err
+    }
+    const { app, hub, serverKeyCreated } = built
+    app.addHook('onClose', async () => lock.release())
     const { host, port } = config.server
-    await app.listen({ host, port })
+    try {
+      await app.listen({ host, port })
+    } catch (err) {
+      await app.close()
+      throw err
+    }
     const address = app.server.address()
     const bound = address && typeof address !== 'string' ? address.port : port
     const tls = Boolean(config.server.tlsCert && config.server.tlsKey)
@@ -57,9 +75,20 @@ export default class Serve extends ChathubCommand {
       this.log(`  npx chathub login --server ${url} --user alice`)
     }
 
+    // Room deletions cut short (a `chathub room delete` that was killed) are finished in the
+    // background, in the same short batches.
+    const purging = new AbortController()
+    void purgeDeletedRooms(hub.db, { signal: purging.signal }).then(
+      (done) => {
+        if (done.rooms > 0) app.log.info({ rooms: done.rooms, rows: done.rows }, 'finished deleting rooms')
+      },
+      (err: unknown) => app.log.warn({ err }, 'finishing room deletions failed; the next start tries again'),
+    )
+
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         app.log.info({ signal }, 'shutting down')
+        purging.abort()
         app.close().then(resolve, resolve)
       }
       process.once('SIGTERM', () => stop('SIGTERM'))

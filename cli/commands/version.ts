@@ -1,5 +1,5 @@
 // `chathub version`: print the version (a smoke test of the CLI wiring).
-import { Command } from '@oclif/core'
+import { Command } from '#oclif'
 
 export default class Version extends Command {
   static override summary = 'print the chathub version'

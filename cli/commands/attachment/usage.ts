@@ -1,6 +1,6 @@
 // `chathub attachment usage`: attachment storage per user against attachments.quotaBytesPerUser, and
 // the hub's total against attachments.maxTotalBytes.
-import { Flags } from '@oclif/core'
+import { Flags } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 import type { UserUsage } from '#core/attachments/queries'
 

@@ -1,5 +1,5 @@
 // `chathub audit [--user NAME]`: list the audit log (admin, on the data directory).
-import { Flags } from '@oclif/core'
+import { Flags } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 import type { AuditRecord } from '#core/audit/audit-log'
 

@@ -1,5 +1,5 @@
 // `chathub bot disable NAME`: stop a bot and keep it stopped across restarts.
-import { Args } from '@oclif/core'
+import { Args } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 
 export default class BotDisable extends ChathubCommand {

@@ -1,5 +1,5 @@
 // `chathub bot enable NAME`: start a bot an admin disabled, or one the hub disabled after failures.
-import { Args } from '@oclif/core'
+import { Args } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 
 export default class BotEnable extends ChathubCommand {

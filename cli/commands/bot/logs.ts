@@ -1,5 +1,5 @@
 // `chathub bot logs NAME`: the bot's own log lines and why it was stopped or disabled.
-import { Args, Flags } from '@oclif/core'
+import { Args, Flags } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 
 export default class BotLogs extends ChathubCommand {

@@ -1,7 +1,7 @@
 // `chathub bot new NAME`: scaffold a commented bot script from the template.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { Args, Flags } from '@oclif/core'
+import { Args, Flags } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 import { ChatError } from '#core/errors'
 

@@ -1,6 +1,6 @@
 // `chathub bot test FILE --say TEXT`: run a bot offline against an in-memory room and print what it
 // answered (the harness bot authors use in their own tests, with a virtual clock).
-import { Args, Flags } from '@oclif/core'
+import { Args, Flags } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 import type { TranscriptLine } from '#plugins/bots/harness'
 

@@ -1,5 +1,5 @@
 // `chathub bridge link ROOM TARGET`: link a room to a channel elsewhere; the running hub picks it up.
-import { Args } from '@oclif/core'
+import { Args } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 
 export default class BridgeLink extends ChathubCommand {

@@ -1,5 +1,5 @@
 // `chathub bridge unlink ROOM TARGET`: remove a link (also one from the config file); the running hub stops it.
-import { Args } from '@oclif/core'
+import { Args } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 
 export default class BridgeUnlink extends ChathubCommand {

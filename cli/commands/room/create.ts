@@ -1,5 +1,5 @@
 // `chathub room create`: create a public or private room on the data directory, optionally with an owner.
-import { Args, Flags } from '@oclif/core'
+import { Args, Flags } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 
 export interface CreatedRoom {

@@ -1,5 +1,5 @@
 // `chathub room info ROOM`: a room's settings, members and bridges, with its weakest link in words.
-import { Args } from '@oclif/core'
+import { Args } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 
 export interface RoomInfo {

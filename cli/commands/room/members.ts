@@ -1,5 +1,5 @@
 // `chathub room members`: who belongs to a room, with their roles.
-import { Args } from '@oclif/core'
+import { Args } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 
 export interface MemberListing {

@@ -1,6 +1,6 @@
 // `chathub stego analyze IN`: classic steganalysis (chi-square, RS, SPA) of an image, so users can
 // check a picture before they send it.
-import { Args } from '@oclif/core'
+import { Args } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 import { readInput } from '#cli/stego-input'
 import type { Analysis } from '#plugins/stego/analysis'

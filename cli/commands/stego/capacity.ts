@@ -1,5 +1,5 @@
 // `chathub stego capacity IN`: how much an image can carry, and how much it carries safely.
-import { Args } from '@oclif/core'
+import { Args } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 import { downscaleFlag, readInput } from '#cli/stego-input'
 

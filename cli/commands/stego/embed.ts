@@ -1,7 +1,7 @@
 // `chathub stego embed IN OUT`: hide a text or a small file in an image under a passphrase; the
 // result is a lossless PNG without metadata. Runs entirely on this machine.
 import { existsSync, writeFileSync } from 'node:fs'
-import { Args, Flags } from '@oclif/core'
+import { Args, Flags } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 import { progressLine } from '#cli/progress'
 import { stegoCliErrors } from '#cli/stego-errors'

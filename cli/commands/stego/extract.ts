@@ -1,5 +1,5 @@
 // `chathub stego extract IN`: recover what is hidden in an image under a passphrase.
-import { Args, Flags } from '@oclif/core'
+import { Args, Flags } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 import { progressLine } from '#cli/progress'
 import { passphraseFlags, readInput, readPassphrase } from '#cli/stego-input'

@@ -1,5 +1,5 @@
 // `chathub totp confirm --code N`: finish an enrolment started with `chathub totp setup --json`.
-import { Flags } from '@oclif/core'
+import { Flags } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 import { printRecoveryCodes } from './setup.ts'
 

@@ -1,5 +1,5 @@
 // `chathub totp disable`: turn two-factor login off (needs a current code or a recovery code).
-import { Flags } from '@oclif/core'
+import { Flags } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 
 export default class TotpDisable extends ChathubCommand {

@@ -1,5 +1,5 @@
 // `chathub totp recovery-codes --code N`: new recovery codes (the old ones stop working).
-import { Flags } from '@oclif/core'
+import { Flags } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 import { printRecoveryCodes } from './setup.ts'
 

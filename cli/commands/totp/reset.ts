@@ -1,6 +1,6 @@
 // `chathub totp reset USER` (admin, on the data directory): turn two-factor login off for a user who
 // lost their device. Needs the acting admin's step-up (a fresh code); every session of USER ends.
-import { Args, Flags } from '@oclif/core'
+import { Args, Flags } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 import type { HubConfig } from '#core/config'
 import type { Db } from '#core/db/client'

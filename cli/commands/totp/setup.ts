@@ -1,7 +1,7 @@
 // `chathub totp setup`: start two-factor enrolment for the logged-in user: otpauth:// URI, QR code
 // (terminal, or --png FILE), then the first code turns it on and the recovery codes are shown once.
 import { writeFileSync } from 'node:fs'
-import { Flags } from '@oclif/core'
+import { Flags } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 
 export default class TotpSetup extends ChathubCommand {

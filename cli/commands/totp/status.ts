@@ -1,5 +1,5 @@
 // `chathub totp status [USER]`: your two-factor status (from the hub), or USER's (admin, on the data directory).
-import { Args } from '@oclif/core'
+import { Args } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 import type { TotpStatus } from '#plugins/totp/index'
 import { openTotpDataDir } from './reset.ts'

@@ -1,5 +1,5 @@
 // `chathub user add`: create an account on the data directory (argon2id hash, policy from the config).
-import { Args, Flags } from '@oclif/core'
+import { Args, Flags } from '#oclif'
 import { type AccountView, accountView, passwordPolicy } from '#cli/admin'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 import { newPassword } from '#cli/prompt'

@@ -1,5 +1,5 @@
 // `chathub user disable`: block logins and end every session (a running hub closes the sockets).
-import { Args } from '@oclif/core'
+import { Args } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 
 export default class UserDisable extends ChathubCommand {

@@ -1,5 +1,5 @@
 // `chathub user enable`: let a disabled account log in again.
-import { Args } from '@oclif/core'
+import { Args } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 
 export default class UserEnable extends ChathubCommand {

@@ -1,5 +1,5 @@
 // `chathub user passwd`: set a new password; every session of the user ends (open sockets close).
-import { Args, Flags } from '@oclif/core'
+import { Args, Flags } from '#oclif'
 import { passwordPolicy } from '#cli/admin'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 import { newPassword } from '#cli/prompt'

@@ -1,6 +1,6 @@
 // `chathub user remove`: delete an account; a running hub closes its open connections. With the totp
 // plugin enabled, the acting admin (--as) proves a fresh code first (step-up, audited).
-import { Args, Flags } from '@oclif/core'
+import { Args, Flags } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 
 export default class UserRemove extends ChathubCommand {

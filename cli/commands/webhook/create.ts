@@ -1,5 +1,5 @@
 // `chathub webhook create ROOM [--name N]`: an incoming webhook URL (shown once) that posts into ROOM.
-import { Args, Flags } from '@oclif/core'
+import { Args, Flags } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 
 export interface CreatedWebhook {

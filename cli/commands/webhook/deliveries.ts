@@ -1,5 +1,5 @@
 // `chathub webhook deliveries ROOM`: the outgoing webhook delivery log of a room, newest first.
-import { Args, Flags } from '@oclif/core'
+import { Args, Flags } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 import type { DeliveryListing } from '#plugins/webhooks/admin'
 

@@ -1,5 +1,5 @@
 // `chathub webhook list [ROOM]`: the incoming webhooks (of one room, or all): id, room, name, last use.
-import { Args } from '@oclif/core'
+import { Args } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 import type { HookListing } from '#plugins/webhooks/admin'
 

@@ -1,6 +1,6 @@
 // `chathub webhook remove ID`: delete an incoming webhook; its URL stops working at once (401) and
 // the running hub stops its link.
-import { Args } from '@oclif/core'
+import { Args } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 import type { HookListing } from '#plugins/webhooks/admin'
 

@@ -1,6 +1,6 @@
 // `chathub bot token create NAME --rooms R1,R2`: a long-lived token scoped to rooms, for an external
 // bot that connects with the client SDK (see examples/external-bot.ts). Shown once.
-import { Args, Flags } from '@oclif/core'
+import { Args, Flags } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 
 export default class BotTokenCreate extends ChathubCommand {

@@ -1,5 +1,5 @@
 // `chathub stego key remove --room R`: forget a room's stored stego passphrase.
-import { Flags } from '@oclif/core'
+import { Flags } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 
 export default class StegoKeyRemove extends ChathubCommand {

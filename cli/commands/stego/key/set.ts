@@ -1,6 +1,6 @@
 // `chathub stego key set --room R`: keep a room's stego passphrase in the local credentials file
 // (mode 0600) so that `send --image --hide` and `reveal` do not ask each time. Never sent anywhere.
-import { Flags } from '@oclif/core'
+import { Flags } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 import { passphraseFlags, readPassphrase } from '#cli/stego-input'
 
