@@ -9,13 +9,16 @@ export const resolveHubConfig = (flags: { config?: string; 'data-dir'?: string }
     overrides: flags['data-dir'] ? { dataDir: flags['data-dir'] } : {},
   }).config
 
+/** The hub's database file, as `serve` would open it. */
+export const hubDbFile = (config: HubConfig): string => join(config.dataDir, DB_FILE)
+
 /** Run `fn` with the hub database open (WAL: safe while the hub runs), closing it afterwards. */
 export const withHubDb = async <T>(
   flags: { config?: string; 'data-dir'?: string },
   fn: (db: Db, config: HubConfig) => T | Promise<T>,
 ): Promise<T> => {
   const config = resolveHubConfig(flags)
-  const db = openDb(join(config.dataDir, DB_FILE), { synchronous: config.db.synchronous })
+  const db = openDb(hubDbFile(config), { synchronous: config.db.synchronous })
   try {
     return await fn(db, config)
   } finally {

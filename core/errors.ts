@@ -30,9 +30,11 @@ export const defineError =
 export const isChatError = (err: unknown): err is ChatError => err instanceof ChatError
 
 /**
- * The ChatError a failure means to a client, where it has one: itself, or CHATHUB_DATABASE_BUSY
- * for SQLite's SQLITE_BUSY (another process held the write lock past the busy timeout; nothing was
- * written). Anything else is a bug, for the caller to log and answer CHATHUB_INTERNAL.
+ * The ChatError a failure means to a client, where it has one: itself, CHATHUB_DATABASE_BUSY for
+ * SQLite's SQLITE_BUSY (another process held the write lock past the busy timeout; nothing was
+ * written), or a CHATHUB_STORAGE_* code when the database file cannot take the write (disk full,
+ * read-only or failing storage, damage; see storageErrorOf). Anything else is a bug, for the caller
+ * to log and answer CHATHUB_INTERNAL.
  */
 export const chatErrorOf = (err: unknown): ChatError | undefined => {
   if (isChatError(err)) return err
@@ -40,6 +42,20 @@ export const chatErrorOf = (err: unknown): ChatError | undefined => {
   for (let e = err; e instanceof Error; e = e.cause) {
     const code = String((e as { code?: unknown }).code)
     if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_')) return coreErrors.databaseBusy()
+    const storage = storageErrorOf(code)
+    if (storage) return storage
+  }
+  return undefined
+}
+
+/** SQLite's result codes for storage that cannot take a write, as the error a client gets. */
+const storageErrorOf = (code: string): ChatError | undefined => {
+  if (code === 'SQLITE_FULL') return coreErrors.storageFull()
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || code.startsWith('SQLITE_CORRUPT_')) {
+    return coreErrors.storageCorrupt()
+  }
+  if (['SQLITE_READONLY', 'SQLITE_IOERR', 'SQLITE_CANTOPEN'].some((c) => code === c || code.startsWith(`${c}_`))) {
+    return coreErrors.storageFailed()
   }
   return undefined
 }
@@ -53,6 +69,43 @@ export const coreErrors = {
       503,
       { retryAfter: 1 },
     ),
+  /** With `file`: at start (for the admin); without: a write that failed (for the client). */
+  storageFull: (file?: string) =>
+    new ChatError(
+      'CHATHUB_STORAGE_FULL',
+      file
+        ? `The disk holding ${file} is full. Free space on it (or move the data directory), then start chathub again.`
+        : "The hub's disk is full, so this was not saved. Try again later; the hub's admin has to free space.",
+      507,
+      { retryAfter: 10 },
+    ),
+  storageCorrupt: (file?: string, why?: string) =>
+    new ChatError(
+      'CHATHUB_STORAGE_CORRUPT',
+      file
+        ? `The database ${file} is damaged (${why ?? 'SQLite reports it malformed'}). Stop chathub, copy the data directory aside, run \`chathub db check\` and restore the database from a backup (docs/operations.md, "Database damage").`
+        : "The hub's database is damaged, so this was not saved. Tell the hub's admin (`chathub db check`).",
+      503,
+    ),
+  storageFailed: () =>
+    new ChatError(
+      'CHATHUB_STORAGE_FAILED',
+      "The hub cannot write to its storage (read-only or failing disk), so this was not saved. Try again later; the hub's admin has to check the disk.",
+      503,
+      { retryAfter: 10 },
+    ),
+  dataDirUnwritable: defineError(
+    'CHATHUB_DATA_DIR_UNWRITABLE',
+    500,
+    (path: string, why: string) =>
+      `Cannot write to ${path} (${why}). chathub keeps its database there: make it writable for the user running chathub (owner and permissions, a read-only mount, \`chattr -i\`), or choose another --data-dir.`,
+  ),
+  dataDirLocked: defineError(
+    'CHATHUB_DATA_DIR_LOCKED',
+    500,
+    (dir: string, holder: string) =>
+      `The data directory ${dir} is in use by another \`chathub serve\`${holder}. Stop that one first, or give this one another --data-dir. (Admin commands such as \`chathub user add\` work while it runs.)`,
+  ),
   configInvalid: defineError(
     'CHATHUB_CONFIG_INVALID',
     500,
@@ -93,6 +146,11 @@ export const coreErrors = {
       `This session can only finish ${plugin} enrolment (e.g. \`chathub ${plugin} setup\`); do that, then go on.`,
   ),
   adminRequired: defineError('CHATHUB_ADMIN_REQUIRED', 403, () => 'This needs an admin account.'),
+  metricsUnauthorized: defineError(
+    'CHATHUB_METRICS_UNAUTHORIZED',
+    401,
+    () => 'This hub’s /metrics needs its token: send `Authorization: Bearer <server.metricsToken>`.',
+  ),
   rateLimited: (seconds: number) =>
     new ChatError('CHATHUB_RATE_LIMITED', `Slow down; try again in ${seconds}s.`, 429, {
       retryAfter: seconds,

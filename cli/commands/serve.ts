@@ -49,12 +49,13 @@ export default class Serve extends ChathubCommand {
       throw err
     }
     const { app, hub, serverKeyCreated } = built
-    app.addHook('onClose', async () => lock.release())
+    // Released once everything is closed (database included), not before.
+    const close = () => app.close().finally(() => lock.release())
     const { host, port } = config.server
     try {
       await app.listen({ host, port })
     } catch (err) {
-      await app.close()
+      await close()
       throw err
     }
     const address = app.server.address()
@@ -89,7 +90,7 @@ export default class Serve extends ChathubCommand {
       const stop = (signal: string) => {
         app.log.info({ signal }, 'shutting down')
         purging.abort()
-        app.close().then(resolve, resolve)
+        close().then(resolve, resolve)
       }
       process.once('SIGTERM', () => stop('SIGTERM'))
       process.once('SIGINT', () => stop('SIGINT'))

@@ -4,6 +4,7 @@ import { type Db, writeTransaction } from '#core/db/client'
 import { changeFeed } from '#core/db/schema/changes'
 import { sessionRestrictions } from '#core/db/schema/session-restrictions'
 import { sessions } from '#core/db/schema/sessions'
+import { storageHealth } from '#core/db/storage-health'
 import { newToken, hashToken } from './tokens.ts'
 
 export interface SessionUser {
@@ -39,22 +40,34 @@ export const issueSession = (
 ): IssuedSession => {
   const token = newToken(options.kind === 'bot' ? 'chb' : 'chs')
   const expiresAt = options.ttlMs === null ? null : new Date(Date.now() + options.ttlMs)
-  const row = db
-    .insert(sessions)
-    .values({
-      userId,
-      tokenHash: hashToken(token),
-      kind: options.kind ?? 'session',
-      scopes: options.scopes ? JSON.stringify(options.scopes) : null,
-      label: options.label ?? null,
-      expiresAt,
+  // In a transaction, whose COMMIT reports a failed write: an autocommit INSERT … RETURNING read
+  // with .get() returns its row even when the commit fails (disk full), and better-sqlite3 drops
+  // that error, so the caller would hand out a token that was never stored.
+  try {
+    const sessionId = writeTransaction(db, (tx) => {
+      const [row] = tx
+        .insert(sessions)
+        .values({
+          userId,
+          tokenHash: hashToken(token),
+          kind: options.kind ?? 'session',
+          scopes: options.scopes ? JSON.stringify(options.scopes) : null,
+          label: options.label ?? null,
+          expiresAt,
+        })
+        .returning({ id: sessions.id })
+        .all()
+      if (!row) throw new Error('session insert returned no row')
+      if (options.restrictedTo) {
+        tx.insert(sessionRestrictions).values({ sessionId: row.id, plugin: options.restrictedTo }).run()
+      }
+      return row.id
     })
-    .returning({ id: sessions.id })
-    .get()
-  if (options.restrictedTo) {
-    db.insert(sessionRestrictions).values({ sessionId: row.id, plugin: options.restrictedTo }).run()
+    storageHealth(db.$client).succeeded()
+    return { token, sessionId, expiresAt }
+  } catch (err) {
+    throw storageHealth(db.$client).failed(err) ?? err
   }
-  return { token, sessionId: row.id, expiresAt }
 }
 
 interface SessionRow {

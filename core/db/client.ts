@@ -1,12 +1,11 @@
 // The database: one better-sqlite3 connection in WAL mode, wrapped by Drizzle, migrated at open.
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { readMigrationFiles } from 'drizzle-orm/migrator'
-import { chatErrorOf } from '#core/errors'
+import { chatErrorOf, coreErrors } from '#core/errors'
+import { prepareDatabaseFiles } from './data-files.ts'
 
 export type Sqlite = Database.Database
 export type Db = BetterSQLite3Database & { $client: Sqlite }
@@ -24,10 +23,40 @@ export interface OpenDbOptions {
   synchronous?: 'normal' | 'full'
 }
 
-/** Open (creating if needed) the SQLite file and apply every committed migration. */
+/**
+ * Open (creating if needed, mode 0600) the SQLite file and apply every committed migration. A data
+ * directory that cannot be written, a full disk or a damaged file stop here with a CHATHUB_* error
+ * that names the file and says what to do.
+ */
 export const openDb = (file: string, options: OpenDbOptions = {}): Db => {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
-  const sqlite = new Database(file)
+  if (file !== ':memory:') prepareDatabaseFiles(file)
+  let sqlite: Sqlite | undefined
+  try {
+    sqlite = new Database(file)
+    return setUp(sqlite, file, options)
+  } catch (err) {
+    if (sqlite?.open) sqlite.close()
+    throw openFailure(file, err)
+  }
+}
+
+/** SQLite's words turned into what an admin can act on; errors that are already ChatErrors pass. */
+const openFailure = (file: string, err: unknown): unknown => {
+  const chat = chatErrorOf(err)
+  const why = err instanceof Error ? err.message : String(err)
+  switch (chat?.code) {
+    case 'CHATHUB_STORAGE_FULL':
+      return coreErrors.storageFull(file)
+    case 'CHATHUB_STORAGE_CORRUPT':
+      return coreErrors.storageCorrupt(file, why)
+    case 'CHATHUB_STORAGE_FAILED':
+      return coreErrors.dataDirUnwritable(file, why)
+    default:
+      return err
+  }
+}
+
+const setUp = (sqlite: Sqlite, file: string, options: OpenDbOptions): Db => {
   sqlite.pragma('busy_timeout = 5000')
   // Only takes effect on a new file. A message insert touches about four pages, all written to the
   // WAL at each commit (and synced at each checkpoint): small pages keep that small.

@@ -5,6 +5,7 @@
 import { AttachmentLinks } from '#core/attachments/queries'
 import type { Connection } from '#core/connections/connection'
 import type { Db, Sqlite } from '#core/db/client'
+import { type StorageHealth, storageHealth } from '#core/db/storage-health'
 import type { AttachmentView, EventFrame, MessageView } from '#core/protocol/messages'
 import type { RoomState } from '#core/rooms/room-state'
 
@@ -88,6 +89,8 @@ export class MessageLog {
   private readonly maxRevStmt
   private readonly changedStmt
   private readonly links: AttachmentLinks
+  /** Told of every commit and failure: a full disk shows in /healthz, and the next commit clears it. */
+  private readonly health: StorageHealth
   onBatch: ((size: number) => void) | undefined
   /**
    * Wraps the acks and fan-out of one committed batch: the hub corks the followers' sockets around
@@ -99,6 +102,7 @@ export class MessageLog {
     this.sqlite = db.$client
     const s = this.sqlite
     this.links = new AttachmentLinks(s)
+    this.health = storageHealth(s)
     this.insertStmt = s.prepare(
       'INSERT INTO messages (room_id, seq, sender_id, sender_alias, txn, text, reply_to, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_id, sender_id, txn) DO NOTHING',
     )
@@ -195,8 +199,10 @@ export class MessageLog {
       const only = batch.length === 1 ? batch[0] : undefined
       if (only && !only.attachments) this.store(only)
       else this.commitBatch(batch)
+      this.health.succeeded()
     } catch (err) {
-      failure = err as Error
+      // A full disk, failing or damaged storage: the senders get its CHATHUB_STORAGE_* code.
+      failure = this.health.failed(err) ?? (err as Error)
       // Nothing of the batch was stored: the rooms keep their sequence numbers.
       batch.forEach((m, i) => (m.room.seq = Math.min(m.room.seq, before[i] as number)))
     }

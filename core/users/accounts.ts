@@ -29,25 +29,33 @@ export const addAccount = async (
   return insertUser(db, { name: input.name, passwordHash, isAdmin: input.admin ?? false })
 }
 
-/** Set a new password and end every session of the user (their open sockets close). */
+/**
+ * Set a new password and end every session of the user (their open sockets close). Both in one
+ * transaction: a write that fails (disk full) leaves the old password with its sessions, never a
+ * new password beside sessions that should have ended.
+ */
 export const setPassword = async (db: Db, name: string, password: string, policy: PasswordPolicy): Promise<User> => {
   checkPassword(password, policy)
   const user = requireUser(db, name)
   const passwordHash = await hashPassword(password, policy.argon2)
-  db.update(users).set({ passwordHash }).where(eq(users.id, user.id)).run()
-  revokeSessions(db, { userId: user.id })
+  writeTransaction(db, (tx) => {
+    tx.update(users).set({ passwordHash }).where(eq(users.id, user.id)).run()
+    revokeSessions(db, { userId: user.id })
+  })
   return user
 }
 
-export const setDisabled = (db: Db, name: string, disabled: boolean): User => {
-  const user = requireUser(db, name)
-  db.update(users)
-    .set({ disabledAt: disabled ? new Date() : null })
-    .where(eq(users.id, user.id))
-    .run()
-  if (disabled) revokeSessions(db, { userId: user.id })
-  return user
-}
+/** Disable (ending every session, in the same transaction) or enable an account. */
+export const setDisabled = (db: Db, name: string, disabled: boolean): User =>
+  writeTransaction(db, (tx) => {
+    const user = requireUser(db, name)
+    tx.update(users)
+      .set({ disabledAt: disabled ? new Date() : null })
+      .where(eq(users.id, user.id))
+      .run()
+    if (disabled) revokeSessions(db, { userId: user.id })
+    return user
+  })
 
 export const removeAccount = (db: Db, name: string): void =>
   writeTransaction(db, (tx) => {

@@ -38,7 +38,8 @@ export const insertUser = (db: Db, input: NewUser): User => {
   checkUserName(input.name)
   return writeTransaction(db, (tx) => {
     if (findUser(db, input.name)) throw coreErrors.userExists(input.name)
-    return tx
+    // .all(), not .get(): a RETURNING statement stepped once and reset can lose its error.
+    const [user] = tx
       .insert(users)
       .values({
         name: input.name,
@@ -47,7 +48,9 @@ export const insertUser = (db: Db, input: NewUser): User => {
         kind: input.kind ?? 'person',
       })
       .returning()
-      .get()
+      .all()
+    if (!user) throw new Error(`inserting user ${input.name} returned no row`)
+    return user
   })
 }
 

@@ -37,7 +37,9 @@ export default class RoomDelete extends ChathubCommand {
       return { marked, purged: await purgeDeletedRooms(db) }
     })
     if (marked.kind === 'direct') {
-      this.log(`deleted the direct conversation ${args.name} between ${marked.members.join(' and ')} and its history`)
+      this.log(
+        `deleted the direct conversation ${args.name} between ${marked.members.join(' and ')} and its history`,
+      )
     } else {
       this.log(`deleted room ${args.name} and its history`)
     }
