@@ -16,8 +16,12 @@ export const toAttachmentView = (a: Pick<Attachment, 'id' | 'name' | 'mime' | 's
   return view
 }
 
-export const insertAttachment = (db: Db, row: typeof attachments.$inferInsert): Attachment =>
-  db.insert(attachments).values(row).returning().get()
+export const insertAttachment = (db: Db, row: typeof attachments.$inferInsert): Attachment => {
+  // .all(), not .get(): an autocommit RETURNING statement stepped once and reset loses a failed commit.
+  const [stored] = db.insert(attachments).values(row).returning().all()
+  if (!stored) throw new Error('inserting an attachment returned no row')
+  return stored
+}
 
 /**
  * Move an upload's staged file (and thumbnail) to their content addresses and insert its row, in one

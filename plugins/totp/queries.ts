@@ -56,13 +56,15 @@ export const recordSuccess = (db: Db, userId: number, now: number): void => {
 }
 
 /** Count a failure; returns the counters after it. */
+// `.all()`, not `.get()`: an autocommit statement commits when it runs to its end, and `.get()` stops
+// after the first row, so a commit that fails (a full disk) would go unnoticed.
 export const recordFailure = (db: Db, userId: number): { failures: number; lockouts: number } =>
   db
     .update(totpAccounts)
     .set({ failures: sql`${totpAccounts.failures} + 1` })
     .where(eq(totpAccounts.userId, userId))
     .returning({ failures: totpAccounts.failures, lockouts: totpAccounts.lockouts })
-    .get() ?? { failures: 0, lockouts: 0 }
+    .all()[0] ?? { failures: 0, lockouts: 0 }
 
 export const lockAccount = (db: Db, userId: number, until: number): void => {
   db.update(totpAccounts)
