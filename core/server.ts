@@ -9,6 +9,7 @@ import { watchChanges } from '#core/changes/watcher'
 import type { HubConfig } from '#core/config'
 import { registerGateway } from '#core/connections/gateway'
 import { startCheckpointer } from '#core/db/checkpointer'
+import { assertWritableDir } from '#core/db/data-files'
 import { DB_FILE, openDb } from '#core/db/client'
 import { coreErrors } from '#core/errors'
 import { registerAuthRoutes } from '#core/http/auth-routes'
@@ -82,6 +83,8 @@ export const buildServer = async (options: BuildOptions): Promise<Server> => {
     trustProxy: proxyTrust(config.server),
     bodyLimit: 1024 * 1024,
   }) as unknown as FastifyInstance
+  // Before the key is made there: an unwritable data dir is refused with its code, not a raw EPERM.
+  assertWritableDir(config.dataDir)
   const serverKey = loadServerKey(config.dataDir, config.serverKey)
   const db = openDb(join(config.dataDir, DB_FILE), { synchronous: config.db.synchronous })
   const hub = new Hub(config, db, app.log, serverKey.key)
