@@ -3,14 +3,22 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { type SessionUser, sessionVerifier } from '#core/auth/session-store'
 import type { HubConfig } from '#core/config'
+import { BufferBound } from '#core/connections/buffer-bound'
 import { Connection, frameRate } from '#core/connections/connection'
+import { SHUTDOWN_RETRY_AFTER_SECONDS, refusalMessage } from '#core/connections/errors'
 import { corkWhile } from '#core/connections/frame-writer'
 import type { Db } from '#core/db/client'
 import { MessageLog } from '#core/messages/message-log'
 import { createMetrics, type Metrics } from '#core/metrics'
 import { PluginHost } from '#core/plugins/host'
-import { CloseCodes, type EventFrame } from '#core/protocol/messages'
+import { CloseCodes, type ErrorFrame, type EventFrame } from '#core/protocol/messages'
 import { RoomService } from '#core/rooms/room-service'
+
+/**
+ * How long open connections still get answers after the shutdown notice: frames they sent before
+ * they read it are on their way. Cut short when every connection has closed.
+ */
+export const DRAIN_MS = 250
 
 export class Hub {
   readonly metrics: Metrics = createMetrics()
@@ -18,12 +26,16 @@ export class Hub {
   readonly rooms: RoomService
   readonly plugins: PluginHost
   readonly verifySession: (token: string) => SessionUser | undefined
+  /** limits.maxBufferedBytes, for every write to every connection. */
+  readonly bound: BufferBound
   readonly connections = new Set<Connection>()
   private readonly byUser = new Map<number, Set<Connection>>()
   private readonly byAddress = new Map<string, number>()
   private nextId = 1
-  /** Set while shutting down: no new connections or frames. */
+  /** Set while shutting down: no new connections; frames are answered CHATHUB_SHUTTING_DOWN. */
   draining = false
+  /** Ends the drain early, once the last connection has closed. */
+  private drained: (() => void) | undefined = undefined
 
   constructor(
     readonly config: HubConfig,
@@ -35,9 +47,9 @@ export class Hub {
     this.messages = new MessageLog(db)
     this.messages.onBatch = (n) => this.metrics.commitBatch.observe(n)
     const metrics = this.metrics
-    this.rooms = new RoomService(db, (id) => this.messages.maxSeq(id), config.limits, {
+    this.bound = new BufferBound(config.limits.maxBufferedBytes, () => metrics.slowConsumers.inc())
+    this.rooms = new RoomService(db, (id) => this.messages.maxSeq(id), config.limits, this.bound, {
       delivered: (n) => metrics.delivered.inc(n),
-      slowConsumer: () => metrics.slowConsumers.inc(),
     })
     this.messages.around = (batch, deliver) => {
       const only = batch.length === 1 ? batch[0] : undefined
@@ -54,7 +66,7 @@ export class Hub {
     const n = this.byAddress.get(address) ?? 0
     if (n >= this.config.limits.connectionsPerAddress) return undefined
     this.byAddress.set(address, n + 1)
-    const conn = new Connection(this.nextId++, ws, address, Date.now(), this.config.limits.messageBurst)
+    const conn = new Connection(this.nextId++, ws, address, Date.now(), this.config.limits.messageBurst, this.bound)
     this.connections.add(conn)
     this.metrics.connections.inc()
     return conn
@@ -84,6 +96,38 @@ export class Hub {
       set?.delete(conn)
       if (set?.size === 0) this.byUser.delete(conn.user.userId)
     }
+    if (this.connections.size === 0) this.drained?.()
+  }
+
+  /**
+   * Start shutting down (before the sockets are closed with 1001): refuse new connections, commit
+   * what is queued (its acks go out), tell every connection with an `error` CHATHUB_SHUTTING_DOWN
+   * without ref, then answer each frame that still arrives with that error and its ref for
+   * DRAIN_MS, so that none is left unanswered by the close.
+   */
+  async drain(): Promise<void> {
+    if (this.draining) return
+    this.draining = true
+    this.messages.flush()
+    if (this.connections.size === 0) return
+    const notice: ErrorFrame = {
+      type: 'error',
+      code: 'CHATHUB_SHUTTING_DOWN',
+      message: refusalMessage('CHATHUB_SHUTTING_DOWN', SHUTDOWN_RETRY_AFTER_SECONDS),
+      retryAfter: SHUTDOWN_RETRY_AFTER_SECONDS,
+    }
+    for (const conn of this.connections) conn.send(notice)
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, DRAIN_MS)
+      this.drained = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+    this.drained = undefined
+    // Frames already received by the kernel when the timer fired are read in the next poll phase,
+    // before this check-phase callback: they are answered too.
+    await new Promise((resolve) => setImmediate(resolve))
   }
 
   connectionsOf(userId: number): Iterable<Connection> {

@@ -1,5 +1,6 @@
 // The client SDK: login over HTTP, one authenticated WebSocket, typed requests (ref -> ack/error),
-// events, and resume after a reconnect. Used by the CLI, the tests, bots, bridges and benchmarks.
+// events, resume after a reconnect, and an outbox that re-sends unanswered messages (same txn) after
+// it. Used by the CLI, the tests, bots, bridges and benchmarks.
 import { EventEmitter } from 'node:events'
 import { randomUUID } from 'node:crypto'
 import WebSocket from 'ws'
@@ -33,6 +34,26 @@ export interface ConnectOptions {
 }
 
 type Request<T extends ClientFrameType> = Omit<ClientFrameOf<T>, 'ref' | 'type'>
+
+/** A request waiting for its answer on the current socket. */
+interface Pending {
+  resolve: (f: AckFrame) => void
+  reject: (e: ChatError) => void
+  /** The request's timeout; a `say` has its timeout on its outbox entry instead. */
+  timer?: NodeJS.Timeout
+  /** Set for a `say`: it stays in the outbox if the socket drops before the answer. */
+  send?: OutboxEntry
+}
+
+/** A `say` not answered yet: sent on the current socket (`ref`), or waiting for the next one. */
+interface OutboxEntry {
+  body: Request<'say'>
+  resolve: (f: AckFrame<'say'>) => void
+  reject: (e: ChatError) => void
+  timer: NodeJS.Timeout
+  /** The ref of the attempt in flight; undefined while no socket carries it. */
+  ref: string | undefined
+}
 
 const wsUrl = (server: string): string => {
   const url = new URL('/api/v1/ws', server)
@@ -149,7 +170,17 @@ export const downloadAttachment = async (
 }
 
 export class ChatClient extends EventEmitter {
-  private readonly pending = new Map<string, { resolve: (f: AckFrame) => void; reject: (e: ChatError) => void; timer: NodeJS.Timeout }>()
+  private readonly pending = new Map<string, Pending>()
+  /**
+   * Sends without an answer yet, in the order they were made. A socket that drops leaves them here
+   * (their promises pending); reconnect() sends them again with the same txn, which the hub stores
+   * at most once per (room, sender, txn).
+   */
+  private readonly outbox = new Set<OutboxEntry>()
+  /** Sends go out at once only while linked: authenticated, and after a reconnect, resumed and re-sent. */
+  private linked = false
+  /** The hub said it is shutting down on this socket: requests are refused here, not sent. */
+  private leaving: ErrorFrame | undefined = undefined
   private counter = 0
   /** Highest sequence number seen per room, for resume. */
   readonly lastSeq = new Map<string, number>()
@@ -181,6 +212,7 @@ export class ChatClient extends EventEmitter {
     const client = new ChatClient(server, ws, token, options)
     const ack = await client.request('auth', { token })
     client.user = ack.user
+    client.linked = true
     return client
   }
 
@@ -201,15 +233,24 @@ export class ChatClient extends EventEmitter {
     ws.on('message', (data) => this.onFrame(data.toString()))
     ws.on('close', (code, reason) => {
       this.closeCode = code
-      const err = new ChatError('CHATHUB_CONNECTION_CLOSED', `Connection closed (${code} ${reason.toString()}).`, 503)
-      for (const [, p] of this.pending) {
-        clearTimeout(p.timer)
-        p.reject(err)
-      }
-      this.pending.clear()
+      this.dropped(new ChatError('CHATHUB_CONNECTION_CLOSED', `Connection closed (${code} ${reason.toString()}).`, 503))
       this.emit('close', code, reason.toString())
     })
     ws.on('error', (err) => this.emit('socket-error', err))
+  }
+
+  /** The socket is gone: its requests fail with `err`, except sends, which wait in the outbox. */
+  private dropped(err: ChatError): void {
+    this.linked = false
+    for (const p of this.pending.values()) {
+      if (p.send) {
+        p.send.ref = undefined
+        continue
+      }
+      clearTimeout(p.timer)
+      p.reject(err)
+    }
+    this.pending.clear()
   }
 
   private onFrame(text: string): void {
@@ -228,6 +269,9 @@ export class ChatClient extends EventEmitter {
         else p.reject(new ChatError(frame.code, frame.message, 400, { retryAfter: frame.retryAfter }))
         if (frame.type === 'ack') return
       }
+    } else if (frame.type === 'error' && frame.code === 'CHATHUB_SHUTTING_DOWN') {
+      // The hub is draining: it answers what is on its way, then closes this socket (1001).
+      this.leaving = frame
     }
     if (frame.type === 'message') {
       const prev = this.lastSeq.get(frame.room) ?? 0
@@ -254,15 +298,58 @@ export class ChatClient extends EventEmitter {
 
   /** Send a frame and wait for its ack; an error frame rejects with a ChatError carrying its code. */
   request<T extends ClientFrameType>(type: T, body: Request<T>): Promise<AckFrame<T>> {
+    if (this.leaving) return this.refuseLeaving()
     const ref = `r${++this.counter}`
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(ref)
         reject(new ChatError('CHATHUB_TIMEOUT', `No answer to "${type}" in time.`, 504))
-      }, (this.options.timeoutSeconds ?? 15) * 1000)
+      }, this.timeoutMs)
       this.pending.set(ref, { resolve: resolve as (f: AckFrame) => void, reject, timer })
       this.sendRaw(JSON.stringify({ type, ref, ...body }))
     })
+  }
+
+  /** A request made after the hub announced its shutdown: refused as the hub would refuse it. */
+  private refuseLeaving(): Promise<never> {
+    const f = this.leaving as ErrorFrame
+    return Promise.reject(new ChatError(f.code, f.message, 503, { retryAfter: f.retryAfter }))
+  }
+
+  private get timeoutMs(): number {
+    return (this.options.timeoutSeconds ?? 15) * 1000
+  }
+
+  /** Send (or send again) an outbox entry on the current socket. */
+  private transmit(entry: OutboxEntry): void {
+    const ref = `r${++this.counter}`
+    entry.ref = ref
+    this.pending.set(ref, {
+      resolve: (f) => {
+        this.settle(entry)
+        entry.resolve(f as AckFrame<'say'>)
+      },
+      reject: (e) => {
+        this.settle(entry)
+        entry.reject(e)
+      },
+      send: entry,
+    })
+    this.sendRaw(JSON.stringify({ type: 'say', ref, ...entry.body }))
+  }
+
+  /** Take an answered or abandoned entry out of the outbox. */
+  private settle(entry: OutboxEntry): void {
+    this.outbox.delete(entry)
+    clearTimeout(entry.timer)
+    if (entry.ref !== undefined) this.pending.delete(entry.ref)
+    entry.ref = undefined
+  }
+
+  /** Fail an unanswered send; the error carries its `txn` (details.txn) for a manual, idempotent retry. */
+  private abandon(entry: OutboxEntry, code: string, message: string, status: number): void {
+    this.settle(entry)
+    entry.reject(new ChatError(code, message, status, { details: { txn: entry.body.txn } }))
   }
 
   /** Send raw text (tests use it for garbage). */
@@ -324,14 +411,37 @@ export class ChatClient extends EventEmitter {
   /**
    * Send a message; `txn` makes a retry idempotent (a random one is chosen if absent).
    * `attachments` are ids returned by `upload` to the same room.
+   *
+   * The send stays in the client's outbox until the hub answers it. If the socket drops first, the
+   * promise stays pending: `reconnect()` sends it again with the same `txn` after resuming the
+   * rooms (a send made while disconnected waits for it too, in order), and the promise resolves
+   * with that ack (`duplicate: true` when the first attempt had been stored). It rejects with the
+   * hub's error, with CHATHUB_TIMEOUT when no answer comes within `timeoutSeconds` (connected or
+   * not), or with CHATHUB_CONNECTION_CLOSED on `close()`; those two carry `details.txn`.
    */
-  say(room: string, text: string, options: { txn?: string; replyTo?: number; attachments?: string[] } = {}) {
-    return this.request('say', {
+  say(
+    room: string,
+    text: string,
+    options: { txn?: string; replyTo?: number; attachments?: string[] } = {},
+  ): Promise<AckFrame<'say'>> {
+    if (this.leaving) return this.refuseLeaving()
+    const body: Request<'say'> = {
       room,
       text,
       txn: options.txn ?? randomUUID(),
       ...(options.replyTo ? { replyTo: options.replyTo } : {}),
       ...(options.attachments?.length ? { attachments: options.attachments } : {}),
+    }
+    return new Promise((resolve, reject) => {
+      const entry: OutboxEntry = {
+        body,
+        resolve,
+        reject,
+        ref: undefined,
+        timer: setTimeout(() => this.abandon(entry, 'CHATHUB_TIMEOUT', 'No answer to "say" in time.', 504), this.timeoutMs),
+      }
+      this.outbox.add(entry)
+      if (this.linked) this.transmit(entry)
     })
   }
   /** Upload a file to a room over HTTP (the hub sniffs its type); send its id with `say`. */
@@ -413,22 +523,36 @@ export class ChatClient extends EventEmitter {
     return replayed
   }
 
-  /** Open a new socket with the same token (after a drop) and resume every room seen so far. */
+  /**
+   * Open a new socket with the same token (after a drop), resume every room seen so far, then send
+   * the outbox again (unanswered `say`s, oldest first, with their txn). Requests other than `say`
+   * still waiting on the old socket fail with CHATHUB_CONNECTION_CLOSED.
+   */
   async reconnect(): Promise<void> {
-    this.ws.removeAllListeners()
-    this.ws.terminate()
+    const old = this.ws
+    old.removeAllListeners()
+    old.on('error', () => {})
+    old.terminate()
+    this.dropped(new ChatError('CHATHUB_CONNECTION_CLOSED', 'Connection closed (reconnecting).', 503))
     this.ws = await ChatClient.open(this.server, this.options)
+    this.leaving = undefined
     this.attach(this.ws)
     await this.request('auth', { token: this.token })
     for (const room of this.lastSeq.keys()) await this.resume(room)
+    for (const entry of this.outbox) this.transmit(entry)
+    this.linked = true
   }
 
   get open(): boolean {
     return this.ws.readyState === WebSocket.OPEN
   }
 
-  /** Close and wait until the socket is closed. */
+  /** Close and wait until the socket is closed; unanswered sends fail with CHATHUB_CONNECTION_CLOSED. */
   close(): Promise<void> {
+    this.linked = false
+    for (const entry of [...this.outbox]) {
+      this.abandon(entry, 'CHATHUB_CONNECTION_CLOSED', 'Connection closed by the client before the hub answered.', 503)
+    }
     if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve()
     return new Promise((resolve) => {
       this.ws.once('close', () => resolve())

@@ -161,14 +161,15 @@ const join = async (
       rev = changes[max - 1]?.rev ?? rev
       seq = upTo
     }
-    for (const change of changes) conn.send(change)
+    // A client that stops reading is closed (4009) mid-replay: the rest is not even serialised.
+    for (const change of changes) if (!conn.send(change)) return
     replayed = changes.length
   }
   if (!more && frame.since !== undefined && frame.since < room.seq) {
     const missed = messages.after(room, frame.since, max + 1)
     more = missed.length > max
     const batch = missed.slice(0, max)
-    for (const m of batch) conn.send({ type: 'message', ...m })
+    for (const m of batch) if (!conn.send({ type: 'message', ...m })) return
     replayed += batch.length
     if (more) seq = batch[batch.length - 1]?.seq ?? seq
   }

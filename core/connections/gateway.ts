@@ -1,15 +1,18 @@
-// The WebSocket gateway at /api/v1/ws: origin check, auth handshake, limits (size, rate, connections,
-// heartbeat, auth timeout), parsing and validation, then dispatch. Every bad frame gets an error frame.
+// The WebSocket gateway at /api/v1/ws: origin check, auth handshake, limits (size, rate, buffered
+// bytes, connections, heartbeat, auth timeout), parsing and validation, then dispatch. Every bad
+// frame gets an error frame. Frames over the rate or arriving during shutdown are answered without
+// being decoded or parsed; the shutdown drain itself is the hub's (Hub.drain), started from here.
 import websocket from '@fastify/websocket'
 import type { FastifyInstance } from 'fastify'
 import type { WebSocket } from 'ws'
 import { coreErrors } from '#core/errors'
 import type { Hub } from '#core/hub'
 import { CloseCodes, PROTOCOL_VERSION } from '#core/protocol/messages'
-import { parseClientFrame, refOfText } from '#core/protocol/validate'
+import { parseClientFrame } from '#core/protocol/validate'
 import { type Connection, frameRate } from './connection.ts'
 import { dispatch } from './dispatch.ts'
-import { sendError } from './errors.ts'
+import { SHUTDOWN_RETRY_AFTER_SECONDS, refusalMessage, sendError, sendRefusal } from './errors.ts'
+import { refOfFrame } from './frame-ref.ts'
 
 export const registerGateway = async (app: FastifyInstance, hub: Hub): Promise<void> => {
   const { limits } = hub.config
@@ -35,7 +38,10 @@ export const registerGateway = async (app: FastifyInstance, hub: Hub): Promise<v
         if (origin !== undefined && !allowed.has(origin)) {
           return reply.code(403).send({ code: 'CHATHUB_ORIGIN_REFUSED', message: `Origin ${origin} is not allowed.` })
         }
-        if (hub.draining) return reply.code(503).send({ code: 'CHATHUB_SHUTTING_DOWN', message: 'The hub is shutting down.' })
+        if (hub.draining) {
+          const code = 'CHATHUB_SHUTTING_DOWN'
+          return reply.code(503).send({ code, message: refusalMessage(code, SHUTDOWN_RETRY_AFTER_SECONDS) })
+        }
       },
     },
     (socket, req) => {
@@ -78,18 +84,31 @@ export const registerGateway = async (app: FastifyInstance, hub: Hub): Promise<v
   }, Math.min(1000, heartbeatMs))
   sweep.unref()
   app.addHook('onClose', async () => clearInterval(sweep))
+  // Registered before the server's own preClose (server.ts), which then closes every socket (1001):
+  // frames still on their way until then are answered CHATHUB_SHUTTING_DOWN, not dropped.
+  app.addHook('preClose', () => hub.drain())
 }
+
+/** The ref of a frame refused unread: text frames only, read from the raw bytes. */
+const refOf = (data: WebSocket.RawData, isBinary: boolean): string | undefined =>
+  !isBinary && Buffer.isBuffer(data) ? refOfFrame(data) : undefined
 
 const onFrame = (hub: Hub, conn: Connection, data: WebSocket.RawData, isBinary: boolean): void => {
   conn.alive = true
-  if (conn.closing || hub.draining) return
+  // After our close frame nothing more may be sent; the client learns from the close code.
+  if (conn.closing) return
+  // A client that does not read what it asked for gets no more answers: closed with 4009.
+  if (conn.overBound()) return
+  if (hub.draining) return sendRefusal(hub, conn, 'CHATHUB_SHUTTING_DOWN', SHUTDOWN_RETRY_AFTER_SECONDS, refOf(data, isBinary))
   const receivedAt = performance.now()
   const { limits } = hub.config
   const { perSecond, burst } = frameRate(limits, conn.user?.kind)
   if (!conn.take(Date.now(), perSecond, burst)) {
-    // Echo the ref (when there is one) so the client can tell which request was refused.
-    const ref = isBinary ? undefined : refOfText(data.toString())
-    return sendError(hub, conn, coreErrors.rateLimited(conn.retryAfter(perSecond)), ref)
+    // Refused before it is decoded or parsed. Each refusal is answered (with the ref when it can be
+    // read from the raw bytes) so that a client can tell which request to send again; a client that
+    // keeps sending far over its rate spends its flood allowance and is closed.
+    if (!conn.refused()) return conn.closeWhenAnswered(CloseCodes.frameFlood, 'too many frames over the rate limit')
+    return sendRefusal(hub, conn, 'CHATHUB_RATE_LIMITED', conn.retryAfter(perSecond), refOf(data, isBinary))
   }
   const parsed = isBinary
     ? ({ ok: false, error: coreErrors.frameMalformed(), ref: undefined } as const)

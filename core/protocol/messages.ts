@@ -182,5 +182,7 @@ export const CloseCodes = {
   authTimeout: 4008,
   slowConsumer: 4009,
   tooManyConnections: 4029,
+  /** Kept sending far over its frame rate after being refused (limits.messagesPerSecond). */
+  frameFlood: 4030,
   idleTimeout: 4010,
 } as const

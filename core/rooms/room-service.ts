@@ -2,13 +2,13 @@
 // direct conversations), membership changes, presence, and fan-out of events to the connections
 // that follow a room.
 import type { SessionUser } from '#core/auth/session-store'
+import type { BufferBound } from '#core/connections/buffer-bound'
 import type { Connection } from '#core/connections/connection'
-import { corkWhile, sendFramed, textFrame } from '#core/connections/frame-writer'
+import { sendFramed, textFrame } from '#core/connections/frame-writer'
 import type { Db } from '#core/db/client'
 import type { Role } from '#core/db/schema/rooms'
 import { coreErrors } from '#core/errors'
 import type { EventFrame, MemberView, RoomSummary } from '#core/protocol/messages'
-import { CloseCodes } from '#core/protocol/messages'
 import { findUser } from '#core/users/queries'
 import { openDirectRoom } from './direct.ts'
 import { directErrors } from './errors.ts'
@@ -28,20 +28,19 @@ export const TYPING_RELAY_MS = 2000
 
 export interface FanoutStats {
   delivered(n: number): void
-  slowConsumer(): void
 }
 
 export class RoomService {
   private readonly byName = new Map<string, RoomState>()
   private readonly byId = new Map<number, RoomState>()
-  /** Bytes each corked socket had queued before the batch being delivered (see corked()). */
-  private backlog: Map<Connection['ws'], number> | undefined = undefined
   private readonly presence: PresenceBatcher
 
   constructor(
     private readonly db: Db,
     private readonly maxSeq: (roomId: number) => number,
-    private readonly limits: { maxBufferedBytes: number; presenceBatchMs: number },
+    limits: { presenceBatchMs: number },
+    /** limits.maxBufferedBytes, shared with every other write to the connections. */
+    private readonly bound: BufferBound,
     private readonly stats: FanoutStats,
   ) {
     this.presence = new PresenceBatcher((room, changes) => this.announce(room, changes), limits.presenceBatchMs)
@@ -349,28 +348,21 @@ export class RoomService {
     for (const room of rooms) {
       for (const conn of room.subscribers) if (!backlog.has(conn.ws)) backlog.set(conn.ws, conn.ws.bufferedAmount)
     }
-    this.backlog = backlog
-    try {
-      corkWhile(backlog.keys(), fn)
-    } finally {
-      this.backlog = undefined
-    }
+    this.bound.during(backlog, fn)
   }
 
   /** Serialise once, send the same bytes to every follower; a follower over its buffer bound is dropped. */
   broadcast(room: RoomState, event: EventFrame): number {
     if (room.subscribers.size === 0) return 0
-    const max = this.limits.maxBufferedBytes
+    const bound = this.bound
+    const max = bound.maxBytes
     const frame = textFrame(JSON.stringify(event))
     let sent = 0
     for (const conn of room.subscribers) {
       const ws = conn.ws
       if (ws.readyState !== 1) continue
-      if ((this.backlog?.get(ws) ?? ws.bufferedAmount) > max) {
-        if (!conn.closing) {
-          this.stats.slowConsumer()
-          conn.close(CloseCodes.slowConsumer, 'slow consumer: too many bytes queued')
-        }
+      if (bound.queued(ws) > max) {
+        bound.refuse(conn)
         continue
       }
       sendFramed(ws, frame)

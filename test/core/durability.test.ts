@@ -97,6 +97,8 @@ test(
     first.proc.kill('SIGKILL')
     await exited
     stop = true
+    // A send in flight stays in the SDK's outbox for a reconnect; closing the clients ends it.
+    await Promise.all(clients.map((c) => c.close()))
     await Promise.all(sending)
     expect(acked.size).toBeGreaterThanOrEqual(400)
 
@@ -108,6 +110,5 @@ test(
     expect(stored.map((m) => m.seq)).toEqual(stored.map((_, i) => i + 1))
     const bySeq = new Map(stored.map((m) => [m.seq, m.text]))
     for (const [seq, text] of acked) expect(bySeq.get(seq), `seq ${seq}`).toBe(text)
-    await Promise.all(clients.map((c) => c.close()))
   },
 )
