@@ -3,6 +3,7 @@
 // lines) and on pipes (lines in, exit at EOF once every line is acked).
 import { randomUUID } from 'node:crypto'
 import { type Interface, clearLine, createInterface, cursorTo, moveCursor } from 'node:readline'
+import { backoffDelay } from '#core/backoff'
 import type { ChatClient } from '#core/client/sdk'
 import { type ChatError, coreErrors, isChatError } from '#core/errors'
 import type { EventOf, MessageView } from '#core/protocol/messages'
@@ -148,7 +149,7 @@ export const runChat = async (client: ChatClient, options: ChatOptions): Promise
   const reconnect = async (): Promise<void> => {
     print('* connection lost; reconnecting…')
     for (let i = 0; i < RECONNECT_TRIES; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** i))
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(i, { minMs: 500, maxMs: 30_000 })))
       if (closing) return
       try {
         await client.reconnect() // re-authenticates and replays what was missed (shown by the handlers)

@@ -1,5 +1,6 @@
 // The client commands' way to the hub of the stored session: HTTP calls with the token, or a
 // WebSocket client that is closed afterwards. Loaded lazily by commands (it pulls in the SDK).
+import { backoffDelay } from '#core/backoff'
 import type { ChatClient } from '#core/client/sdk'
 import { httpCall } from '#core/client/sdk'
 import { isChatError } from '#core/errors'
@@ -23,6 +24,8 @@ const RETRYABLE = new Set([
   'CHATHUB_CONNECTION_CLOSED',
   'CHATHUB_TIMEOUT',
   'CHATHUB_SERVER_UNREACHABLE',
+  // The hub was stopping (a restart): the frame was answered, not stored.
+  'CHATHUB_SHUTTING_DOWN',
 ])
 const ATTEMPTS = 3
 
@@ -38,7 +41,7 @@ export const withClientRetried = async <T>(
       return await withClient(fn)
     } catch (err) {
       if (attempt >= ATTEMPTS || !isChatError(err) || !RETRYABLE.has(err.code)) throw err
-      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt))
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, { minMs: 250, maxMs: 4000 })))
     }
   }
 }

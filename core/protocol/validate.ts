@@ -36,16 +36,6 @@ export type ParseResult =
 const refOf = (value: Record<string, unknown>): string | undefined =>
   typeof value.ref === 'string' && value.ref.length <= 64 ? value.ref : undefined
 
-/** The `ref` of a frame that will not be handled (rate-limited), when it has a readable one. */
-export const refOfText = (text: string): string | undefined => {
-  try {
-    const value: unknown = JSON.parse(text)
-    return typeof value === 'object' && value !== null ? refOf(value as Record<string, unknown>) : undefined
-  } catch {
-    return undefined
-  }
-}
-
 /** Parse one text frame into a typed client frame, or the error to answer with. */
 export const parseClientFrame = (text: string): ParseResult => {
   let value: unknown
