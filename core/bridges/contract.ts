@@ -17,7 +17,11 @@ export interface BridgeCapabilities {
   threads: boolean
   /** Largest text per remote message, in UTF-8 bytes, including what `overhead` adds; longer text is split. */
   maxLength: number
-  /** Text may contain newlines (false: each line becomes its own remote message). */
+  /**
+   * Text may contain line breaks. False for line-based networks (IRC): each line becomes its own
+   * remote message, and no CR or LF reaches send() in any field (core/bridges/safe-text.ts). NUL
+   * never reaches send(), whatever the network.
+   */
   multiline: boolean
   /** Files can be sent (false: attachments become links). */
   attachments: boolean
@@ -54,6 +58,20 @@ export type InboundEvent =
   /** An edit or delete is applied only when the ledger has `remoteId` from the same sender. */
   | { type: 'edit'; remoteId: string; sender: string; text: string }
   | { type: 'delete'; remoteId: string; sender: string }
+  /**
+   * "Replace `find` with `replace` in my last message" (IRC's `s/old/new/`): the runner edits the
+   * sender's latest message on this link, read from the hub, when it contains `find` (both in remote
+   * formatting); otherwise `text`, the line as written, is posted as an ordinary message with
+   * `remoteId`.
+   */
+  | {
+      type: 'correction'
+      remoteId: string
+      sender: string
+      find: string
+      replace: string
+      text: string
+    }
 
 /** Something said on the hub, for the bridge to send out. Text is already split and formatted. */
 export type OutboundItem =
@@ -87,10 +105,11 @@ export interface BridgeContext {
    * rejects) gives the hub sequence number once posted, or undefined when the hub refused or dropped it.
    */
   inbound(event: InboundEvent): Promise<number | undefined>
-  /** The connection dropped: the runner marks the link down and reconnects with back-off. */
+  /**
+   * The connection dropped, or stopped relaying (e.g. the server no longer answers): the runner
+   * marks the link down with `error` as its last error and reconnects with back-off.
+   */
   down(error: string): void
-  /** The latest message of a remote sender on this link (from the persisted ledger), for corrections. */
-  lastFrom(sender: string): { remoteId: string; text: string | null } | undefined
 }
 
 /** One link's connection to the remote side. */
@@ -99,8 +118,10 @@ export interface BridgeConnection {
   connect(): Promise<void>
   disconnect(): Promise<void>
   /**
-   * Deliver one item; resolve with the remote ids it got (for the ledger) once it left. Throw when
-   * the remote side is down: the item stays queued and is retried after a reconnect.
+   * Deliver one item; resolve with the remote ids it got (for the ledger) once the remote side has
+   * it (IRC: the server answered a PING sent after it). Throw when the remote side is down or stops
+   * answering: the item stays queued and is sent again after a reconnect. The item's text is safe
+   * for the network's capabilities (see `multiline`).
    */
   send(item: OutboundItem): Promise<string[] | void>
   health(): { connected: boolean; detail?: string }

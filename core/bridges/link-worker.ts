@@ -1,7 +1,8 @@
 // One link at run time: a hub client (bridge account, token scoped to the room) on one side, the
 // network's BridgeConnection on the other; the persisted outbound queue and hub cursor between them,
-// the ledger for edits/deletes/replies, and reconnects with back-off on both sides.
-import { createHash } from 'node:crypto'
+// the ledger for edits/deletes/replies, and reconnects with back-off on both sides. Everything goes
+// out through safeOutbound (core/bridges/safe-text.ts); a hub delete purges the message's queued
+// items and ledger rows.
 import type { FastifyBaseLogger } from 'fastify'
 import { ChatClient } from '#core/client/sdk'
 import { type Db, writeTransaction } from '#core/db/client'
@@ -15,15 +16,12 @@ import type {
   LinkInfo,
   OutboundItem,
 } from './contract.ts'
+import { applyInbound, type InboundScope } from './inbound.ts'
+import { OutboundQueue, type QueuedItem } from './outbound-queue.ts'
 import * as q from './queries.ts'
+import { RecentTexts } from './recent-texts.ts'
+import { safeOutbound } from './safe-text.ts'
 import { correctionLine, splitText } from './text.ts'
-
-/** What the queue stores: the item and whether delivering it creates ledger rows. */
-interface QueuedItem {
-  item: OutboundItem
-  /** Corrections and drop notices are not hub messages of their own. */
-  ledger: boolean
-}
 
 export interface WorkerDeps {
   definition: BridgeDefinition
@@ -44,9 +42,13 @@ export class LinkWorker {
   private readonly conn: BridgeConnection
   private client: ChatClient | undefined
   private session: { token: string; revoke(): void } | undefined
-  private queue: { id: number; q: QueuedItem }[] = []
+  private readonly queue: OutboundQueue
   private cursor: number
-  private dropped: number
+  /** The room's change counter up to which edits and deletes were handled (persisted). */
+  private rev: number
+  /** Hub seq of the in-flight message when it was deleted meanwhile: delete it once it has ids. */
+  private deletedInFlight: number | undefined
+  private readonly recent = new RecentTexts()
   private remoteUp = false
   private stopped = false
   private pumping = false
@@ -59,6 +61,7 @@ export class LinkWorker {
   private hubWaiters: (() => void)[] = []
   private readonly txnPrefix: string
   private readonly network: string
+  private readonly scope: InboundScope
   private readonly startedAt = Date.now()
 
   constructor(
@@ -71,19 +74,21 @@ export class LinkWorker {
     this.txnPrefix = `${network}:${this.link.id}:`
     const status = q.ensureStatus(deps.db, this.link.id, ref)
     this.cursor = status.hubSeq
-    this.dropped = status.dropped
-    this.queue = q
-      .queued(deps.db, this.link.id)
-      .map((r) => ({ id: r.id, q: JSON.parse(r.payload) as QueuedItem }))
+    this.rev = status.hubRev
+    this.queue = new OutboundQueue(deps.db, this.link.id, deps.options.queueMax, status.dropped)
+    this.scope = {
+      db: deps.db,
+      log: deps.log,
+      definition: deps.definition,
+      network,
+      link: this.link,
+      txnPrefix: this.txnPrefix,
+    }
     this.conn = deps.definition.open({
       link: this.link,
       log: deps.log.child({ link: this.link.id, room: ref.room, target: ref.target }),
       inbound: (event) => this.inbound(event),
       down: (error) => this.remoteDown(error),
-      lastFrom: (sender) => {
-        const row = q.lastOfSender(deps.db, network, this.link.id, sender)
-        return row ? { remoteId: row.remoteId, text: row.text } : undefined
-      },
     })
   }
 
@@ -150,71 +155,61 @@ export class LinkWorker {
     this.pumping = true
     try {
       while (this.remoteUp && !this.stopped && this.queue.length > 0) {
-        const head = this.queue[0]
+        const head = this.queue.head()
         if (!head) break
-        let ids: string[] | void
+        const { item } = head.q
+        let ids: string[] | void = undefined
+        let failed: string | undefined
+        this.queue.inFlight = head.id
         try {
-          ids = await this.conn.send(head.q.item)
+          ids = await this.conn.send(safeOutbound(item, this.deps.definition.capabilities))
         } catch (err) {
-          this.remoteDown(err instanceof Error ? err.message : String(err))
+          failed = err instanceof Error ? err.message : String(err)
+        } finally {
+          this.queue.inFlight = undefined
+        }
+        const deleted = this.deletedInFlight
+        this.deletedInFlight = undefined
+        // Deleted on the hub while it was being sent: never sent again, whatever happened.
+        if (failed === undefined || deleted !== undefined) {
+          this.queue.done(head.id)
+          this.setStatus({ queueLength: this.queue.length })
+        }
+        if (failed !== undefined) {
+          this.remoteDown(failed)
           break
         }
         if (this.stopped) break
-        const { item } = head.q
         if (head.q.ledger && item.type === 'message') {
-          const text = item.parts.join(' ')
           const remoteIds = ids && ids.length > 0 ? ids : [`h${item.seq}`]
-          remoteIds.forEach((remoteId, i) =>
-            q.recordLedger(this.deps.db, {
-              network: this.network,
-              link: this.link.id,
-              remoteId,
-              sender: item.from,
-              room: this.link.room,
-              seq: item.seq,
-              direction: 'out',
-              text: i === 0 ? text : null,
-            }),
-          )
+          if (deleted === item.seq) this.deleteRemote(item.seq, item.from, remoteIds)
+          else this.recordSent(item, remoteIds)
         }
-        q.dequeue(this.deps.db, [head.id])
-        this.queue.shift()
-        this.setStatus({ queueLength: this.queue.length })
       }
     } finally {
       this.pumping = false
     }
   }
 
-  /** Persist an outbound item (with the hub cursor), bounded: overflow folds into a drop notice. */
-  private push(qi: QueuedItem, seq: number): void {
-    const { db, options } = this.deps
-    writeTransaction(db, () => {
-      const id = q.enqueue(db, this.link.id, JSON.stringify(qi))
-      this.queue.push({ id, q: qi })
-      if (seq > 0) q.updateStatus(db, this.link.id, { hubSeq: seq })
-      while (this.queue.length > options.queueMax) this.dropOldest()
-    })
-    this.setStatus({ queueLength: this.queue.length, dropped: this.dropped })
-    void this.pump()
+  private recordSent(item: Extract<OutboundItem, { type: 'message' }>, remoteIds: string[]): void {
+    for (const remoteId of remoteIds) {
+      q.recordLedger(this.deps.db, {
+        network: this.network,
+        link: this.link.id,
+        remoteId,
+        sender: item.from,
+        room: this.link.room,
+        seq: item.seq,
+        direction: 'out',
+      })
+    }
   }
 
-  /** The head becomes (or grows) a `dropped` notice, so the remote side learns how many it missed. */
-  private dropOldest(): void {
-    const { db } = this.deps
-    const head = this.queue[0]
-    if (!head) return
-    if (head.q.item.type === 'dropped') {
-      const next = this.queue[1]
-      if (!next) return
-      q.dequeue(db, [next.id])
-      this.queue.splice(1, 1)
-      head.q.item.count += 1
-    } else {
-      head.q = { item: { type: 'dropped', count: 1 }, ledger: false }
-    }
-    this.dropped += 1
-    q.updateQueued(db, head.id, JSON.stringify(head.q))
+  /** Persist an outbound item (with the hub cursor), bounded: overflow folds into a drop notice. */
+  private push(qi: QueuedItem, seq: number): void {
+    this.queue.push(qi, seq)
+    this.setStatus({ queueLength: this.queue.length, dropped: this.queue.dropped })
+    void this.pump()
   }
 
   // ---- hub side --------------------------------------------------------------------------------
@@ -233,6 +228,8 @@ export class LinkWorker {
         if (this.client === client) this.client = undefined
         if (!this.stopped) this.hubDown('hub connection closed')
       })
+      // Edits and deletes made while this side was away come first (from the persisted rev).
+      if (this.rev > 0) client.lastRev.set(this.link.room, this.rev)
       if (this.cursor === 0) {
         // A new link relays what was said since it started (the room may have been created, or the
         // hub side retried, in between), not the room's older history.
@@ -253,6 +250,7 @@ export class LinkWorker {
         await client.close()
         return
       }
+      this.noteRev(client.lastRev.get(this.link.room) ?? 0)
       this.client = client
       this.hubAttempts = 0
       for (const w of this.hubWaiters.splice(0)) w()
@@ -297,10 +295,6 @@ export class LinkWorker {
       q.updateStatus(this.deps.db, this.link.id, { hubSeq: f.seq })
       return
     }
-    const { definition } = this.deps
-    const action = f.text.startsWith('/me ')
-    const body = action ? f.text.slice(4) : f.text
-    const caps = definition.capabilities
     const base = this.deps.options.publicUrl || this.deps.url
     const attachments = (f.attachments ?? []).map((a) => ({
       name: a.name,
@@ -308,11 +302,7 @@ export class LinkWorker {
       size: a.size,
       url: new URL(`/api/v1/attachments/${encodeURIComponent(a.id)}`, base).href,
     }))
-    const links = caps.attachments ? [] : attachments.map((a) => `📎 ${a.name}: ${a.url}`)
-    const formatted = definition.formatting ? definition.formatting.toRemote(body) : body
-    const text = [formatted, ...links].filter((t) => t.trim() !== '').join('\n')
-    const room = definition.overhead?.(f.from) ?? 0
-    const parts = splitText(text, caps.maxLength - room, caps.multiline)
+    const { action, parts } = this.render(f.seq, f.from, f.text, attachments)
     let replyTo: Extract<OutboundItem, { type: 'message' }>['replyTo']
     if (f.replyTo !== undefined) {
       const row = q.ledgerBySeq(this.deps.db, this.link.id, this.link.room, f.replyTo)[0]
@@ -335,14 +325,47 @@ export class LinkWorker {
     )
   }
 
+  /** A hub message's text as parts for the network (formatting, file links, split to its limit). */
+  private render(
+    seq: number,
+    from: string,
+    hubText: string,
+    attachments: { name: string; url: string }[],
+  ): { action: boolean; parts: string[] } {
+    const { definition } = this.deps
+    const caps = definition.capabilities
+    const action = hubText.startsWith('/me ')
+    const body = action ? hubText.slice(4) : hubText
+    const links = caps.attachments ? [] : attachments.map((a) => `📎 ${a.name}: ${a.url}`)
+    const formatted = definition.formatting ? definition.formatting.toRemote(body) : body
+    const text = [formatted, ...links].filter((t) => t.trim() !== '').join('\n')
+    const room = definition.overhead?.(from) ?? 0
+    if (!caps.edits) this.recent.set(seq, body)
+    return { action, parts: splitText(text, caps.maxLength - room, caps.multiline) }
+  }
+
   private onHubEdited(f: EventOf<'edited'>): void {
     if (f.room !== this.link.room) return
+    this.noteRev(f.rev)
+    // Not sent yet: the queued message goes out with the new text (the old one leaves the queue).
+    const waiting = this.queue.waitingMessages(f.seq)
+    for (const e of waiting) {
+      if (e.q.item.type !== 'message') continue
+      const { action, parts } = this.render(
+        f.seq,
+        e.q.item.from,
+        f.text,
+        e.q.item.attachments ?? [],
+      )
+      const { action: _was, ...rest } = e.q.item
+      this.queue.rewrite(e, { ...rest, parts, ...(action ? { action } : {}) })
+    }
+    if (waiting.length > 0) return
     const rows = q.ledgerBySeq(this.deps.db, this.link.id, this.link.room, f.seq)
     if (rows.length === 0 || rows.some((r) => r.direction === 'in')) return // never relayed, or ours
-    const first = rows.find((r) => r.text !== null) ?? rows[0]
+    const first = rows[0]
     if (!first) return
     const caps = this.deps.definition.capabilities
-    const key = { network: this.network, link: this.link.id, remoteId: first.remoteId }
     if (caps.edits) {
       this.push(
         {
@@ -358,7 +381,8 @@ export class LinkWorker {
         0,
       )
     } else {
-      const line = correctionLine(first.text, f.text)
+      const line = correctionLine(this.recent.get(f.seq) ?? null, f.text)
+      this.recent.set(f.seq, f.text)
       const parts = splitText(
         line,
         caps.maxLength - (this.deps.definition.overhead?.(first.sender) ?? 0),
@@ -372,21 +396,50 @@ export class LinkWorker {
         0,
       )
     }
-    q.updateLedgerText(this.deps.db, key, f.text)
   }
 
+  /**
+   * A hub delete: the message's text leaves every place this link kept it (queued items not yet
+   * sent, the in-memory texts for corrections), its ledger rows go, and where the network can
+   * delete, a message it already has is deleted there too.
+   */
   private onHubDeleted(f: EventOf<'deleted'>): void {
-    if (f.room !== this.link.room || !this.deps.definition.capabilities.deletes) return
-    const rows = q.ledgerBySeq(this.deps.db, this.link.id, this.link.room, f.seq)
+    if (f.room !== this.link.room) return
+    this.noteRev(f.rev)
+    this.recent.forget(f.seq)
+    const { db } = this.deps
+    const rows = q.ledgerBySeq(db, this.link.id, this.link.room, f.seq)
+    let purged = { removed: 0, inFlight: false }
+    writeTransaction(db, () => {
+      purged = this.queue.purge(f.seq)
+      q.forgetLedgerSeq(db, this.link.id, this.link.room, f.seq)
+    })
+    // Being sent right now: it cannot be called back. The pump drops it either way, and deletes a
+    // message that did arrive once it has its remote ids.
+    if (purged.inFlight) this.deletedInFlight = f.seq
+    if (purged.removed > 0) this.setStatus({ queueLength: this.queue.length })
     const first = rows[0]
+    // Inbound messages (`in`) were deleted remotely or by a hub user: the remote side keeps its own.
     if (!first || rows.some((r) => r.direction === 'in')) return
-    this.push(
-      {
-        item: { type: 'delete', seq: f.seq, from: first.sender, remoteId: first.remoteId },
-        ledger: false,
-      },
-      0,
+    this.deleteRemote(
+      f.seq,
+      first.sender,
+      rows.map((r) => r.remoteId),
     )
+  }
+
+  /** Where the network can delete: queue the deletion of a hub message it already has. */
+  private deleteRemote(seq: number, from: string, remoteIds: string[]): void {
+    const [remoteId] = remoteIds
+    if (!this.deps.definition.capabilities.deletes || remoteId === undefined) return
+    this.push({ item: { type: 'delete', seq, from, remoteId }, ledger: false }, 0)
+  }
+
+  /** Edits and deletes up to `rev` are handled: a reconnect asks only for later ones. */
+  private noteRev(rev: number): void {
+    if (rev <= this.rev) return
+    this.rev = rev
+    this.setStatus({ hubRev: rev })
   }
 
   // ---- inbound (remote -> hub), strictly in order ----------------------------------------------
@@ -424,7 +477,7 @@ export class LinkWorker {
       const client = await this.hubReady()
       if (!client) return undefined
       try {
-        return await this.applyInbound(client, event)
+        return await applyInbound(this.scope, client, event)
       } catch (err) {
         if (isChatError(err) && err.code === 'CHATHUB_RATE_LIMITED') {
           await new Promise((r) => setTimeout(r, Math.max(50, (err.retryAfter ?? 1) * 1000)))
@@ -446,68 +499,6 @@ export class LinkWorker {
     }
   }
 
-  private async applyInbound(client: ChatClient, event: InboundEvent): Promise<number | undefined> {
-    const { db, definition } = this.deps
-    const sender = remoteSender(event.sender)
-    const fromRemote = (t: string) =>
-      definition.formatting ? definition.formatting.fromRemote(t) : t
-    switch (event.type) {
-      case 'message': {
-        let text = fromRemote(event.text)
-        if (event.action) text = `/me ${text}`
-        // A leading "/" would run a hub command: "//" is the protocol's escape for a literal "/".
-        if (text.startsWith('/')) text = `/${text}`
-        if (text.trim() === '') return undefined
-        const remoteId = shortId(event.remoteId)
-        const reply = event.replyTo
-          ? q.ledgerAnyByRemote(db, this.network, this.link.id, shortId(event.replyTo))
-          : undefined
-        const ack = await client.request('say', {
-          room: this.link.room,
-          text,
-          txn: `${this.txnPrefix}${remoteId}`,
-          as: `${sender}@${this.network}`,
-          ...(reply ? { replyTo: reply.seq } : {}),
-        })
-        q.recordLedger(db, {
-          network: this.network,
-          link: this.link.id,
-          remoteId,
-          sender,
-          room: this.link.room,
-          seq: ack.seq,
-          direction: 'in',
-          text: event.text,
-        })
-        return ack.seq
-      }
-      case 'edit':
-      case 'delete': {
-        // A remote id counts only within its own network, link and sender.
-        const row = q.ledgerByRemote(db, {
-          network: this.network,
-          link: this.link.id,
-          remoteId: shortId(event.remoteId),
-          sender,
-        })
-        if (!row || row.direction !== 'in') {
-          this.log.info(
-            { link: this.link.id, type: event.type },
-            'bridged edit/delete ignored: unknown id for this sender',
-          )
-          return undefined
-        }
-        if (event.type === 'edit') {
-          await client.edit(this.link.room, row.seq, fromRemote(event.text))
-          q.updateLedgerText(db, row, event.text)
-        } else {
-          await client.delete(this.link.room, row.seq)
-        }
-        return row.seq
-      }
-    }
-  }
-
   private setStatus(set: Parameters<typeof q.updateStatus>[2]): void {
     try {
       q.updateStatus(this.deps.db, this.link.id, set)
@@ -517,10 +508,3 @@ export class LinkWorker {
     }
   }
 }
-
-/** A remote name the hub accepts in `as` (no whitespace or "@", at most 64 characters). */
-const remoteSender = (name: string): string => name.replace(/[\s@]/g, '_').slice(0, 64) || 'unknown'
-
-/** Remote ids go into 64-character txns: long ones are shortened to a hash-like tail. */
-const shortId = (id: string): string =>
-  id.length <= 36 ? id : `~${createHash('sha256').update(id).digest('base64url').slice(0, 32)}`

@@ -128,7 +128,9 @@ export const ensureStatus = (db: Db, link: string, ref: LinkRef, now = Date.now(
 export const updateStatus = (
   db: Db,
   link: string,
-  set: Partial<Pick<LinkStatus, 'state' | 'lastError' | 'queueLength' | 'dropped' | 'hubSeq'>>,
+  set: Partial<
+    Pick<LinkStatus, 'state' | 'lastError' | 'queueLength' | 'dropped' | 'hubSeq' | 'hubRev'>
+  >,
   now = Date.now(),
 ): void => {
   db.update(bridgeLinkStatus)
@@ -147,7 +149,6 @@ export interface LedgerEntry {
   room: string
   seq: number
   direction: 'in' | 'out'
-  text: string | null
 }
 
 export const recordLedger = (db: Db, entry: LedgerEntry, now = Date.now()): void => {
@@ -183,6 +184,14 @@ export const ledgerBySeq = (db: Db, link: string, room: string, seq: number): Le
     .where(and(eq(bridgeLedger.link, link), eq(bridgeLedger.room, room), eq(bridgeLedger.seq, seq)))
     .all()
 
+/** Forget a hub message on a link (it was deleted): its ledger rows go. */
+export const forgetLedgerSeq = (db: Db, link: string, room: string, seq: number): void => {
+  db.delete(bridgeLedger)
+    .where(and(eq(bridgeLedger.link, link), eq(bridgeLedger.room, room), eq(bridgeLedger.seq, seq)))
+    .run()
+}
+
+/** The latest message a remote sender posted through a link (what a `correction` event edits). */
 export const lastOfSender = (
   db: Db,
   network: string,
@@ -226,23 +235,6 @@ export const dequeue = (db: Db, ids: number[]): void => {
 
 export const updateQueued = (db: Db, id: number, payload: string): void => {
   db.update(bridgeQueue).set({ payload }).where(eq(bridgeQueue.id, id)).run()
-}
-
-export const updateLedgerText = (
-  db: Db,
-  key: { network: string; link: string; remoteId: string },
-  text: string,
-): void => {
-  db.update(bridgeLedger)
-    .set({ text })
-    .where(
-      and(
-        eq(bridgeLedger.network, key.network),
-        eq(bridgeLedger.link, key.link),
-        eq(bridgeLedger.remoteId, key.remoteId),
-      ),
-    )
-    .run()
 }
 
 /** Any ledger row of a remote id on a link (replies may point at anyone's message). */

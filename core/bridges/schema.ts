@@ -42,12 +42,18 @@ export const bridgeLinkStatus = table('link_status', {
   dropped: integer('dropped').notNull().default(0),
   /** Highest hub sequence number of the room already taken into the outbound queue. */
   hubSeq: integer('hub_seq').notNull().default(0),
+  /**
+   * The room's change counter (`rev`) up to which edits and deletes were handled: a link whose hub
+   * side reconnects asks for the changes after it, so a delete made meanwhile still reaches the queue.
+   */
+  hubRev: integer('hub_rev').notNull().default(0),
   updatedAt: integer('updated_at').notNull(),
 })
 
 /**
  * Remote id <-> hub message, per (network, link, remote id). `sender` is the remote sender the id
- * belongs to: an edit or delete coming from the remote side must come from the same sender.
+ * belongs to: an edit or delete coming from the remote side must come from the same sender. Ids
+ * only, never text (the hub's message store holds that); a hub delete removes the message's rows.
  */
 export const bridgeLedger = table(
   'ledger',
@@ -60,8 +66,6 @@ export const bridgeLedger = table(
     seq: integer('seq').notNull(),
     /** 'in': remote -> hub; 'out': hub -> remote. */
     direction: text('direction', { enum: ['in', 'out'] }).notNull(),
-    /** The text as relayed (for short correction lines on networks that cannot edit). */
-    text: text('text'),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [
@@ -71,7 +75,10 @@ export const bridgeLedger = table(
   ],
 )
 
-/** Outbound items (hub -> remote) not yet delivered, in order; bounded per link. */
+/**
+ * Outbound items (hub -> remote) not yet delivered, in order; bounded per link. A hub delete removes
+ * the items of that message (they hold its text).
+ */
 export const bridgeQueue = table(
   'queue',
   {

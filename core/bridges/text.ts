@@ -1,15 +1,17 @@
 // Text shaping for networks with other limits: split to a byte limit (never inside a character,
 // preferring line and word breaks) and the short correction line sent where edits do not exist.
+import { LINE_BREAK } from './safe-text.ts'
 
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8')
 
 /**
  * Split `text` into parts of at most `maxBytes` UTF-8 bytes. With `multiline: false` every line is
- * its own part (IRC cannot carry newlines). Breaks at whitespace when one is in the second half.
+ * its own part (IRC cannot carry newlines): lines end at CR LF, a lone LF or a lone CR. Breaks at
+ * whitespace when one is in the second half.
  */
 export const splitText = (text: string, maxBytes: number, multiline = true): string[] => {
   const limit = Math.max(8, maxBytes)
-  const blocks = multiline ? [text] : text.split(/\r?\n/).filter((l) => l.trim() !== '')
+  const blocks = multiline ? [text] : text.split(LINE_BREAK).filter((l) => l.trim() !== '')
   const parts: string[] = []
   for (const block of blocks) {
     let rest = block

@@ -66,6 +66,13 @@ export const BotsConfigSchema = Type.Object(
       description: 'failures within failureWindowMs after which a bot is disabled (editing its file or `bot enable` revives it)',
     }),
     failureWindowMs: Type.Integer({ minimum: 1000, default: 600_000, description: 'window in which failures count, ms' }),
+    overrunsPerUser: Type.Integer({
+      minimum: 0,
+      default: 3,
+      description:
+        'events one user may send that run over cpuMsPerEvent or wallMsPerEvent within overrunWindowMs before the bot ignores that user until the window clears (overruns are skipped, never counted as the bot\'s failures); 0: no limit',
+    }),
+    overrunWindowMs: Type.Integer({ minimum: 1000, default: 300_000, description: 'window in which a user\'s overruns count, ms' }),
     bots: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,31}$' }), BotConfigSchema, {
       default: {},
       description: 'the bots, by account name',

@@ -1,10 +1,14 @@
 // One bot's runtime, independent of how it talks to the hub: queues its events (one handler run at a
 // time, bounded), routes messages to hear/respond, runs commands behind their access controls,
 // fires schedules on a clock, and performs what handlers ask (sends only to its rooms, rate-limited).
+// An event a user sent that runs over its CPU or wall-time budget is skipped, not held against the
+// bot: the isolate is rebuilt at once, the other events go on, and a user who keeps causing overruns
+// is ignored for a while (OverrunGuard).
 // Its rooms are the configured ones plus the direct conversations it takes part in (addDirect), where
 // every message is addressed to it.
 // The bot host child process wires it to the wire protocol; the test harness to an in-memory room.
-import { BotFault, BotSandbox } from './sandbox.ts'
+import { OverrunGuard } from './overruns.ts'
+import { BotFault, BotSandbox, type DispatchResult, isOverrun } from './sandbox.ts'
 import { Cron, type Clock, parseInterval } from './schedule.ts'
 import type {
   BotAction,
@@ -30,6 +34,11 @@ export interface BotIo {
   log(level: 'info' | 'warn' | 'error', text: string): void
   /** The bot broke a limit or threw: the engine has stopped; the supervisor decides what next. */
   fault(kind: string, message: string): void
+  /**
+   * An event from `user` ran over its CPU or wall-time budget: it was skipped and the bot goes on
+   * (not a failure of the bot). `cooldownMs` > 0: the user is ignored that long from now.
+   */
+  overrun?(kind: string, message: string, user: string, cooldownMs: number): void
   /** Called when the bot starts and stops running code (the bot host marks it for crash blame). */
   busy?(running: boolean): void
   /**
@@ -49,11 +58,34 @@ export interface EngineSpec {
   permissions: { store: boolean; schedules: boolean }
 }
 
+/** An event waiting for the isolate, with who waits for its result. */
+interface Waiting {
+  event: BotEvent
+  resolve: (v: string | undefined) => void
+  reject: (e: BotFault) => void
+  generation: number
+}
+
 /** Events handed to the isolate in one call when they queue up (each keeps its own CPU cap). */
 const BATCH = 32
 
 export class CommandDenied extends Error {
   override readonly name = 'CommandDenied'
+}
+
+/** A command from a user the bot ignores for now (too many overruns); `retryAfter` in seconds. */
+export class CommandCoolingDown extends Error {
+  override readonly name = 'CommandCoolingDown'
+  constructor(readonly retryAfter: number) {
+    super(`ignored for ${retryAfter} s after CPU overruns`)
+  }
+}
+
+/** The user an event comes from (who could have triggered an overrun), if any: ticks have none. */
+const userOf = (event: BotEvent): string | undefined => {
+  if (event.kind === 'tick') return undefined
+  if (event.kind === 'event' && typeof event.data.user === 'string') return event.data.user
+  return event.message?.from
 }
 
 /** Split command arguments, keeping "quoted phrases" together (`/poll "lunch?" pizza tacos`). */
@@ -65,14 +97,14 @@ export const splitArgs = (raw: string): string[] => {
 
 export class BotEngine {
   private sandbox: BotSandbox | undefined
+  /** The compiled code, to rebuild the isolate after an overrun. */
+  private code = ''
+  /** Set while the isolate is rebuilt after an overrun: the bot still counts as running. */
+  private rebuilding = false
+  private readonly overruns: OverrunGuard
   manifest: BotManifest | undefined
   private queue: Promise<void> = Promise.resolve()
-  private readonly waiting: {
-    event: BotEvent
-    resolve: (v: string | undefined) => void
-    reject: (e: BotFault) => void
-    generation: number
-  }[] = []
+  private readonly waiting: Waiting[] = []
   private draining = false
   private dropped = 0
   private readonly timers = new Map<number, () => void>()
@@ -90,6 +122,7 @@ export class BotEngine {
   ) {
     this.tokens = limits.sendBurst
     this.refilledAt = clock.now()
+    this.overruns = new OverrunGuard(limits.overrunsPerUser, limits.overrunWindowMs)
   }
 
   /** A direct conversation the bot takes part in; true when it was new to the engine. */
@@ -109,21 +142,26 @@ export class BotEngine {
   }
 
   get running(): boolean {
-    return this.sandbox !== undefined && !this.sandbox.disposed
+    return this.sandbox !== undefined && (this.rebuilding || !this.sandbox.disposed)
   }
 
-  /** Start (or restart) the bot from compiled code; throws a BotFault when it cannot load. */
-  async load(code: string): Promise<BotManifest> {
-    this.stop()
-    const generation = ++this.generation
+  private createSandbox(code: string): Promise<BotSandbox> {
     this.io.busy?.(true)
-    const sandbox = await BotSandbox.create({
+    return BotSandbox.create({
       name: this.spec.name,
       code,
       limits: { memoryMb: this.limits.memoryMb, cpuMs: this.limits.cpuMsPerEvent, wallMs: this.limits.wallMsPerEvent },
       hostCall: (op) => this.hostCall(op),
       onActions: (actions) => this.perform(actions),
     }).finally(() => this.io.busy?.(false))
+  }
+
+  /** Start (or restart) the bot from compiled code; throws a BotFault when it cannot load. */
+  async load(code: string): Promise<BotManifest> {
+    this.stop()
+    const generation = ++this.generation
+    this.code = code
+    const sandbox = await this.createSandbox(code)
     if (generation !== this.generation) {
       sandbox.dispose()
       throw new BotFault('load', 'superseded by a newer load')
@@ -155,6 +193,7 @@ export class BotEngine {
    */
   onMessage(message: BotMessage): Intake {
     if (message.from === this.spec.name || message.bot) return 'ignored'
+    if (this.ignoring(message.from)) return 'ignored'
     if (!this.accepts()) return 'dropped'
     const direct = this.direct.has(message.room)
     // In a direct conversation everything is addressed to the bot; a leading @mention is dropped.
@@ -172,6 +211,7 @@ export class BotEngine {
   onEvent(name: BotEventName, data: Record<string, unknown>, message?: BotMessage): Intake {
     if (!this.manifest?.events.includes(name)) return 'ignored'
     if (data.user === this.spec.name) return 'ignored'
+    if (typeof data.user === 'string' && this.ignoring(data.user)) return 'ignored'
     if (!this.accepts()) return 'dropped'
     this.enqueue({ kind: 'event', ...this.stamp(), name, data, ...(message ? { message: this.mark(message) } : {}) }).catch(() => undefined)
     return 'queued'
@@ -193,6 +233,8 @@ export class BotEngine {
   async command(name: string, args: string[], caller: CommandCaller, seq = 0): Promise<string | undefined> {
     if (!this.inRoom(caller.room) || !this.hasCommand(name)) return undefined
     if (!(await this.may(name, caller))) throw new CommandDenied(name)
+    const wait = this.overruns.cooldownMs(caller.user, this.clock.now())
+    if (wait > 0) throw new CommandCoolingDown(Math.ceil(wait / 1000))
     const message = this.mark({ room: caller.room, seq, from: caller.user, text: `/${name} ${args.join(' ')}`.trim() })
     const event: BotEvent = { kind: 'command', ...this.stamp(), name, args: splitArgs(args.join(' ')), raw: args.join(' '), message }
     return this.enqueue(event)
@@ -201,6 +243,16 @@ export class BotEngine {
   /** Resolves when every queued event has been handled (the harness waits on it). */
   idle(): Promise<void> {
     return this.queue
+  }
+
+  /** Whether the bot ignores `user` for now (too many overruns); says so in its log once. */
+  private ignoring(user: string): boolean {
+    const wait = this.overruns.cooldownMs(user, this.clock.now())
+    if (wait <= 0) return false
+    if (this.overruns.firstSkip(user)) {
+      this.io.log('warn', `ignoring ${user} for ${Math.ceil(wait / 1000)} s: their messages made the bot run over its budget ${this.limits.overrunsPerUser} times`)
+    }
+    return true
   }
 
   /** The message as handlers see it: `direct: true` in a direct conversation. */
@@ -266,35 +318,78 @@ export class BotEngine {
           for (const b of batch) b.resolve(undefined)
           continue
         }
+        // Marked before the handlers run: a message whose handler crashes the bot is not replayed.
+        const messages = batch.flatMap(({ event: e }) => (e.kind !== 'tick' && e.message && e.message.seq > 0 ? [e.message] : []))
+        if (messages.length > 0) this.io.processed?.(messages)
+        // Events of users the bot ignores now (queued before their last overrun) are skipped.
+        const now = this.clock.now()
+        const run = batch.filter((b) => {
+          const user = userOf(b.event)
+          if (user === undefined || this.overruns.cooldownMs(user, now) <= 0) return true
+          b.resolve(undefined)
+          return false
+        })
+        if (run.length === 0) continue
         this.io.busy?.(true)
         try {
-          const events = batch.map((b) => b.event)
-          // Marked before the handlers run: a message whose handler crashes the bot is not replayed.
-          const messages = events.flatMap((e) => (e.kind !== 'tick' && e.message && e.message.seq > 0 ? [e.message] : []))
-          if (messages.length > 0) this.io.processed?.(messages)
-          const out = await sandbox.dispatch(events)
-          batch.forEach((b, i) => {
-            const r = out[i]
-            if (r) this.perform(r.actions)
-            b.resolve(r?.result)
-          })
+          await sandbox.dispatch(
+            run.map((b) => b.event),
+            (i, r: DispatchResult) => {
+              this.perform(r.actions)
+              run[i]?.resolve(r.result)
+            },
+          )
           if (this.dropped > 0) {
             this.io.log('warn', `${this.dropped} events dropped while the queue was full`)
             this.dropped = 0
           }
         } catch (err) {
           const fault = err instanceof BotFault ? err : new BotFault('error', String(err))
-          if (generation === this.generation) {
-            this.stop()
-            this.io.fault(fault.kind, fault.message)
+          if (generation === this.generation && (await this.survive(fault, run))) {
+            run[fault.index ?? 0]?.reject(fault)
+          } else {
+            if (generation === this.generation) {
+              this.stop()
+              this.io.fault(fault.kind, fault.message)
+            }
+            for (const b of run) b.reject(fault)
           }
-          for (const b of batch) b.reject(fault)
         } finally {
           this.io.busy?.(false)
         }
       }
     } finally {
       this.draining = false
+    }
+  }
+
+  /**
+   * An event a user sent broke its CPU or wall-time budget: skip it (log it, count it against that
+   * user), put the events after it back at the head of the queue, and rebuild the isolate. False
+   * when this is not such an overrun (a throw, memory, a schedule's own overrun) or the rebuild fails:
+   * then the bot stops and the supervisor counts a failure.
+   */
+  private async survive(fault: BotFault, batch: Waiting[]): Promise<boolean> {
+    const index = fault.index ?? 0
+    const culprit = batch[index]
+    const user = culprit ? userOf(culprit.event) : undefined
+    if (!isOverrun(fault) || user === undefined || user === this.spec.name) return false
+    const generation = this.generation
+    // Those after the culprit never ran: they go first again, in order.
+    this.waiting.unshift(...batch.slice(index + 1))
+    const cooldown = this.overruns.note(user, this.clock.now())
+    this.io.overrun?.(fault.kind, fault.message, user, cooldown)
+    this.rebuilding = true
+    try {
+      const sandbox = await this.createSandbox(this.code)
+      if (generation !== this.generation) sandbox.dispose()
+      else this.sandbox = sandbox
+      return true
+    } catch (err) {
+      this.io.log('error', `the bot could not be restarted after an overrun: ${(err as Error).message}`)
+      return false
+    } finally {
+      this.rebuilding = false
     }
   }
 

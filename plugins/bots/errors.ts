@@ -14,6 +14,8 @@ export const botsErrors = {
     `The bot "${name}" is not running right now; try again shortly or ask an admin (chathub bot list).`),
   commandFailed: defineError('BOTS_COMMAND_FAILED', 500, (cmd: string) =>
     `The bot could not finish /${cmd}; an admin can see why with chathub bot logs.`),
+  overrunCooldown: defineError('BOTS_OVERRUN_COOLDOWN', 429, (name: string, seconds: number) =>
+    `Your recent messages made the bot "${name}" run over its time budget too often; it ignores you for ${seconds} s.`),
   storeQuota: defineError('BOTS_STORE_QUOTA', 413, (limit: number) =>
     `The bot's store is full (${limit} bytes); delete keys or raise plugins.bots.storeQuotaBytes.`),
   fetchDenied: defineError('BOTS_FETCH_DENIED', 403, (host: string) =>

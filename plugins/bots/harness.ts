@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { compileBot } from './compile.ts'
-import { BotEngine, type BotIo, CommandDenied } from './engine.ts'
+import { BotEngine, type BotIo, CommandCoolingDown, CommandDenied } from './engine.ts'
 import { guardedFetch } from './fetch-guard.ts'
 import type { CommandAcl, HostLimits, HostOp } from './protocol.ts'
 import { VirtualClock } from './schedule.ts'
@@ -57,6 +57,8 @@ const DEFAULT_LIMITS: HostLimits = {
   fetchMaxBytes: 1024 * 1024,
   storeQuotaBytes: 1024 * 1024,
   replayMissed: 100,
+  overrunsPerUser: 3,
+  overrunWindowMs: 300_000,
 }
 
 export class BotHarness {
@@ -64,6 +66,8 @@ export class BotHarness {
   readonly transcript: TranscriptLine[] = []
   readonly logs: string[] = []
   readonly faults: { kind: string; message: string }[] = []
+  /** Events skipped for running over their budget (not faults: the bot runs on). */
+  readonly overruns: { kind: string; message: string; user: string }[] = []
   /** The bot's store: key -> JSON text. */
   readonly store = new Map<string, string>()
   private readonly seqs = new Map<string, number>()
@@ -91,6 +95,7 @@ export class BotHarness {
       hostCall: (op) => this.hostCall(op, limits),
       log: (level, text) => this.logs.push(`${level} ${text}`),
       fault: (kind, message) => this.faults.push({ kind, message }),
+      overrun: (kind, message, user) => this.overruns.push({ kind, message, user }),
     }
     this.engine = new BotEngine(
       { name, rooms: this.rooms, commands: options.commands ?? {}, permissions: { store: true, schedules: true } },
@@ -228,7 +233,13 @@ export class BotHarness {
       const out = await this.engine.command(name, args, caller)
       if (out) answer(out)
     } catch (err) {
-      answer(err instanceof CommandDenied ? `(you may not run /${name} here)` : `(the command failed: ${(err as Error).message})`)
+      answer(
+        err instanceof CommandDenied
+          ? `(you may not run /${name} here)`
+          : err instanceof CommandCoolingDown
+            ? `(the bot ignores you for ${err.retryAfter} s: your messages made it run over its budget)`
+            : `(the command failed: ${(err as Error).message})`,
+      )
     }
   }
 

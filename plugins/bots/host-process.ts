@@ -11,7 +11,7 @@ import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync
 import { ChatClient } from '#core/client/sdk'
 import type { EventFrame, EventOf, RoomSummary } from '#core/protocol/messages'
 import { compileBot } from './compile.ts'
-import { BotEngine, type BotIo, CommandDenied, type Intake } from './engine.ts'
+import { BotEngine, type BotIo, CommandCoolingDown, CommandDenied, type Intake } from './engine.ts'
 import { guardedFetch } from './fetch-guard.ts'
 import type { BotMessage, BotSpec, ChildToParent, CommandCaller, HostLimits, ParentToChild } from './protocol.ts'
 import { BotFault } from './sandbox.ts'
@@ -333,6 +333,7 @@ const start = async (spec: BotSpec): Promise<void> => {
           : storeCall(spec.name, op),
       log: (level, text) => log(holder.r as Running, level, text),
       fault: (kind, message) => send({ t: 'fault', bot: spec.name, kind, message }),
+      overrun: (kind, message, user, cooldownMs) => send({ t: 'overrun', bot: spec.name, kind, message, user, cooldownMs }),
       busy: (running) => markBusy(spec.name, running),
       processed: (messages) => {
         for (const m of messages) advance(holder.r as Running, m.room, m.seq)
@@ -397,6 +398,9 @@ const runCommand = async (msg: Extract<ParentToChild, { t: 'command' }>): Promis
     reply(text === undefined ? {} : { text })
   } catch (err) {
     if (err instanceof CommandDenied) return reply({ error: { code: 'BOTS_COMMAND_FORBIDDEN', message: msg.name } })
+    if (err instanceof CommandCoolingDown) {
+      return reply({ error: { code: 'BOTS_OVERRUN_COOLDOWN', message: msg.name, retryAfter: err.retryAfter } })
+    }
     reply({ error: { code: 'BOTS_COMMAND_FAILED', message: (err as Error).message } })
   }
 }

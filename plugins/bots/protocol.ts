@@ -93,6 +93,9 @@ export interface HostLimits {
   storeQuotaBytes: number
   /** Missed messages replayed per room when a bot (re)connects; 0: none. */
   replayMissed: number
+  /** Overruns one user may cause within overrunWindowMs before the bot ignores them; 0: no limit. */
+  overrunsPerUser: number
+  overrunWindowMs: number
 }
 
 /** Who ran a command, as the plugin hands it to the child. */
@@ -118,8 +121,15 @@ export type ChildToParent =
   | { t: 'ready' }
   | { t: 'loaded'; bot: string; manifest: BotManifest }
   | { t: 'fault'; bot: string; kind: string; message: string }
+  /** An event from `user` ran over its budget and was skipped; the bot runs on (not a failure). */
+  | { t: 'overrun'; bot: string; kind: string; message: string; user: string; cooldownMs: number }
   | { t: 'log'; bot: string; level: 'info' | 'warn' | 'error'; text: string }
-  | { t: 'result'; id: number; text?: string; error?: { code: string; message: string } }
+  | {
+      t: 'result'
+      id: number
+      text?: string
+      error?: { code: string; message: string; retryAfter?: number }
+    }
   | { t: 'store'; id: number; bot: string; op: StoreOp }
   /** The bot learned (from the hub, over its own connection) that it takes part in a direct room. */
   | { t: 'direct'; bot: string; room: string }

@@ -213,13 +213,23 @@
     return { actions: run.actions, result: typeof result === 'string' ? result : undefined }
   }
 
-  /** Handle a batch of events in order; the host watches `progress` to time each one. */
+  /**
+   * Handle a batch of events in order; the host watches `progress` to time each one. Each event's
+   * result but the last is handed to the host before the next event starts, so that when an event
+   * breaks a limit (and the isolate is gone) the events before it have had their effect.
+   */
   const dispatch = async (eventsJson) => {
     const events = parse(eventsJson)
     const out = []
     for (let i = 0; i < events.length; i++) {
       Atomics.store(progress, 0, Atomics.load(progress, 0) + 1)
-      out.push(await dispatchOne(events[i]))
+      const r = await dispatchOne(events[i])
+      if (i === events.length - 1) out.push(r)
+      else
+        await host.apply(undefined, [stringify({ op: 'event.done', index: i, result: r.result }), stringify(r.actions)], {
+          arguments: { copy: true },
+          result: { promise: true, copy: true },
+        })
     }
     return stringify(out)
   }

@@ -1,6 +1,7 @@
 // One bot's isolate (isolated-vm): load the prelude and the bot's script under a memory cap, then run
 // each event's handlers under a CPU-time cap and a wall-clock cap. Only JSON strings cross; a bot
-// that loops, bloats or throws becomes a BotFault and its isolate is disposed.
+// that loops, bloats or throws becomes a BotFault (naming the event of the batch it was handling)
+// and its isolate is disposed.
 import { readFileSync } from 'node:fs'
 import ivm from 'isolated-vm'
 import type { BotAction, BotEvent, BotManifest, HostOp } from './protocol.ts'
@@ -17,9 +18,18 @@ export interface SandboxLimits {
 
 export type FaultKind = 'load' | 'error' | 'cpu' | 'memory' | 'wall'
 
+/** What only the prelude sends over the host reference: an event of a batch is done. */
+interface PreludeOp {
+  op: 'event.done'
+  index: number
+  result?: string
+}
+
 /** Why a bot was stopped; `kind` decides what the admin reads in `bot list`. */
 export class BotFault extends Error {
   override readonly name = 'BotFault'
+  /** In a dispatch: the index of the event of the batch that was running (earlier ones are done). */
+  index: number | undefined
   constructor(
     readonly kind: FaultKind,
     message: string,
@@ -27,6 +37,9 @@ export class BotFault extends Error {
     super(message)
   }
 }
+
+/** A CPU-time or wall-time overrun: one event went over its budget (not a crash of the bot). */
+export const isOverrun = (fault: BotFault): boolean => fault.kind === 'cpu' || fault.kind === 'wall'
 
 /** A host call from the bot (store, fetch): returns the value, or throws a ChatError-like error. */
 export type HostCall = (op: HostOp) => Promise<unknown>
@@ -36,6 +49,9 @@ export interface DispatchResult {
   /** A command handler's return value: shown to the caller only. */
   result?: string
 }
+
+/** Receives each event's result of a batch as the event completes, in order. */
+export type OnResult = (index: number, result: DispatchResult) => void
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err))
 
@@ -48,6 +64,8 @@ export class BotSandbox {
     private readonly dispatchRef: ivm.Reference,
     private readonly limits: SandboxLimits,
     readonly manifest: BotManifest,
+    /** Where the prelude's early results (`event.done`) go during the current dispatch. */
+    private readonly results: { current: OnResult | undefined },
   ) {}
 
   /**
@@ -63,13 +81,20 @@ export class BotSandbox {
   }): Promise<BotSandbox> {
     const { name, code, limits } = options
     const isolate = new ivm.Isolate({ memoryLimit: limits.memoryMb })
+    const results: { current: OnResult | undefined } = { current: undefined }
     try {
       const context = await isolate.createContext()
       const bridge = new ivm.Reference(async (opJson: string, actionsJson: string): Promise<string> => {
         try {
           const actions = JSON.parse(actionsJson) as BotAction[]
+          const op = JSON.parse(opJson) as HostOp | PreludeOp
+          if (op.op === 'event.done') {
+            // Only the prelude sends this (the bot's code never sees the host reference).
+            results.current?.(op.index, { actions, ...(op.result === undefined ? {} : { result: op.result }) })
+            return JSON.stringify({ value: null })
+          }
           if (actions.length > 0) options.onActions(actions)
-          const value = await options.hostCall(JSON.parse(opJson) as HostOp)
+          const value = await options.hostCall(op)
           return JSON.stringify({ value: value ?? null })
         } catch (err) {
           const code = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'BOTS_ERROR'
@@ -86,7 +111,7 @@ export class BotSandbox {
       )
       const manifestJson = (await script.run(context, { timeout: Math.max(1000, limits.cpuMs), copy: true })) as string
       const dispatchRef = (await context.eval('__chathub.dispatch', { reference: true })) as ivm.Reference
-      return new BotSandbox(isolate, new Int32Array(shared), dispatchRef, limits, JSON.parse(manifestJson) as BotManifest)
+      return new BotSandbox(isolate, new Int32Array(shared), dispatchRef, limits, JSON.parse(manifestJson) as BotManifest, results)
     } catch (err) {
       const memory = isolate.isDisposed || /memory limit/i.test(errorText(err))
       if (!isolate.isDisposed) isolate.dispose()
@@ -99,14 +124,16 @@ export class BotSandbox {
   }
 
   /**
-   * Run the handlers of a batch of events, in order (one result per event). The CPU and wall caps
-   * apply to each event: the prelude bumps a shared counter as it starts the next one.
-   * Throws a BotFault when a handler throws or breaks a limit.
+   * Run the handlers of a batch of events, in order; `onResult` gets each event's result as it
+   * completes. The CPU and wall caps apply to each event: the prelude bumps a shared counter as it
+   * starts the next one. Throws a BotFault when a handler throws or breaks a limit; its `index` is
+   * the event that was running (the ones before it have reported their results).
    */
-  async dispatch(events: BotEvent[]): Promise<DispatchResult[]> {
+  async dispatch(events: BotEvent[], onResult: OnResult): Promise<void> {
     if (this.isolate.isDisposed) throw this.fault ?? new BotFault('error', 'the bot is stopped')
     const cpuBudget = BigInt(this.limits.cpuMs) * 1_000_000n
-    let seen = Atomics.load(this.progress, 0)
+    const first = Atomics.load(this.progress, 0)
+    let seen = first
     let cpuStart = this.isolate.cpuTime
     let started = Date.now()
     const watchdog = setInterval(() => {
@@ -123,17 +150,24 @@ export class BotSandbox {
         this.stop(new BotFault('wall', `a handler took longer than ${this.limits.wallMs} ms`))
       }
     }, Math.max(5, Math.min(50, Math.floor(this.limits.cpuMs / 4))))
+    this.results.current = onResult
     try {
       const out = (await this.dispatchRef.apply(undefined, [JSON.stringify(events)], {
         arguments: { copy: true },
         result: { promise: true, copy: true },
-        // The synchronous part of the whole batch; each event's own cap is the watchdog's job.
+        // The synchronous part of the first event; each event's own cap is the watchdog's job.
         timeout: this.limits.cpuMs * events.length,
       })) as string
-      return JSON.parse(out) as DispatchResult[]
+      // The last event's result (the others came through `event.done`).
+      const [last] = JSON.parse(out) as DispatchResult[]
+      if (last) onResult(events.length - 1, last)
     } catch (err) {
-      throw this.classify(err)
+      const fault = this.classify(err)
+      const running = Atomics.load(this.progress, 0) - first - 1
+      fault.index = Math.min(Math.max(running, 0), events.length - 1)
+      throw fault
     } finally {
+      this.results.current = undefined
       clearInterval(watchdog)
     }
   }

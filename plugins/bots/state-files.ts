@@ -15,6 +15,11 @@ export interface BotStatus {
   restarts: number
   /** Failures in the current window. */
   failures: number
+  /**
+   * Events users sent that ran over their CPU or wall-time budget since the hub started: skipped,
+   * logged, not failures (absent in status files of older hubs).
+   */
+  overruns?: number
   lastError?: string
   lastErrorAt?: string
   commands: string[]

@@ -1,6 +1,7 @@
 // The hub side of the bot host: spawn the child process, restart it (and each bot) with back-off,
 // disable a bot after repeated failures and say so (error log, status file, audit), answer the
 // child's store calls, forward commands, reload a bot when its file changes or an admin flips it.
+// Overruns a user's event caused are counted apart: logged and shown, never failures of the bot.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, type FSWatcher, mkdirSync, readFileSync, watch } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -41,6 +42,8 @@ interface BotEntry {
   manifest: BotManifest | undefined
   failures: number[]
   restarts: number
+  /** Events users sent that ran over their budget (skipped; not failures). */
+  overruns: number
   lastError?: string
   lastErrorAt?: string
   timer: NodeJS.Timeout | undefined
@@ -86,6 +89,7 @@ export class Supervisor {
         manifest: undefined,
         failures: [],
         restarts: 0,
+        overruns: 0,
         timer: undefined,
         enabledSeen: admin.enabledAt[spec.name] ?? 0,
         direct: new Set(),
@@ -123,6 +127,11 @@ export class Supervisor {
     if (res.error) {
       if (res.error.code === 'BOTS_COMMAND_FORBIDDEN') throw botsErrors.commandForbidden(name)
       if (res.error.code === 'BOTS_UNAVAILABLE') throw botsErrors.unavailable(bot)
+      if (res.error.code === 'BOTS_OVERRUN_COOLDOWN') {
+        const seconds = res.error.retryAfter ?? 1
+        const err = botsErrors.overrunCooldown(bot, seconds)
+        throw new ChatError(err.code, err.message, err.status, { retryAfter: seconds })
+      }
       throw botsErrors.commandFailed(name)
     }
     return res.text
@@ -191,6 +200,8 @@ export class Supervisor {
       fetchMaxBytes: c.fetchMaxBytes,
       storeQuotaBytes: c.storeQuotaBytes,
       replayMissed: c.replayMissed,
+      overrunsPerUser: c.overrunsPerUser,
+      overrunWindowMs: c.overrunWindowMs,
     }
   }
 
@@ -268,6 +279,8 @@ export class Supervisor {
       }
       case 'fault':
         return this.fault(msg.bot, msg.kind, msg.message, true)
+      case 'overrun':
+        return this.overrun(msg)
       case 'direct':
         this.bots.get(msg.bot)?.direct.add(msg.room)
         return
@@ -316,6 +329,22 @@ export class Supervisor {
     b.lastError = message
     b.lastErrorAt = new Date().toISOString()
     this.writeStatus()
+  }
+
+  /**
+   * An event a user sent ran over its CPU or wall-time budget: the bot host skipped it and the bot
+   * runs on. Counted and logged apart from failures, so that no member can get a bot disabled.
+   */
+  private overrun(msg: Extract<ChildToParent, { t: 'overrun' }>): void {
+    const b = this.bots.get(msg.bot)
+    if (!b) return
+    b.overruns++
+    this.setError(b, `${msg.kind}: ${msg.message}`)
+    appendLog(this.o.dataDir, msg.bot, 'warn', `skipped an event from ${msg.user} (${msg.kind}): ${msg.message}`)
+    if (msg.cooldownMs > 0) {
+      appendLog(this.o.dataDir, msg.bot, 'warn', `ignoring ${msg.user} for ${Math.ceil(msg.cooldownMs / 1000)} s after repeated overruns`)
+    }
+    this.o.log.warn({ bot: msg.bot, kind: msg.kind, user: msg.user, overruns: b.overruns }, 'bot event over its budget skipped')
   }
 
   /** A bot failed: count it, restart it after a back-off, or disable it after too many. */
@@ -425,6 +454,7 @@ export class Supervisor {
         rooms: b.spec.rooms,
         restarts: b.restarts,
         failures: b.failures.length,
+        overruns: b.overruns,
         ...(b.lastError ? { lastError: b.lastError, lastErrorAt: b.lastErrorAt } : {}),
         commands: b.manifest?.commands.map((c) => c.name) ?? [],
         updatedAt: at,

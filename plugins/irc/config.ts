@@ -69,6 +69,12 @@ export const IrcServer = Type.Object(
       default: 20000,
       description: 'time to register and join',
     }),
+    answerTimeoutMs: Type.Integer({
+      minimum: 100,
+      default: 30000,
+      description:
+        'time the server has to answer the PING sent after relayed lines; past it the link is reported down, reconnects and sends them again',
+    }),
   },
   { additionalProperties: false },
 )

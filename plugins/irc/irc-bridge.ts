@@ -1,5 +1,7 @@
 // The IRC network as a bridge: one relay client per link, joined to the link's channel. Remote
-// senders go to the hub as `nick@irc`; hub messages go out as `<from> text` lines (RFC 2812 PRIVMSG).
+// senders go to the hub as `nick@irc`; hub messages go out as `<from> text` lines (RFC 2812 PRIVMSG),
+// each item confirmed by the server (PING/PONG) before it leaves the queue. The runner has already
+// made the text line-safe (no CR, LF or NUL: `multiline: false`).
 import type {
   BridgeCapabilities,
   BridgeConnection,
@@ -15,7 +17,8 @@ import { IrcClient, ircLower } from './irc-client.ts'
 
 /**
  * IRC cannot edit, delete, react or thread; a line is at most 512 bytes with the server's prefix,
- * which leaves about 350 bytes of text; nothing is encrypted end to end.
+ * which leaves about 350 bytes of text; lines cannot hold CR, LF or NUL (line-based: `multiline`
+ * false); nothing is encrypted end to end.
  */
 export const ircCapabilities: BridgeCapabilities = {
   edits: false,
@@ -81,21 +84,20 @@ class IrcLink implements BridgeConnection {
     client.on('privmsg', (e) => {
       // Only the channel; NOTICEs are for bots and are never relayed (RFC 2812 §3.3.2, avoids loops).
       if (!here(e.target) || e.notice || this.relayNicks.has(ircLower(e.nick))) return
+      const remoteId = e.tags.msgid ?? this.nextId()
       const edit = e.action ? undefined : correction(e.text)
       if (edit) {
-        const last = ctx.lastFrom(e.nick)
-        if (last?.text?.includes(edit.from)) {
-          ctx.inbound({
-            type: 'edit',
-            remoteId: last.remoteId,
-            sender: e.nick,
-            text: last.text.replace(edit.from, edit.to),
-          })
-          return
-        }
+        // The runner edits the sender's last message if it holds `find`, else relays the line.
+        void ctx.inbound({ type: 'correction', remoteId, sender: e.nick, text: e.text, ...edit })
+        return
       }
-      const remoteId = e.tags.msgid ?? this.nextId()
-      ctx.inbound({ type: 'message', remoteId, sender: e.nick, text: e.text, action: e.action })
+      void ctx.inbound({
+        type: 'message',
+        remoteId,
+        sender: e.nick,
+        text: e.text,
+        action: e.action,
+      })
     })
     client.on('nick', (e) => {
       if (e.self) {
@@ -168,12 +170,14 @@ class IrcLink implements BridgeConnection {
           else await client.say(`<${item.from}> ${addressed}`)
           ids.push(this.nextId())
         }
+        await client.confirm()
         return ids
       }
       case 'dropped':
         await client.say(
           `[chathub] ${item.count} message(s) from the hub were dropped while this link was down`,
         )
+        await client.confirm()
         return
       case 'edit':
       case 'delete':
@@ -191,9 +195,9 @@ class IrcLink implements BridgeConnection {
 }
 
 /** `s/old/new/`: the IRC way to correct one's last line; it becomes a hub edit of that message. */
-const correction = (text: string): { from: string; to: string } | undefined => {
+const correction = (text: string): { find: string; replace: string } | undefined => {
   const m = /^s\/((?:[^/\\]|\\.)+)\/((?:[^/\\]|\\.)*)\/?$/.exec(text.trim())
   if (!m) return undefined
   const unescape = (s: string) => s.replace(/\\(.)/g, '$1')
-  return { from: unescape(m[1] ?? ''), to: unescape(m[2] ?? '') }
+  return { find: unescape(m[1] ?? ''), replace: unescape(m[2] ?? '') }
 }

@@ -1,5 +1,7 @@
 // A small IRC client (RFC 1459/2812 with IRCv3 CAP + SASL PLAIN): registration with 433 handling,
-// PING/PONG, one channel, a token-bucket send queue for the server's flood limits, parsed events.
+// PING/PONG, one channel, a token-bucket send queue for the server's flood limits, parsed events,
+// and confirm(): a PING after the lines sent, whose PONG proves the server read them (a server that
+// stops reading the connection — ngircd after a NUL — is found within answerTimeoutMs).
 import { EventEmitter } from 'node:events'
 import { readFileSync } from 'node:fs'
 import net from 'node:net'
@@ -29,6 +31,8 @@ export interface IrcClientOptions {
   floodRate: number
   /** Give up registering after this many ms. */
   timeoutMs: number
+  /** Time the server has to answer the PING of confirm(); past it the connection is closed. */
+  answerTimeoutMs: number
 }
 
 /** One parsed line (RFC 2812 §2.3.1, plus IRCv3 tags). */
@@ -81,6 +85,11 @@ export const parseLine = (raw: string): IrcLine => {
 export const ircLower = (s: string): string =>
   s.toLowerCase().replace(/[[\]\\~]/g, (c) => ({ '[': '{', ']': '}', '\\': '|', '~': '^' })[c] ?? c)
 
+interface Waiter {
+  resolve: () => void
+  reject: (err: Error) => void
+}
+
 export interface IrcClientEvents {
   privmsg: [
     {
@@ -111,6 +120,13 @@ export class IrcClient extends EventEmitter<IrcClientEvents> {
   private closed = false
   /** Capabilities offered so far (CAP LS 302 may span several lines). */
   private offeredCaps: string[] = []
+  /** The PING of confirm() in flight, and who waits for its PONG. */
+  private probe: { token: string; waiters: Waiter[]; timer: NodeJS.Timeout } | undefined
+  /** Waiting for a PING not sent yet (lines written after the one in flight). */
+  private nextWaiters: Waiter[] = []
+  private probes = 0
+  /** The server refused a line to the channel since the last PONG (404: +m, +n, a ban). */
+  private refused: string | undefined
   /** The nick the server knows us by (after 433 retries and nick changes). */
   nick: string
   /** Joined the channel and ready to relay. */
@@ -204,6 +220,8 @@ export class IrcClient extends EventEmitter<IrcClientEvents> {
     switch (m.command) {
       case 'PING':
         return this.raw(`PONG :${p0}`)
+      case 'PONG':
+        return this.answered(m.params.at(-1) ?? '')
       case 'CAP':
         if (p1 === 'LS' && o.sasl) {
           // `CAP * LS * :a b` continues on the next line; the last line has no `*` (IRCv3 CAP 302).
@@ -254,6 +272,12 @@ export class IrcClient extends EventEmitter<IrcClientEvents> {
         if (!this.ready) {
           this.nick = nextNick(this.nick, o.nick, Number(this.isupport.get('NICKLEN') ?? 30))
           this.raw(`NICK ${this.nick}`)
+        }
+        return
+      case '404':
+        // ERR_CANNOTSENDTOCHAN (RFC 2812 §5.2): a line of ours did not reach the channel.
+        if (ircLower(p1) === ircLower(o.channel)) {
+          this.refused = `the server refused to relay to ${p1}: ${m.params.at(-1) ?? '404'}`
         }
         return
       case '471':
@@ -320,6 +344,52 @@ export class IrcClient extends EventEmitter<IrcClientEvents> {
     return this.queue(`PRIVMSG ${this.options.channel} :${body}`)
   }
 
+  /**
+   * Resolves once the server has read everything written before this call: a PING goes after those
+   * lines (servers handle a connection's lines in order) and its PONG settles every waiter. One PING
+   * is in flight at a time; waiters that come later share the next one. No answer within
+   * answerTimeoutMs closes the connection ('close' event) and rejects: the caller sends again.
+   * Rejects too when the server refused one of those lines for the channel (404).
+   */
+  confirm(): Promise<void> {
+    if (this.closed || !this.socket) return Promise.reject(new Error('not connected to IRC'))
+    return new Promise((resolve, reject) => {
+      this.nextWaiters.push({ resolve, reject })
+      if (!this.probe) this.sendProbe()
+    })
+  }
+
+  private sendProbe(): void {
+    const waiters = this.nextWaiters.splice(0)
+    if (waiters.length === 0) return
+    const token = `chathub-${++this.probes}`
+    const ms = this.options.answerTimeoutMs
+    const timer = setTimeout(
+      () =>
+        this.destroy(
+          `the IRC server stopped answering (no PONG within ${ms} ms); lines sent since may be lost there`,
+        ),
+      ms,
+    )
+    this.probe = { token, waiters, timer }
+    this.raw(`PING :${token}`)
+  }
+
+  private answered(token: string): void {
+    const probe = this.probe
+    if (!probe || token !== probe.token) return // a keepalive PONG, or a late one
+    clearTimeout(probe.timer)
+    this.probe = undefined
+    // Replies come in order: a 404 before this PONG was for a line written before its PING.
+    const refused = this.refused
+    this.refused = undefined
+    for (const w of probe.waiters) {
+      if (refused) w.reject(new Error(refused))
+      else w.resolve()
+    }
+    this.sendProbe()
+  }
+
   /** Bytes the server adds when it relays our PRIVMSG (`:nick!user@host PRIVMSG #chan :` + CRLF). */
   envelopeBytes(): number {
     return Buffer.byteLength(
@@ -381,6 +451,10 @@ export class IrcClient extends EventEmitter<IrcClientEvents> {
     clearInterval(this.keepalive)
     this.socket?.destroy()
     for (const pending of this.outbox.splice(0)) pending.done(new Error(error))
+    if (this.probe) clearTimeout(this.probe.timer)
+    const waiters = [...(this.probe?.waiters ?? []), ...this.nextWaiters.splice(0)]
+    this.probe = undefined
+    for (const w of waiters) w.reject(new Error(error))
     if (emit) this.emit('close', { error })
   }
 }

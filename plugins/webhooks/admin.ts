@@ -77,6 +77,8 @@ export interface DeliveryListing {
   status: WebhookDelivery['status']
   attempts: number
   httpStatus: number | null
+  /** Stable code of the last error when it has one (WEBHOOKS_DESTINATION_REFUSED, ...). */
+  code: string | null
   lastError: string | null
   at: string
 }
@@ -89,6 +91,7 @@ export const listDeliveries = (db: Db, room: string, limit: number): DeliveryLis
     status: d.status,
     attempts: d.attempts,
     httpStatus: d.httpStatus,
+    code: d.errorCode,
     lastError: d.lastError,
     at: new Date(d.updatedAt).toISOString(),
   }))

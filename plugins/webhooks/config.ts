@@ -40,6 +40,22 @@ export const WebhooksConfig = Type.Object(
       default: 10000,
       description: 'time allowed per outgoing POST',
     }),
+    allowPrivateDestinations: Type.Boolean({
+      default: false,
+      description:
+        'let outgoing webhooks reach loopback, link-local, private and other special-purpose addresses (refused by default)',
+    }),
+    allowDestinations: Type.Array(
+      Type.String({
+        pattern: '^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$',
+        description: 'an IP address or CIDR range',
+      }),
+      {
+        default: [],
+        description:
+          'special-purpose addresses or CIDR ranges outgoing webhooks may reach all the same, e.g. "10.1.2.3" or "fd00::/8"',
+      },
+    ),
     ...BridgeOptions,
   },
   { additionalProperties: false },

@@ -45,6 +45,19 @@ export const webhookErrors = {
     (room: string, name: string) =>
       `Room "${room}" already has a webhook named "${name}"; pick another --name.`,
   ),
+  destinationRefused: defineError(
+    'WEBHOOKS_DESTINATION_REFUSED',
+    403,
+    (host: string, address: string) =>
+      `Outgoing webhooks may not reach ${host} (${address}): a loopback, link-local, private or other special-purpose address. ` +
+      'Allow it with plugins.webhooks.allowDestinations (addresses or CIDR ranges) or allowPrivateDestinations: true.',
+  ),
+  redirectNotFollowed: defineError(
+    'WEBHOOKS_REDIRECT_NOT_FOLLOWED',
+    502,
+    (status: number, location: string) =>
+      `The receiver answered HTTP ${status} with a redirect to ${location || '(no location)'}; redirects are not followed: link the final URL instead.`,
+  ),
   hookNotFound: defineError(
     'WEBHOOKS_HOOK_NOT_FOUND',
     404,

@@ -54,11 +54,12 @@ export const recordAttempt = (
     attempts: number
     httpStatus: number | null
     lastError: string | null
+    errorCode?: string | null
   },
   now = Date.now(),
 ): void => {
   db.update(webhookDeliveries)
-    .set({ ...set, updatedAt: now })
+    .set({ ...set, errorCode: set.errorCode ?? null, updatedAt: now })
     .where(eq(webhookDeliveries.id, id))
     .run()
 }

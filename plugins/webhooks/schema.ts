@@ -21,7 +21,7 @@ export const webhookHooks = table(
 )
 export type WebhookHook = typeof webhookHooks.$inferSelect
 
-/** One row per outgoing message: its attempts and outcome. */
+/** One row per outgoing item: its attempts and outcome. Never the body (no message text). */
 export const webhookDeliveries = table(
   'deliveries',
   {
@@ -33,6 +33,8 @@ export const webhookDeliveries = table(
     status: text('status', { enum: ['pending', 'delivered', 'failed'] }).notNull(),
     attempts: integer('attempts').notNull().default(0),
     httpStatus: integer('http_status'),
+    /** Stable code of a refusal (e.g. WEBHOOKS_DESTINATION_REFUSED), when the last error has one. */
+    errorCode: text('error_code'),
     lastError: text('last_error'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),

@@ -1,6 +1,7 @@
 // Webhooks as a bridge. Two kinds of link: `webhook:in/<hook id>` (created by `chathub webhook create`)
 // takes Slack-style POSTs into the room; `webhook:https://...` POSTs the room's messages out, signed,
-// retried with back-off, each delivery logged.
+// retried with back-off, each delivery logged; never to a private address unless the config allows
+// it (destination.ts), never following a redirect (post.ts).
 import type {
   BridgeCapabilities,
   BridgeConnection,
@@ -10,9 +11,12 @@ import type {
   OutboundItem,
 } from '#core/plugin-api'
 import { defineBridge } from '#core/plugin-api'
+import { ChatError } from '#core/plugin-api'
 import type { FastifyBaseLogger } from 'fastify'
 import type { WebhooksConfig } from './config.ts'
+import { DestinationGuard } from './destination.ts'
 import { webhookErrors } from './errors.ts'
+import { postJson } from './post.ts'
 import { recordAttempt, startDelivery } from './queries.ts'
 import { sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './signing.ts'
 
@@ -44,8 +48,16 @@ export const parseAddress = (config: WebhooksConfig, address: string): Address =
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
     throw webhookErrors.targetInvalid(address)
   if (config.signingSecret.length < 16) throw webhookErrors.signingSecretMissing()
+  // An address in the URL is refused here (at link time); a name when a POST resolves it.
+  destinationGuard(config).checkUrl(url)
   return { kind: 'out', url: url.href }
 }
+
+export const destinationGuard = (config: WebhooksConfig): DestinationGuard =>
+  new DestinationGuard({
+    allowPrivate: config.allowPrivateDestinations,
+    allow: config.allowDestinations,
+  })
 
 /** Incoming hooks whose link runs, by hook id: the route hands their posts to the runner here. */
 export type IncomingHooks = Map<string, BridgeContext>
@@ -89,12 +101,16 @@ class IncomingLink implements BridgeConnection {
   }
 }
 
-/** POSTs each item as JSON; 5xx, 408, 429 and network errors are retried, other 4xx are final. */
+/**
+ * POSTs each item as JSON; 5xx, 408, 429 and network errors are retried; other 4xx, redirects (3xx,
+ * not followed) and refused destinations are final: logged as failed, and the next item goes.
+ */
 class OutgoingLink implements BridgeConnection {
   private up = false
   private current: { key: string; id: number; attempts: number } | undefined
   private abort = new AbortController()
   private readonly log: FastifyBaseLogger
+  private readonly guard: DestinationGuard
 
   constructor(
     private readonly ctx: BridgeContext,
@@ -103,6 +119,7 @@ class OutgoingLink implements BridgeConnection {
     private readonly db: Db,
   ) {
     this.log = ctx.log
+    this.guard = destinationGuard(config)
   }
 
   async connect(): Promise<void> {
@@ -129,16 +146,33 @@ class OutgoingLink implements BridgeConnection {
       this.current = { key, id: startDelivery(this.db, { room, url: this.url, seq }), attempts: 0 }
     const delivery = this.current
     const body = JSON.stringify(payload)
+    const final = (httpStatus: number | null, error: ChatError | string): void => {
+      const lastError = typeof error === 'string' ? error : error.message
+      const errorCode = typeof error === 'string' ? null : error.code
+      recordAttempt(this.db, delivery.id, {
+        status: 'failed',
+        attempts: delivery.attempts,
+        httpStatus,
+        lastError,
+        errorCode,
+      })
+      this.log.warn(
+        { url: this.url, status: httpStatus, code: errorCode },
+        'webhook delivery failed for good',
+      )
+      this.current = undefined
+    }
     for (let round = 0; round < this.config.retries; round++) {
       if (!this.up) throw new Error('link stopped')
       delivery.attempts++
       const timestamp = Math.floor(Date.now() / 1000)
       let status: number | null = null
       let error: string | null = null
+      const timeout = AbortSignal.timeout(this.config.timeoutMs)
       try {
-        const res = await fetch(this.url, {
-          method: 'POST',
-          headers: {
+        const res = await postJson(
+          new URL(this.url),
+          {
             'content-type': 'application/json',
             'user-agent': 'chathub-webhooks',
             [TIMESTAMP_HEADER]: String(timestamp),
@@ -146,11 +180,10 @@ class OutgoingLink implements BridgeConnection {
             'x-chathub-delivery': String(delivery.id),
           },
           body,
-          signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.config.timeoutMs)]),
-        })
-        await res.arrayBuffer().catch(() => undefined)
+          { guard: this.guard, signal: AbortSignal.any([this.abort.signal, timeout]) },
+        )
         status = res.status
-        if (res.ok) {
+        if (status >= 200 && status < 300) {
           recordAttempt(this.db, delivery.id, {
             status: 'delivered',
             attempts: delivery.attempts,
@@ -160,25 +193,18 @@ class OutgoingLink implements BridgeConnection {
           this.current = undefined
           return
         }
+        // A redirect is never followed: it could lead anywhere, the guard's checks included.
+        if (status >= 300 && status < 400)
+          return final(status, webhookErrors.redirectNotFollowed(status, clip(res.location ?? '')))
         error = `HTTP ${status}`
-        if (status < 500 && status !== 408 && status !== 429) {
-          // The receiver refused this payload for good: log it as failed and go on with the next.
-          recordAttempt(this.db, delivery.id, {
-            status: 'failed',
-            attempts: delivery.attempts,
-            httpStatus: status,
-            lastError: error,
-          })
-          this.log.warn({ url: this.url, status }, 'webhook refused a delivery')
-          this.current = undefined
-          return
-        }
+        // The receiver refused this payload for good: log it as failed and go on with the next.
+        if (status < 500 && status !== 408 && status !== 429) return final(status, error)
       } catch (err) {
-        error =
-          err instanceof Error
-            ? err.cause instanceof Error
-              ? err.cause.message
-              : err.message
+        if (err instanceof ChatError) return final(null, err)
+        error = timeout.aborted
+          ? `no answer within ${this.config.timeoutMs} ms`
+          : err instanceof Error
+            ? err.message
             : String(err)
       }
       recordAttempt(this.db, delivery.id, {
@@ -195,6 +221,12 @@ class OutgoingLink implements BridgeConnection {
       }
     }
   }
+}
+
+/** A receiver's `location` header in the log: one short line. */
+const clip = (s: string): string => {
+  const line = s.replace(/[\x00-\x1f\x7f]/g, ' ')
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line
 }
 
 /** The JSON body of each outgoing item. */

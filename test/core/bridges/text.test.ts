@@ -16,6 +16,8 @@ test('splitText keeps parts within the byte limit, at word breaks, never inside 
 
 test('splitText without multi-line support gives each line its own part', () => {
   expect(splitText('one\ntwo\r\n\nthree', 100, false)).toEqual(['one', 'two', 'three'])
+  // A lone CR ends a line too (IRC servers treat it so).
+  expect(splitText('one\rPRIVMSG #x :two', 100, false)).toEqual(['one', 'PRIVMSG #x :two'])
   expect(splitText('one\ntwo', 100, true)).toEqual(['one\ntwo'])
 })
 

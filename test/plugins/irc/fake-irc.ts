@@ -2,7 +2,8 @@
 // These are services of networks we do not own (Libera, OFTC...), so a fake is the only way to test
 // them here. It speaks just enough RFC 1459/2812 + IRCv3 CAP 302/SASL 3.1: CAP LS/REQ/ACK/END,
 // AUTHENTICATE PLAIN (chunked), 900/903/904, PASS/NICK/USER/001, JOIN/353/366, PRIVMSG, PING, QUIT.
-// Every line a client sends is recorded; `say` plays a remote user in the channel.
+// Every line a client sends is recorded; `say` plays a remote user in the channel; `stall` makes the
+// open connections stop reading, as ngircd does with a connection after a line holding a NUL.
 import net from 'node:net'
 
 export interface FakeIrcOptions {
@@ -20,6 +21,8 @@ export class FakeIrc {
   private readonly sockets = new Set<net.Socket>()
   /** The socket and nick of the registered client that joined, for `say`. */
   private joined: { socket: net.Socket; nick: string } | undefined
+  /** Connections that stopped reading: their lines are neither recorded nor answered. */
+  private readonly stalled = new Set<net.Socket>()
 
   constructor(private readonly options: FakeIrcOptions) {
     this.server = net.createServer((socket) => this.serve(socket))
@@ -39,6 +42,11 @@ export class FakeIrc {
   /** A remote user says something in a channel (to the joined client). */
   say(from: string, channel: string, text: string): void {
     this.joined?.socket.write(`:${from}!${from}@remote.example PRIVMSG ${channel} :${text}\r\n`)
+  }
+
+  /** Every open connection stops reading (stays open, answers nothing); new ones are served. */
+  stall(): void {
+    for (const s of this.sockets) this.stalled.add(s)
   }
 
   async close(): Promise<void> {
@@ -68,6 +76,7 @@ export class FakeIrc {
     let buffer = ''
     socket.setEncoding('utf8')
     socket.on('data', (chunk: string) => {
+      if (this.stalled.has(socket)) return
       buffer += chunk
       let i: number
       while ((i = buffer.indexOf('\r\n')) >= 0) {

@@ -65,6 +65,8 @@ describe('webhooks bridge', () => {
     await receiver.start()
     const webhooks = {
       signingSecret: SECRET,
+      // The receiver listens on 127.0.0.1: loopback destinations must be allowed explicitly.
+      allowPrivateDestinations: true,
       links: [{ room: 'general', target: `webhook:${receiver.url}` }],
       maxBodyBytes: 1024,
       incomingBurst: 30,
