@@ -174,7 +174,7 @@ const join = async (
     if (more) seq = batch[batch.length - 1]?.seq ?? seq
   }
   if (!more) rooms.subscribe(conn, room)
-  ack<'join'>(conn, frame.ref, { room: room.name, seq, rev, replayed, more, online: rooms.onlineNames(room) })
+  ack<'join'>(conn, frame.ref, { room: room.name, seq, rev, replayed, more, ...rooms.onlineSummary(room) })
 }
 
 const say = (

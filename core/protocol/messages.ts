@@ -125,7 +125,17 @@ export interface MemberView {
 export interface AckResults {
   auth: { user: string; admin: boolean; protocol: number }
   create: { room: string }
-  join: { room: string; seq: number; rev: number; replayed: number; more: boolean; online: string[] }
+  join: {
+    room: string
+    seq: number
+    rev: number
+    replayed: number
+    more: boolean
+    /** Who is online, at most 50 names (the first to arrive, sorted); `members` lists everyone. */
+    online: string[]
+    /** How many users are online in the room. */
+    onlineCount: number
+  }
   leave: { room: string }
   say: { room: string; seq: number; duplicate: boolean }
   edit: { room: string; seq: number }

@@ -26,6 +26,9 @@ const RANK: Record<Role, number> = { owner: 3, moderator: 2, member: 1 }
  */
 export const TYPING_RELAY_MS = 2000
 
+/** Names of who is online a join ack carries at most (with the count of everyone). */
+export const ONLINE_IN_JOIN = 50
+
 export interface FanoutStats {
   delivered(n: number): void
 }
@@ -156,19 +159,19 @@ export class RoomService {
     if (room.subscribers.has(conn) || !conn.user) return
     room.subscribers.add(conn)
     conn.rooms.add(room)
-    const n = room.online.get(conn.user.userId) ?? 0
-    room.online.set(conn.user.userId, n + 1)
-    if (n === 0) this.presence.change(room, conn.user.name, 'online')
+    const seen = room.online.get(conn.user.userId)
+    if (seen) seen.connections++
+    else {
+      room.online.set(conn.user.userId, { name: conn.user.name, connections: 1 })
+      this.presence.change(room, conn.user.name, 'online')
+    }
   }
 
   unsubscribe(conn: Connection, room: RoomState): void {
     if (!room.subscribers.delete(conn) || !conn.user) return
     conn.rooms.delete(room)
-    const n = (room.online.get(conn.user.userId) ?? 1) - 1
-    if (n > 0) {
-      room.online.set(conn.user.userId, n)
-      return
-    }
+    const seen = room.online.get(conn.user.userId)
+    if (seen && --seen.connections > 0) return
     room.online.delete(conn.user.userId)
     room.typingRelayedAt.delete(conn.user.userId)
     this.presence.change(room, conn.user.name, 'offline')
@@ -197,10 +200,18 @@ export class RoomService {
     this.presence.close()
   }
 
-  onlineNames(room: RoomState): string[] {
-    const names = new Set<string>()
-    for (const c of room.subscribers) if (c.user) names.add(c.user.name)
-    return [...names].sort()
+  /**
+   * Who is online in `room` for a join ack: how many, and the names of the first `ONLINE_IN_JOIN` to
+   * arrive (sorted). A join costs the same in a room of ten or of ten thousand; the `members`
+   * frame lists everyone, and `presence` events follow the changes.
+   */
+  onlineSummary(room: RoomState): { online: string[]; onlineCount: number } {
+    const online: string[] = []
+    for (const { name } of room.online.values()) {
+      if (online.length === ONLINE_IN_JOIN) break
+      online.push(name)
+    }
+    return { online: online.sort(), onlineCount: room.online.size }
   }
 
   /** Public rooms and the user's private ones. */

@@ -6,8 +6,8 @@ export class RoomState {
   /** Highest sequence number committed to the database (numbers are handed out at commit time). */
   seq: number
   readonly subscribers = new Set<Connection>()
-  /** userId -> open subscribed connections, for presence. */
-  readonly online = new Map<number, number>()
+  /** userId -> the user's name and open subscribed connections, for presence (in order of arrival). */
+  readonly online = new Map<number, { name: string; connections: number }>()
   /** userId -> when their last `typing` was relayed (Date.now()), for the relay limit. */
   readonly typingRelayedAt = new Map<number, number>()
   /** The room's change counter: the `rev` of its latest edit or delete; loaded by the message log on first use. */

@@ -3,7 +3,7 @@
 import { beforeEach, describe, expect, test } from 'vitest'
 import { ChatClient } from '#core/client/sdk'
 import type { EventOf } from '#core/protocol/messages'
-import { TYPING_RELAY_MS } from '#core/rooms/room-service'
+import { ONLINE_IN_JOIN, TYPING_RELAY_MS } from '#core/rooms/room-service'
 import { startHub, type TestHub } from '#test/helpers/start-hub'
 import { refusal, sendGarbage } from './support.ts'
 
@@ -266,6 +266,7 @@ describe('typing and presence', () => {
     const bob = await hub.connect('bob')
     const ack = await bob.join('room')
     expect(ack.online).toEqual(['alice', 'bob'])
+    expect(ack.onlineCount).toBe(2)
     expect(await alice.next('presence', (p) => p.user === 'bob')).toMatchObject({
       room: 'room',
       status: 'online',
@@ -289,6 +290,24 @@ describe('typing and presence', () => {
     const again = alice.drain().filter((f) => f.type === 'presence' && f.user === 'bob')
     expect(again).toEqual([])
     expect((await alice.members('room')).members.find((m) => m.user === 'bob')?.online).toBe(false)
+  })
+
+  test('a join ack in a big room carries the online count and at most ONLINE_IN_JOIN names', async () => {
+    const owner = await hub.connect('owner')
+    await owner.create('big')
+    await owner.join('big')
+    const users = Array.from({ length: ONLINE_IN_JOIN + 9 }, (_, i) => `u${String(i).padStart(3, '0')}`)
+    const clients = await Promise.all(users.map((u) => hub.connect(u)))
+    for (const c of clients) await c.join('big')
+    const late = await hub.connect('late')
+    const ack = await late.join('big')
+    expect(ack.onlineCount).toBe(users.length + 2)
+    expect(ack.online).toHaveLength(ONLINE_IN_JOIN)
+    // The first to arrive, sorted; everyone is in `members`.
+    expect(ack.online).toEqual(['owner', ...users].slice(0, ONLINE_IN_JOIN).sort())
+    const members = (await late.members('big')).members
+    expect(members.filter((m) => m.online)).toHaveLength(users.length + 2)
+    await Promise.all(clients.map((c) => c.close()))
   })
 
   test('a burst of typing from one user reaches followers once per TYPING_RELAY_MS; every frame is acked', async () => {
