@@ -30,6 +30,7 @@ const benches: Record<string, () => Promise<string>> = {
   bots: async () => (await import('./bots.ts')).runBots({ runs }),
   bridge: async () => (await import('./bridge.ts')).runBridge({ runs }),
   presence: async () => (await import('./presence.ts')).runPresence({ runs }),
+  joins: async () => (await import('./joins.ts')).runJoins({ runs }),
   startup: async () => (await import('./startup.ts')).runStartup({ runs, only: values.only }),
 }
 

@@ -1,26 +1,16 @@
-// Idle-connection load: open N raw `ws` connections, authenticate each (when tokens are given) and
+// Idle-connection load: open N raw `ws` connections, authenticate each and join room "bench", then
 // stay idle. Prints `{"event":"connected","n":N}` once all are open; exits on SIGTERM.
-import WebSocket from 'ws'
+import type WebSocket from 'ws'
+import { joinBench } from './member.ts'
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as { port: number; tokens: string[]; connections: number }
 const url = `ws://127.0.0.1:${spec.port}/api/v1/ws`
 const sockets: WebSocket[] = []
 
-const open = (i: number) =>
-  new Promise<void>((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false })
-    sockets.push(ws)
-    ws.on('error', reject)
-    ws.on('open', () => {
-      if (spec.tokens.length === 0) return resolve()
-      ws.once('message', (data) => {
-        const f = JSON.parse(data.toString()) as { type: string; code?: string }
-        if (f.type === 'ack') resolve()
-        else reject(new Error(f.code))
-      })
-      ws.send(JSON.stringify({ type: 'auth', ref: 'a', token: spec.tokens[i % spec.tokens.length] }))
-    })
-  })
+// Each connection authenticates and joins room "bench" (the bare server acks both without checking).
+const open = async (i: number) => {
+  sockets.push(await joinBench(url, spec.tokens[i % spec.tokens.length] ?? 'none'))
+}
 
 for (let i = 0; i < spec.connections; i += 200) {
   await Promise.all(Array.from({ length: Math.min(200, spec.connections - i) }, (_, k) => open(i + k)))

@@ -2,6 +2,7 @@
 // no auth, no validation, no persistence. Prints {"port": N} on stdout once listening.
 // With `--batched` it corks every socket for the rest of the event-loop turn once a frame arrives,
 // the same write batching the hub does, so the hub's own costs can be read apart from that trick.
+import './heap-probe.ts'
 import { WebSocketServer, type WebSocket } from 'ws'
 
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, maxPayload: 65536 })

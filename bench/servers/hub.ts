@@ -1,6 +1,7 @@
 // The hub under benchmark: real buildServer() on a temp data dir with limits raised for load,
 // users u0..u{N-1} who are members of room "bench". Prints {"port", "tokens"} on stdout once listening.
 // Usage: hub.ts N ['{"presenceBatchMs":0}'] — the optional JSON overrides `limits`.
+import './heap-probe.ts'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
