@@ -173,7 +173,7 @@ export async function runStartup(opts: { runs: number; only?: string }): Promise
       writeFileSync(cover, await writePng(photoLike({ width: 4000, height: 3000, seed: 12 })))
       const env = { ...process.env, BENCH_PASS: 'correct horse battery staple' }
       const embed = () =>
-        runToExit([CLI, 'stego', 'embed', cover, join(scratch, 'out.png'), '--message', 'meet at noon', '--passphrase-env', 'BENCH_PASS', '--json'], env)
+        runToExit([CLI, 'stego', 'embed', cover, join(scratch, 'out.png'), '--message', 'meet at noon', '--passphrase-env', 'BENCH_PASS', '--force', '--json'], env)
       const yardstick = () => runToExit([SHARP_PNG, cover, join(scratch, 'plain.png')])
       rows.push(await paired('chathub stego embed, 12 MP (vs sharp decode + PNG encode)', '≤ 1.6×', runs, embed, yardstick))
     }

@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events'
 import { randomUUID } from 'node:crypto'
 import WebSocket from 'ws'
 import { ChatError, coreErrors } from '#core/errors'
+import { type HttpResponse, httpRequestOf } from './http.ts'
 import type {
   AckFrame,
   AttachmentView,
@@ -73,9 +74,9 @@ export const httpCall = async <T>(
   const headers: Record<string, string> = {}
   if (init.body !== undefined) headers['content-type'] = 'application/json'
   if (init.token) headers.authorization = `Bearer ${init.token}`
-  let res: Response
+  let res: HttpResponse
   try {
-    res = await fetch(new URL(path, server), {
+    res = await httpRequestOf(new URL(path, server), {
       method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
       headers,
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
@@ -108,7 +109,7 @@ export interface Downloaded {
   name: string
 }
 
-const failure = async (res: Response): Promise<ChatError> => {
+const failure = async (res: HttpResponse): Promise<ChatError> => {
   const body = (await res.json().catch(() => ({}))) as Record<string, unknown>
   const code = typeof body.code === 'string' ? body.code : 'CHATHUB_HTTP_ERROR'
   const message = typeof body.message === 'string' ? body.message : `HTTP ${res.status}`
@@ -125,9 +126,9 @@ export const uploadAttachment = async (
 ): Promise<AttachmentView> => {
   const url = new URL(`/api/v1/rooms/${encodeURIComponent(room)}/attachments`, server)
   if (options.name !== undefined) url.searchParams.set('name', options.name)
-  let res: Response
+  let res: HttpResponse
   try {
-    res = await fetch(url, {
+    res = await httpRequestOf(url, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': options.mime ?? 'application/octet-stream' },
       body: bytes,
@@ -147,9 +148,9 @@ export const downloadAttachment = async (
   variant?: 'thumbnail',
 ): Promise<Downloaded> => {
   const path = `/api/v1/attachments/${encodeURIComponent(id)}${variant ? `/${variant}` : ''}`
-  let res: Response
+  let res: HttpResponse
   try {
-    res = await fetch(new URL(path, server), { headers: { authorization: `Bearer ${token}` } })
+    res = await httpRequestOf(new URL(path, server), { headers: { authorization: `Bearer ${token}` } })
   } catch {
     throw coreErrors.serverUnreachable(server)
   }
