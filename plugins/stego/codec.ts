@@ -55,6 +55,27 @@ export interface EmbedOptions {
   /** argon2id parameters; defaults to the newest version. Lower-cost sets are for tests only. */
   kdf?: KdfParams
   onProgress?: Progress
+  /**
+   * A key derivation already started with startKeys() for this passphrase: it does not need the
+   * image, so a caller can run it while the cover is still being decoded.
+   */
+  keys?: StartedKeys
+}
+
+/** A salt and the argon2id run on it, under way (see EmbedOptions.keys). */
+export interface StartedKeys {
+  salt: Buffer
+  params: KdfParams
+  keys: Promise<Awaited<ReturnType<typeof deriveKeys>>>
+}
+
+/** Draw a salt and start deriving the keys of `passphrase` on it (on libuv's thread pool). */
+export const startKeys = (passphrase: string, params: KdfParams = KDF_VERSIONS[0]!): StartedKeys => {
+  checkPassphrase(passphrase)
+  const salt = randomBytes(SALT_BYTES)
+  const keys = deriveKeys(passphrase, salt, params)
+  keys.catch(() => undefined) // awaited by embed(); a refusal before that must not leave it unhandled
+  return { salt, params, keys }
 }
 
 export interface ExtractOptions {
@@ -130,7 +151,7 @@ export const embed = async (
 ): Promise<EmbedResult> => {
   assertRawImage(image)
   checkPassphrase(passphrase)
-  const params = opts.kdf ?? KDF_VERSIONS[0]!
+  const params = opts.keys?.params ?? opts.kdf ?? KDF_VERSIONS[0]!
   const map = new SlotMap(image)
   const cells = bodyCells(map)
   const raw = serializePayload(payload)
@@ -145,9 +166,10 @@ export const embed = async (
   const framedNow = fitsStored ? undefined : frameSerialized(raw)
   if (framedNow && chooseK(sealedBits(framedNow.length), cells) === 0) throw tooLarge()
 
-  const salt = randomBytes(SALT_BYTES)
+  const started = opts.keys ?? startKeys(passphrase, params)
+  const salt = started.salt
   opts.onProgress?.(0, 'kdf')
-  const keys = await deriveKeys(passphrase, salt, params)
+  const keys = await started.keys
   opts.onProgress?.(1, 'kdf')
   const framing = framedNow ?? frameSerializedAsync(raw)
   const layout = layoutFor(map, keys.permKey)

@@ -1,6 +1,6 @@
 // Image files in, image files out: the codec and image I/O put together for clients (the CLI's
 // `stego embed/extract`, `send --image`, `reveal`). Runs on the sender's machine, never in the hub.
-import { capacity, type Capacity, embed, type EmbedResult, extract, type Payload, type Progress } from './codec.ts'
+import { capacity, type Capacity, embed, type EmbedResult, extract, type Payload, type Progress, startKeys } from './codec.ts'
 import { stegoErrors } from './errors.ts'
 import { readImage, type ReadResult, writePng } from './image-io.ts'
 import type { KdfParams } from './kdf.ts'
@@ -42,13 +42,15 @@ export const embedInFile = async (
   passphrase: string,
   opts: FileOptions = {},
 ): Promise<EmbeddedFile> => {
+  // The KDF needs no pixels: it runs on the thread pool while the cover is decoded.
+  const keys = startKeys(passphrase, opts.kdf)
   const read = await readCover(cover, opts)
   const cap = capacity(read.image)
   // maxBytes is a promise that holds for any payload: refuse above it even when text would compress
   const need = payloadSize(payload) + payloadOverhead(payload) - 1
   if (need > cap.maxBytes) throw stegoErrors.payloadTooLarge(need, cap.maxBytes)
   const result = await embed(read.image, payload, passphrase, {
-    ...(opts.kdf ? { kdf: opts.kdf } : {}),
+    keys,
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   })
   opts.onProgress?.(0, 'encode')
