@@ -3,8 +3,12 @@
 // per recipient); server frames are never masked, so one buffer serves every recipient.
 import type { WebSocket } from 'ws'
 
-/** The parts of ws's WebSocket that the fast path relies on (ws 8). */
-interface WsInternals {
+/**
+ * The parts of ws's WebSocket that the fast path relies on. They are ws's private fields, so ws is
+ * pinned to an exact version in package.json, and test/core/ws-internals.test.ts fails if an
+ * upgrade moves them (the hub would then fall back to ws.send for every frame, silently slower).
+ */
+export interface WsInternals {
   _socket?: { write(chunk: Buffer): boolean; cork(): void; uncork(): void }
   _sender?: { _state: number }
   _extensions?: Record<string, unknown>
@@ -65,4 +69,17 @@ export const corkWhile = (sockets: Iterable<WebSocket>, fn: () => void): void =>
   } finally {
     for (const socket of corked) socket.uncork()
   }
+}
+
+/** Whether this socket has the fields sendFramed and corkWhile use (see WsInternals). */
+export const hasWsInternals = (ws: WebSocket): boolean => {
+  const internals = ws as unknown as WsInternals
+  const socket = internals._socket
+  return (
+    typeof socket?.write === 'function' &&
+    typeof socket.cork === 'function' &&
+    typeof socket.uncork === 'function' &&
+    typeof internals._sender?._state === 'number' &&
+    typeof internals._extensions === 'object'
+  )
 }
