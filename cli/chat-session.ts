@@ -6,7 +6,7 @@ import { type Interface, clearLine, createInterface, cursorTo, moveCursor } from
 import { backoffDelay } from '#core/backoff'
 import type { ChatClient } from '#core/client/sdk'
 import { type ChatError, coreErrors, isChatError } from '#core/errors'
-import type { EventOf, MessageView } from '#core/protocol/messages'
+import { CloseCodes, type EventOf, type MessageView } from '#core/protocol/messages'
 import { cliErrors } from './errors.ts'
 import { formatMessage } from './format.ts'
 
@@ -27,7 +27,16 @@ export const TYPING_EVERY_MS = 3000
 /** How long "bob is typing…" stays up without a new typing event. */
 const TYPING_SHOWN_MS = 5000
 /** Closes after which the chat reconnects and resumes instead of ending. */
-const RECONNECT_CODES = new Set([1001, 1006, 1011, 1012, 1013, 4009, 4010])
+// 1006 (dropped), 1011-1013 (server error, restart, try later) are WebSocket's own (RFC 6455 §7.4.1).
+const RECONNECT_CODES = new Set<number>([
+  CloseCodes.goingAway,
+  1006,
+  1011,
+  1012,
+  1013,
+  CloseCodes.slowConsumer,
+  CloseCodes.idleTimeout,
+])
 const RECONNECT_TRIES = 6
 
 const HELP =
@@ -164,7 +173,7 @@ export const runChat = async (client: ChatClient, options: ChatOptions): Promise
   let reconnecting = false
   client.on('close', (code: number, reason: string) => {
     if (closing || reconnecting) return
-    if (code === 4001 || code === 4002) return void finish(coreErrors.tokenInvalid())
+    if (code === CloseCodes.authFailed || code === CloseCodes.sessionRevoked) return void finish(coreErrors.tokenInvalid())
     if (!RECONNECT_CODES.has(code)) return void finish(cliErrors.connectionLost(code, reason))
     reconnecting = true
     ready = reconnect().finally(() => {

@@ -17,6 +17,7 @@ import type {
   EventType,
   ServerFrame,
 } from '#core/protocol/messages'
+import { CloseCodes } from '#core/protocol/messages'
 
 export interface LoginResult {
   token: string
@@ -557,7 +558,7 @@ export class ChatClient extends EventEmitter {
     if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve()
     return new Promise((resolve) => {
       this.ws.once('close', () => resolve())
-      this.ws.close(1000)
+      this.ws.close(CloseCodes.normal)
       setTimeout(() => {
         this.ws.terminate()
         resolve()
