@@ -6,7 +6,8 @@ import { type Interface, clearLine, createInterface, cursorTo, moveCursor } from
 import { backoffDelay } from '#core/backoff'
 import type { ChatClient } from '#core/client/sdk'
 import { type ChatError, coreErrors, isChatError } from '#core/errors'
-import { CloseCodes, type EventOf, type MessageView } from '#core/protocol/messages'
+import { CloseCodes } from '#core/protocol/close-codes'
+import type { EventOf, MessageView } from '#core/protocol/messages'
 import { cliErrors } from './errors.ts'
 import { formatMessage } from './format.ts'
 

@@ -17,7 +17,7 @@ import type {
   EventType,
   ServerFrame,
 } from '#core/protocol/messages'
-import { CloseCodes } from '#core/protocol/messages'
+import { CloseCodes } from '#core/protocol/close-codes'
 
 export interface LoginResult {
   token: string
