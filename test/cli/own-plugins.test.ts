@@ -30,13 +30,14 @@ const dataDirWith = (plugins: string) => {
   return { dataDir, token }
 }
 
-const shoutIn = async (p: ServeProcess, token: string) => {
+/** Send `text` (a chat command) as alice in a new room of the running hub; the notice it answers. */
+const answerTo = async (p: ServeProcess, token: string, text: string) => {
   running.push(p)
   const alice = await ChatClient.connect(p.url, token)
   try {
     await alice.create('room')
     await alice.join('room')
-    await alice.say('room', '/shout hello there')
+    await alice.say('room', text)
     return (await alice.next('notice')).text
   } finally {
     alice.close()
@@ -45,7 +46,7 @@ const shoutIn = async (p: ServeProcess, token: string) => {
 
 test('a JavaScript plugin importing chathub/plugin-api loads by path and adds its command', async () => {
   const { dataDir, token } = dataDirWith(`  shout:\n    module: ${fixture('shout.js')}\n    suffix: '!!'\n`)
-  expect(await shoutIn(await serve({ dataDir }), token)).toBe('HELLO THERE!!')
+  expect(await answerTo(await serve({ dataDir }), token, '/shout hello there')).toBe('HELLO THERE!!')
 })
 
 test('a TypeScript plugin without a loader stops boot with CHATHUB_PLUGIN_FAILED saying how to load it', async () => {
@@ -62,14 +63,5 @@ test("a TypeScript plugin loads with NODE_OPTIONS='--import tsx'", async () => {
   // From the chathub folder `--import tsx` finds it; the hub here runs in its data dir.
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
   const p = await serve({ dataDir, env: { NODE_OPTIONS: `--import ${tsx}` } })
-  running.push(p)
-  const alice = await ChatClient.connect(p.url, token)
-  try {
-    await alice.create('room')
-    await alice.join('room')
-    await alice.say('room', '/roll 2d6')
-    expect((await alice.next('notice')).text).toMatch(/^alice rolled 2d6: \d \+ \d = \d+$/)
-  } finally {
-    alice.close()
-  }
+  expect(await answerTo(p, token, '/roll 2d6')).toMatch(/^alice rolled 2d6: \d \+ \d = \d+$/)
 })
