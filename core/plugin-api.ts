@@ -19,6 +19,8 @@ export type { SessionUser } from './auth/session-store.ts'
 /** The audit log (hash-chained): plugins write through ctx.audit; the CLI reads and verifies. */
 export type { AuditEntry } from './audit/audit-log.ts'
 export { ChatError, defineError } from './errors.ts'
+/** Retry delays for reconnect and restart loops: doubling, capped, with jitter. */
+export { Backoff, backoffDelay, type BackoffOptions } from './backoff.ts'
 export type { Db } from './db/client.ts'
 /** Every plugin transaction that writes takes the write lock at BEGIN (see its comment). */
 export { writeTransaction } from './db/client.ts'

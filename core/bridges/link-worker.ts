@@ -4,6 +4,7 @@
 // out through safeOutbound (core/bridges/safe-text.ts); a hub delete purges the message's queued
 // items and ledger rows.
 import type { FastifyBaseLogger } from 'fastify'
+import { Backoff } from '#core/backoff'
 import { ChatClient } from '#core/client/sdk'
 import { type Db, writeTransaction } from '#core/db/client'
 import { isChatError } from '#core/errors'
@@ -54,8 +55,8 @@ export class LinkWorker {
   private pumping = false
   private remoteTimer: NodeJS.Timeout | undefined
   private hubTimer: NodeJS.Timeout | undefined
-  private remoteAttempts = 0
-  private hubAttempts = 0
+  private readonly remoteBackoff: Backoff
+  private readonly hubBackoff: Backoff
   private inboundChain: Promise<void> = Promise.resolve()
   private inboundPending = 0
   private hubWaiters: (() => void)[] = []
@@ -76,6 +77,9 @@ export class LinkWorker {
     this.cursor = status.hubSeq
     this.rev = status.hubRev
     this.queue = new OutboundQueue(deps.db, this.link.id, deps.options.queueMax, status.dropped)
+    const backoff = { minMs: deps.options.reconnectMinMs, maxMs: deps.options.reconnectMaxMs }
+    this.remoteBackoff = new Backoff(backoff)
+    this.hubBackoff = new Backoff(backoff)
     this.scope = {
       db: deps.db,
       log: deps.log,
@@ -128,7 +132,7 @@ export class LinkWorker {
       await this.conn.connect()
       if (this.stopped) return
       this.remoteUp = true
-      this.remoteAttempts = 0
+      this.remoteBackoff.reset()
       this.setStatus({ state: 'connected' })
       this.log.info({ link: this.link.id, queued: this.queue.length }, 'bridge link connected')
       void this.pump()
@@ -142,8 +146,7 @@ export class LinkWorker {
     this.remoteUp = false
     this.setStatus({ state: 'down', lastError: error })
     if (this.remoteTimer) return
-    const { reconnectMinMs, reconnectMaxMs } = this.deps.options
-    const delay = Math.min(reconnectMaxMs, reconnectMinMs * 2 ** this.remoteAttempts++)
+    const delay = this.remoteBackoff.next()
     this.log.warn({ link: this.link.id, error, retryInMs: delay }, 'bridge link down, reconnecting')
     void this.conn.disconnect().catch(() => undefined)
     this.remoteTimer = setTimeout(() => void this.connectRemote(), delay)
@@ -252,7 +255,7 @@ export class LinkWorker {
       }
       this.noteRev(client.lastRev.get(this.link.room) ?? 0)
       this.client = client
-      this.hubAttempts = 0
+      this.hubBackoff.reset()
       for (const w of this.hubWaiters.splice(0)) w()
     } catch (err) {
       client?.removeAllListeners('close')
@@ -276,8 +279,7 @@ export class LinkWorker {
   private hubDown(error: string): void {
     if (this.stopped || this.hubTimer) return
     this.setStatus({ lastError: error })
-    const { reconnectMinMs, reconnectMaxMs } = this.deps.options
-    const delay = Math.min(reconnectMaxMs, reconnectMinMs * 2 ** this.hubAttempts++)
+    const delay = this.hubBackoff.next()
     this.log.warn(
       { link: this.link.id, error, retryInMs: delay },
       'bridge hub side down, reconnecting',

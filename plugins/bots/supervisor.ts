@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { FastifyBaseLogger } from 'fastify'
 import type { AuditEntry, Db } from '#core/plugin-api'
-import { ChatError } from '#core/plugin-api'
+import { type BackoffOptions, backoffDelay, ChatError } from '#core/plugin-api'
 import type { BotsConfig } from './config.ts'
 import { botsErrors } from './errors.ts'
 import type {
@@ -205,6 +205,11 @@ export class Supervisor {
     }
   }
 
+  /** Restart delays of the bot host and of each bot (restartDelayMs doubling up to maxRestartDelayMs). */
+  private restartBackoff(): BackoffOptions {
+    return { minMs: this.o.config.restartDelayMs, maxMs: this.o.config.maxRestartDelayMs }
+  }
+
   private spawnChild(): void {
     if (this.closing) return
     this.ready = false
@@ -257,7 +262,7 @@ export class Supervisor {
     for (const name of blamed) this.fault(name, oom ? 'memory' : 'crash', why, false)
     const now = Date.now()
     this.crashes = [...this.crashes.filter((t) => now - t < 60_000), now]
-    const delay = Math.min(this.o.config.restartDelayMs * 2 ** (this.crashes.length - 1), this.o.config.maxRestartDelayMs)
+    const delay = backoffDelay(this.crashes.length - 1, this.restartBackoff())
     this.childTimer = setTimeout(() => this.spawnChild(), delay)
     this.childTimer.unref()
     this.writeStatus()
@@ -369,7 +374,7 @@ export class Supervisor {
     this.o.log.warn({ bot: name, kind, reason: message }, 'bot stopped; restarting with back-off')
     b.state = 'starting'
     b.restarts++
-    const delay = Math.min(this.o.config.restartDelayMs * 2 ** (b.failures.length - 1), this.o.config.maxRestartDelayMs)
+    const delay = backoffDelay(b.failures.length - 1, this.restartBackoff())
     clearTimeout(b.timer)
     b.timer = setTimeout(() => this.load(b), delay)
     b.timer.unref()

@@ -11,7 +11,7 @@ import type {
   OutboundItem,
 } from '#core/plugin-api'
 import { defineBridge } from '#core/plugin-api'
-import { ChatError } from '#core/plugin-api'
+import { backoffDelay, ChatError } from '#core/plugin-api'
 import type { FastifyBaseLogger } from 'fastify'
 import type { WebhooksConfig } from './config.ts'
 import { DestinationGuard } from './destination.ts'
@@ -214,7 +214,7 @@ class OutgoingLink implements BridgeConnection {
         lastError: error,
       })
       if (round + 1 < this.config.retries) {
-        const delay = Math.min(this.config.retryMaxMs, this.config.retryMinMs * 2 ** round)
+        const delay = backoffDelay(round, { minMs: this.config.retryMinMs, maxMs: this.config.retryMaxMs })
         await new Promise((r) => setTimeout(r, delay))
       } else {
         throw new Error(`webhook ${this.url}: ${error ?? 'failed'}`)
