@@ -25,9 +25,38 @@ export default tseslint.config(
   {
     files: ['core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['../../*', '#plugins/*'] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../../*'] },
+            // A regex: in the gitignore syntax of `group`, a leading # starts a comment.
+            { regex: '^#plugins/', message: 'The core never imports a plugin.' },
+          ],
+        },
+      ],
       'no-console': 'error',
     },
   },
-  { files: ['plugins/**/*.ts'], rules: { 'no-console': 'error' } },
+  {
+    files: ['plugins/**/*.ts'],
+    rules: {
+      'no-console': 'error',
+      // A plugin reaches the core through its curated entry; the client SDK and the wire protocol are
+      // public to every client (the bot host is one, in its own process).
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../../*'] },
+            {
+              // A regex: in the gitignore syntax of `group`, a leading # starts a comment.
+              regex: '^#core/(?!(plugin-api|client/sdk|protocol/messages)$)',
+              message: 'Plugins import the core through #core/plugin-api (extend it if something is missing).',
+            },
+          ],
+        },
+      ],
+    },
+  },
 )

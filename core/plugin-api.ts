@@ -12,6 +12,7 @@ export type {
   MessageEvent,
   PluginContext,
   PluginHooks,
+  PluginRegistry,
   PluginRuntime,
   PluginUser,
 } from './plugins/contract.ts'

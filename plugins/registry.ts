@@ -1,5 +1,5 @@
 // The bundled plugins, enabled by name in the config. An explicit list: no directory scanning.
-import type { PluginRegistry } from '#core/plugins/contract'
+import type { PluginRegistry } from '#core/plugin-api'
 import bots from './bots/index.ts'
 import irc from './irc/index.ts'
 import stego from './stego/index.ts'
