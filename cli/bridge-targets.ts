@@ -1,6 +1,6 @@
 // The bridges the CLI knows (irc, webhook): their plugin config from the hub config, target checks,
 // configured links and capabilities, for `chathub bridge ...`, `chathub webhook ...` and `room info`.
-import type { TSchema } from 'typebox'
+import type { TSchema } from '#typebox'
 import type { BridgeCapabilities } from '#core/bridges/contract'
 import { bridgeErrors } from '#core/bridges/errors'
 import { effectiveLinks, type LinkRef, splitTarget } from '#core/bridges/queries'

@@ -1,6 +1,6 @@
 // The commented config file `chathub init` writes, generated from the hub config schema: every option
 // with its description, type, environment variable and default, so the file never drifts from the code.
-import type { TSchema } from 'typebox'
+import type { TSchema } from '#typebox'
 import { stringify } from 'yaml'
 import { configLeaves, envName } from '#core/config'
 

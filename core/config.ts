@@ -1,7 +1,7 @@
 // The hub config: schema, defaults, and the loader (file < CHATHUB_* env < flags). The only reader of process.env in core.
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { type Static, type TSchema, Type } from 'typebox'
+import { type Static, type TSchema, Type } from '#typebox'
 import { parse as parseYaml } from 'yaml'
 import { coreErrors } from './errors.ts'
 import { compile } from './schema/validator.ts'

@@ -2,7 +2,7 @@
 // inward, health) plus its capabilities. The hub side (hub clients, ledger, queue, reconnects) is
 // core/bridges/runner.ts; a new network is one plugin folder implementing BridgeDefinition.
 import type { FastifyBaseLogger } from 'fastify'
-import { type Static, Type } from 'typebox'
+import { type Static, Type } from '#typebox'
 
 export type Awaitable<T> = T | Promise<T>
 

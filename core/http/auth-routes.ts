@@ -1,6 +1,6 @@
 // HTTP auth API: login (rate-limited, no account enumeration), logout, whoami, password change.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import { type LoginAttempt, LoginLimiter } from '#core/auth/login-limiter'
 import { verifyPassword } from '#core/auth/passwords'
 import { issueSession, revokeSessions } from '#core/auth/session-store'

@@ -1,6 +1,6 @@
 // HTTP read API for rooms: the rooms a user can see and a room's history, by cursor.
 import type { FastifyInstance } from 'fastify'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import type { Hub } from '#core/hub'
 import { RoomName } from '#core/protocol/messages'
 import { requireUser } from './bearer.ts'

@@ -1,7 +1,7 @@
 // What a plugin is: a named definition with a config schema and a setup that returns hooks,
 // chat commands, routes and a close. Re-exported to plugins by core/plugin-api.ts.
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify'
-import type { Static, TSchema } from 'typebox'
+import type { Static, TSchema } from '#typebox'
 import type { AuditEntry } from '#core/audit/audit-log'
 import type { SessionUser } from '#core/auth/session-store'
 import type { Db } from '#core/db/client'

@@ -1,6 +1,6 @@
 // Wire protocol v1: every client and server frame, defined once and shared by the server and the client SDK.
 // Add variants freely; never change an existing one — deployed clients depend on it.
-import { type Static, type TSchema, Type } from 'typebox'
+import { type Static, type TSchema, Type } from '#typebox'
 
 export const PROTOCOL_VERSION = 1
 

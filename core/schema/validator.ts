@@ -1,6 +1,6 @@
 // TypeBox schemas compiled with Ajv for config, plugin options and wire frames.
 import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv'
-import type { Static, TSchema } from 'typebox'
+import type { Static, TSchema } from '#typebox'
 
 const Ajv = AjvModule.default
 

@@ -1,5 +1,5 @@
 // The bots plugin's options under `plugins.bots` (TypeBox; validated by the host before setup).
-import { type Static, Type } from 'typebox'
+import { type Static, Type } from '#typebox'
 
 const NameList = (description: string) => Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description }))
 

@@ -1,5 +1,5 @@
 // The irc plugin's config: IRC servers by name, and the common bridge options (links, queue, back-off).
-import { type Static, Type } from 'typebox'
+import { type Static, Type } from '#typebox'
 import { BridgeOptions } from '#core/plugin-api'
 
 export const IrcServer = Type.Object(

@@ -1,6 +1,6 @@
 // The stego plugin's entry: chat commands that help people hide messages in images. The hub itself
 // never embeds or extracts (it never sees a passphrase): that happens in the client, see docs/stego.md.
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import { definePlugin } from '#core/plugin-api'
 import { capacityForSize } from './size-capacity.ts'
 

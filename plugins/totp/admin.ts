@@ -1,6 +1,6 @@
 // The totp service on a hub's data directory, for the admin CLI (`chathub totp reset|status USER`,
 // and step-up for `chathub user remove`): no running hub needed, same rules and audit rows.
-import { Check, Default } from 'typebox/value'
+import { Check, Default } from '#typebox'
 import { type AuditEntry, ChatError, type Db } from '#core/plugin-api'
 import { type TotpConfig, TotpConfigSchema } from './config.ts'
 import { TotpService } from './service.ts'

@@ -1,5 +1,5 @@
 // The totp plugin's options under `plugins.totp` (TypeBox; validated by the host before setup).
-import { type Static, Type } from 'typebox'
+import { type Static, Type } from '#typebox'
 
 export const TotpConfigSchema = Type.Object(
   {

@@ -1,7 +1,7 @@
 // HTTP routes under /plugins/totp: enrolment (setup, confirm), status, disable, recovery codes,
 // step-up (verify), the second login step (login) and the admin reset. Documented in docs/protocol.md.
 import type { FastifyInstance } from 'fastify'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import { type AuthApi, ChatError, type SessionUser } from '#core/plugin-api'
 import type { TotpService, TotpUser } from './service.ts'
 

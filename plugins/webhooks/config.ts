@@ -1,5 +1,5 @@
 // The webhooks plugin's config: incoming limits, outgoing signing and retries, and the common bridge options.
-import { type Static, Type } from 'typebox'
+import { type Static, Type } from '#typebox'
 import { BridgeOptions } from '#core/plugin-api'
 
 export const WebhooksConfig = Type.Object(
