@@ -25,16 +25,21 @@ if (compiled.status !== 0) process.exit(compiled.status ?? 1)
 
 // TypeBox in one file: `import 'typebox'` loads some 640 modules, most of a `serve` start's module
 // loading. Core and plugins import it as '#typebox' (core/schema/typebox.ts).
-step('bundle core/schema/typebox.ts -> dist/vendor/typebox.js')
-await (await import('esbuild')).build({
-  entryPoints: [`${root}/core/schema/typebox.ts`],
-  outfile: `${root}/dist/vendor/typebox.js`,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  logLevel: 'warning',
-})
+// drizzle-orm likewise (~110 modules through its subpaths), as '#drizzle' (core/db/drizzle.ts);
+// better-sqlite3, a native module, stays outside.
+for (const [source, out] of [['core/schema/typebox.ts', 'typebox.js'], ['core/db/drizzle.ts', 'drizzle.js']]) {
+  step(`bundle ${source} -> dist/vendor/${out}`)
+  await (await import('esbuild')).build({
+    entryPoints: [`${root}/${source}`],
+    outfile: `${root}/dist/vendor/${out}`,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: ['better-sqlite3'],
+    logLevel: 'warning',
+  })
+}
 
 // oclif in one file: its ~200 modules cost a CLI command more to resolve and load than the command's
 // own work (node -e 0 × 2.5 for the import alone, × 1.7 bundled). Commands import it as '#oclif'

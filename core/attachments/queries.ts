@@ -1,7 +1,7 @@
 // Attachment rows: insert (with their files, atomically), look up, check the ids of a `say`, link them
 // to a message, load the attachments of a page of messages in one query, and storage usage.
 // Plain functions on the db (better-sqlite3 is sync).
-import { eq, inArray } from 'drizzle-orm'
+import { eq, inArray } from '#drizzle'
 import type { Db, Sqlite } from '#core/db/client'
 import { type Attachment, attachments } from '#core/db/schema/attachments'
 import { rooms } from '#core/db/schema/rooms'

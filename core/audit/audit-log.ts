@@ -1,7 +1,7 @@
 // The audit log (a core facility any plugin may write to): append a hash-chained row, verify the
 // chain, list rows. Each row stores sha256(previous hash + canonical row content); see docs/security.md.
 import { createHash } from 'node:crypto'
-import { asc, desc, eq, or } from 'drizzle-orm'
+import { asc, desc, eq, or } from '#drizzle'
 import { type Db, writeTransaction } from '#core/db/client'
 import { type AuditRow, auditLog } from '#core/db/schema/audit'
 

@@ -1,5 +1,5 @@
 // Sessions: issue, verify (prepared statement), revoke; revocations go to the change feed open sockets follow.
-import { and, eq, isNull } from 'drizzle-orm'
+import { and, eq, isNull } from '#drizzle'
 import { type Db, writeTransaction } from '#core/db/client'
 import { changeFeed } from '#core/db/schema/changes'
 import { sessionRestrictions } from '#core/db/schema/session-restrictions'

@@ -1,7 +1,7 @@
 // Bridge queries: links (config + run-time), link status, the remote-id ledger and the outbound queue.
 // Plain synchronous functions over the Drizzle db; the CLI and the runner share them.
 import { createHash } from 'node:crypto'
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, sql } from '#drizzle'
 import { type Db, writeTransaction } from '#core/db/client'
 import { bridgeErrors } from './errors.ts'
 import { bridgeLedger, bridgeLinks, bridgeLinkStatus, bridgeQueue } from './schema.ts'

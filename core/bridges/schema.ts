@@ -7,7 +7,7 @@ import {
   sqliteTableCreator,
   text,
   uniqueIndex,
-} from 'drizzle-orm/sqlite-core'
+} from '#drizzle'
 
 const table = sqliteTableCreator((name) => `bridge_${name}`)
 

@@ -11,7 +11,7 @@
 //    own row goes last.
 // Every reference stays valid at every commit, so a crash in between leaves a consistent database
 // with a tombstone, which the next purge finishes (`chathub serve` at start, `chathub room delete`).
-import { eq, inArray } from 'drizzle-orm'
+import { eq, inArray } from '#drizzle'
 import { coreErrors } from '#core/errors'
 import { type Db, type Sqlite, writeTransaction } from './client.ts'
 import { changeFeed } from './schema/changes.ts'

@@ -2,7 +2,7 @@
 // `dm` frame. Its name is reserved and derived from both user ids (`dm-<low id>-<high id>`, ids are
 // never reused), so both sides and every hub process arrive at the same room; it is private, has
 // exactly its two participants as members (role `member`, no owner) and nobody can change that.
-import { and, eq } from 'drizzle-orm'
+import { and, eq } from '#drizzle'
 import { type Db, writeTransaction } from '#core/db/client'
 import { type Room, roomMembers, rooms } from '#core/db/schema/rooms'
 import { directErrors } from './errors.ts'

@@ -1,5 +1,5 @@
 // Room queries shared by the hub and the admin CLI: plain functions over the Drizzle db.
-import { and, asc, count, eq, sql } from 'drizzle-orm'
+import { and, asc, count, eq, sql } from '#drizzle'
 import { type Db, writeTransaction } from '#core/db/client'
 import { changeFeed } from '#core/db/schema/changes'
 import { type Role, type Room, type RoomKind, roomBans, roomInvites, roomMembers, rooms } from '#core/db/schema/rooms'

@@ -1,6 +1,6 @@
 // Account lifecycle shared by the admin CLI and the HTTP API: add, change password, disable, remove.
 // Every change that ends access also revokes sessions, which ends open WebSockets through the change feed.
-import { eq } from 'drizzle-orm'
+import { eq } from '#drizzle'
 import { type Argon2Params, hashPassword } from '#core/auth/passwords'
 import { revokeSessions } from '#core/auth/session-store'
 import { type Db, writeTransaction } from '#core/db/client'

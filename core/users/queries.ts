@@ -1,5 +1,5 @@
 // Account queries: plain functions over the Drizzle db (synchronous, better-sqlite3).
-import { asc, eq } from 'drizzle-orm'
+import { asc, eq } from '#drizzle'
 import { type Db, writeTransaction } from '#core/db/client'
 import { type User, users } from '#core/db/schema/users'
 import { coreErrors } from '#core/errors'

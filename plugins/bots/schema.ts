@@ -1,5 +1,5 @@
 // The bots plugin's tables (prefixed `bots_`): each bot's persistent key-value store.
-import { integer, primaryKey, sqliteTableCreator, text } from 'drizzle-orm/sqlite-core'
+import { integer, primaryKey, sqliteTableCreator, text } from '#drizzle'
 
 const table = sqliteTableCreator((name) => `bots_${name}`)
 

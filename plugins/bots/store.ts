@@ -1,6 +1,6 @@
 // Each bot's persistent key-value store (bots_kv), with a per-bot size quota. Only the plugin (in the
 // hub process) touches it; the bot host asks over IPC. Synchronous, like all better-sqlite3 queries.
-import { and, eq, sql } from 'drizzle-orm'
+import { and, eq, sql } from '#drizzle'
 import { type Db, writeTransaction } from '#core/plugin-api'
 import { botsErrors } from './errors.ts'
 import type { StoreOp } from './protocol.ts'

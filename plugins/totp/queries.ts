@@ -1,5 +1,5 @@
 // Queries on the totp_ tables only (the plugin never touches core tables). Synchronous (better-sqlite3).
-import { and, count, eq, isNull, lt, or, sql } from 'drizzle-orm'
+import { and, count, eq, isNull, lt, or, sql } from '#drizzle'
 import { type Db, writeTransaction } from '#core/plugin-api'
 import { type TotpAccount, totpAccounts, totpLoginTickets, totpRecoveryCodes } from './schema.ts'
 import type { TotpParams } from './totp.ts'

@@ -1,6 +1,6 @@
 // The totp plugin's tables (prefixed `totp_`): per-user enrolment with the sealed secret, replay and
 // lock-out state; hashed recovery codes; short-lived pending-login tickets (second login step).
-import { index, integer, blob, sqliteTableCreator, text } from 'drizzle-orm/sqlite-core'
+import { index, integer, blob, sqliteTableCreator, text } from '#drizzle'
 import { users } from '#core/plugin-api'
 
 const table = sqliteTableCreator((name) => `totp_${name}`)

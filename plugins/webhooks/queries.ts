@@ -1,5 +1,5 @@
 // The webhooks plugin's queries: incoming hooks and the delivery log (synchronous, better-sqlite3).
-import { and, desc, eq } from 'drizzle-orm'
+import { and, desc, eq } from '#drizzle'
 import type { Db } from '#core/plugin-api'
 import {
   type WebhookDelivery,

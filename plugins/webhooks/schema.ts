@@ -1,6 +1,6 @@
 // The webhooks plugin's tables (prefixed `webhooks_`): incoming hooks (secret stored hashed) and the
 // delivery log of outgoing POSTs.
-import { index, integer, sqliteTableCreator, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { index, integer, sqliteTableCreator, text, uniqueIndex } from '#drizzle'
 
 const table = sqliteTableCreator((name) => `webhooks_${name}`)
 

@@ -1,6 +1,6 @@
 // Attachments: files uploaded to a room (stored content-addressed under <dataDir>/attachments),
 // and which messages carry them. The bytes live on disk; only metadata is here.
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { index, integer, primaryKey, sqliteTable, text } from '#drizzle'
 import { messages } from './messages.ts'
 import { rooms } from './rooms.ts'
 import { users } from './users.ts'

@@ -1,6 +1,6 @@
 // The audit log: append-only, hash-chained rows (each stores sha256 of the previous hash and its own
 // canonical content), so an edited or deleted row breaks the chain. Written through core/audit/audit-log.ts.
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { index, integer, sqliteTable, text } from '#drizzle'
 
 export const auditLog = sqliteTable(
   'audit_log',

@@ -1,6 +1,6 @@
 // Append-only feed of changes made outside the hub's own event loop (admin CLI, another hub process):
 // logouts, password changes, disabled users, deleted rooms. Every hub follows it and acts on open sockets.
-import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { integer, sqliteTable, text } from '#drizzle'
 
 export const changeFeed = sqliteTable('change_feed', {
   id: integer('id').primaryKey({ autoIncrement: true }),

@@ -1,6 +1,6 @@
 // Messages: a gap-free sequence per room; (room, sender, txn) makes client retries idempotent.
-import { sql } from 'drizzle-orm'
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { sql } from '#drizzle'
+import { index, integer, sqliteTable, text, uniqueIndex } from '#drizzle'
 import { rooms } from './rooms.ts'
 import { users } from './users.ts'
 

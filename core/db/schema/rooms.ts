@@ -1,6 +1,6 @@
 // Rooms, their members with roles, pending invites and bans. A room of kind 'direct' is a direct
 // conversation: private, exactly its two participants as members, no owner (core/rooms/direct.ts).
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from '#drizzle'
 import { users } from './users.ts'
 
 export const ROOM_KINDS = ['room', 'direct'] as const

@@ -1,6 +1,6 @@
 // Restricted sessions: a session listed here may be used only by the plugin that restricted it
 // (e.g. a user who must enrol in TOTP before anything else). Gone with its session.
-import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { integer, sqliteTable, text } from '#drizzle'
 import { sessions } from './sessions.ts'
 
 export const sessionRestrictions = sqliteTable('session_restrictions', {

@@ -1,5 +1,5 @@
 // Session and long-lived tokens (stored as SHA-256 hashes), and the revocation feed open sockets follow.
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { index, integer, sqliteTable, text, uniqueIndex } from '#drizzle'
 import { users } from './users.ts'
 
 export const sessions = sqliteTable(

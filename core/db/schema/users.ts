@@ -1,5 +1,5 @@
 // Accounts: people, bots and bridges. Passwords are argon2id hashes, never plain.
-import { integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { integer, sqliteTable, text, uniqueIndex } from '#drizzle'
 
 export const users = sqliteTable(
   'users',
