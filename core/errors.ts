@@ -202,6 +202,22 @@ export const coreErrors = {
     500,
     (plugin: string) => `Plugin "${plugin}" is not built in and has no "module" to load it from.`,
   ),
+  pluginMigrationChanged: defineError(
+    'CHATHUB_PLUGIN_MIGRATION_CHANGED',
+    500,
+    (plugin: string, file: string, applied: string, now: string) =>
+      `Plugin "${plugin}": migration ${file} was changed after this database applied it (sha256 then ${applied}, now ${now}). ` +
+      'An applied migration must stay as it was: restore the file (or the plugin version that shipped it) and put the change in a new migration file.',
+  ),
+  /** At boot: a plugin's migration failed and was rolled back (`cause`: SQLite's error). */
+  pluginMigrationFailed: (plugin: string, file: string, why: string, cause?: unknown) =>
+    new ChatError(
+      'CHATHUB_PLUGIN_MIGRATION_FAILED',
+      `Plugin "${plugin}": migration ${file} failed and was rolled back, nothing of it applied: ${why}. ` +
+        'Fix the migration (or the rows it trips on) and start again, or disable the plugin.',
+      500,
+      { cause },
+    ),
   commandUnknown: defineError(
     'CHATHUB_COMMAND_UNKNOWN',
     404,

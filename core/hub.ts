@@ -6,9 +6,12 @@ import type { HubConfig } from '#core/config'
 import { BufferBound } from '#core/connections/buffer-bound'
 import { Connection, frameRate } from '#core/connections/connection'
 import { SHUTDOWN_RETRY_AFTER_SECONDS, refusalMessage } from '#core/connections/errors'
-import { corkWhile } from '#core/connections/frame-writer'
 import type { Db } from '#core/db/client'
-import { MessageLog } from '#core/messages/message-log'
+import { storageHealth } from '#core/db/storage-health'
+import { Delivery } from '#core/messages/delivery'
+import { HubEvents } from '#core/messages/events'
+import { MessageStore } from '#core/messages/message-store'
+import { Pipeline } from '#core/messages/pipeline'
 import { createMetrics, type Metrics } from '#core/metrics'
 import { PluginHost } from '#core/plugins/host'
 import { CloseCodes, type ErrorFrame, type EventFrame } from '#core/protocol/messages'
@@ -22,7 +25,14 @@ export const DRAIN_MS = 250
 
 export class Hub {
   readonly metrics: Metrics = createMetrics()
-  readonly messages: MessageLog
+  /** The message log (a pure store: history, replays, change lists). */
+  readonly messages: MessageStore
+  /** Writes (say, edit, delete) batched per turn: store, commit, then delivery. */
+  readonly pipeline: Pipeline
+  /** Acks, fan-out and the event stream of everything committed. */
+  readonly delivery: Delivery
+  /** What was committed, for plugins (ctx.hub.subscribe). */
+  readonly events: HubEvents
   readonly rooms: RoomService
   readonly plugins: PluginHost
   readonly verifySession: (token: string) => SessionUser | undefined
@@ -44,19 +54,21 @@ export class Hub {
     /** Encrypts secrets at rest; handed to plugins, never logged. */
     readonly serverKey: Buffer,
   ) {
-    this.messages = new MessageLog(db)
-    this.messages.onBatch = (n) => this.metrics.commitBatch.observe(n)
+    this.messages = new MessageStore(db)
     const metrics = this.metrics
     this.bound = new BufferBound(config.limits.maxBufferedBytes, () => metrics.slowConsumers.inc())
-    this.rooms = new RoomService(db, (id) => this.messages.maxSeq(id), config.limits, this.bound, {
-      delivered: (n) => metrics.delivered.inc(n),
-    })
-    this.messages.around = (batch, deliver) => {
-      const only = batch.length === 1 ? batch[0] : undefined
-      // One message gives each follower one frame anyway; only its sender gets two (ack, message).
-      if (only?.origin) corkWhile([only.origin.ws], deliver)
-      else this.rooms.corked(new Set(batch.map((m) => m.room)), deliver)
-    }
+    this.rooms = new RoomService(
+      db,
+      (id) => this.messages.maxSeq(id),
+      config.limits,
+      this.bound,
+      { delivered: (n) => metrics.delivered.inc(n) },
+      (room, event, frame) => this.delivery.announce(room, event, frame),
+    )
+    this.events = new HubEvents(log)
+    this.delivery = new Delivery(this.rooms, this.events, metrics, (id) => this.connectionsOf(id))
+    this.pipeline = new Pipeline(this.messages, storageHealth(db.$client), this.delivery)
+    this.pipeline.onBatch = (n) => metrics.commitBatch.observe(n)
     this.plugins = new PluginHost(log)
     this.verifySession = sessionVerifier(db)
   }
@@ -108,7 +120,7 @@ export class Hub {
   async drain(): Promise<void> {
     if (this.draining) return
     this.draining = true
-    this.messages.flush()
+    this.pipeline.flush()
     if (this.connections.size === 0) return
     const notice: ErrorFrame = {
       type: 'error',

@@ -17,6 +17,12 @@ export type {
   PluginUser,
 } from './plugins/contract.ts'
 export type { SessionUser } from './auth/session-store.ts'
+/** ctx.hub: the committed event stream, and writes as a plugin's account (docs/plugins.md). */
+export type { HubActor, HubApi } from './plugins/hub-api.ts'
+export type { HubEvent, HubEventListener, HubEventType, MembershipEvent, RoomEvent } from './messages/events.ts'
+export type { CatchUpPage, Cursor } from './messages/catch-up.ts'
+export type { WriteAck } from './messages/delivery.ts'
+export type { SayInput } from './messages/writes.ts'
 /** The audit log (hash-chained): plugins write through ctx.audit; the CLI reads and verifies. */
 export type { AuditEntry } from './audit/audit-log.ts'
 export { ChatError, defineError } from './errors.ts'

@@ -20,6 +20,7 @@ import { registerRoomRoutes } from '#core/http/room-routes'
 import { Hub } from '#core/hub'
 import { loadServerKey } from '#core/keys/server-key'
 import { createAuthApi } from '#core/plugins/auth-api'
+import { createHubApi } from '#core/plugins/hub-api'
 import type { PluginRegistry } from '#core/plugins/contract'
 import { CloseCodes } from '#core/protocol/messages'
 import { warmFrameCheckers } from '#core/protocol/validate'
@@ -113,6 +114,7 @@ export const buildServer = async (options: BuildOptions): Promise<Server> => {
       dataDir: config.dataDir,
       serverKey: serverKey.key,
       auth: createAuthApi(hub),
+      hub: createHubApi(hub),
       now: options.now,
     })
   } catch (err) {
@@ -137,7 +139,7 @@ export const buildServer = async (options: BuildOptions): Promise<Server> => {
   // Shutdown: stop taking frames, commit what is queued (acks and fan-out go out), then say goodbye.
   app.addHook('preClose', async () => {
     hub.draining = true
-    hub.messages.flush()
+    hub.pipeline.flush()
     for (const conn of [...hub.connections]) conn.close(CloseCodes.goingAway, 'server shutting down')
     // Node's server.close() waits for keep-alive sockets; one that finished a response just as the
     // close began is not seen as idle and would hold the shutdown for the whole keep-alive timeout
@@ -149,7 +151,7 @@ export const buildServer = async (options: BuildOptions): Promise<Server> => {
     hub.rooms.close()
     await attachmentSweeper.stop()
     await hub.plugins.close()
-    hub.messages.flush()
+    hub.pipeline.flush()
     await checkpointer.close()
     db.$client.close()
   })

@@ -2,8 +2,9 @@
 // tsc, copy the files the compiled code reads beside itself, and write oclif's command manifest so
 // that `chathub` loads only the command it runs.
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -63,6 +64,17 @@ await build({
 
 // Files read at run time next to the compiled modules.
 cpSync(`${root}/drizzle`, `${root}/dist/drizzle`, { recursive: true })
+// Each plugin's own migrations (ChatPlugin.migrations, found beside its compiled index.js). The old
+// copy goes first: a file left there from an earlier build would be applied as a migration.
+for (const entry of readdirSync(`${root}/plugins`, { withFileTypes: true })) {
+  if (!entry.isDirectory()) continue
+  const from = `${root}/plugins/${entry.name}/migrations`
+  const to = `${root}/dist/plugins/${entry.name}/migrations`
+  rmSync(to, { recursive: true, force: true })
+  if (!existsSync(from)) continue
+  // drizzle-kit's meta/ (snapshots for the next generate) is not read at run time.
+  cpSync(from, to, { recursive: true, filter: (src) => relative(from, src).split(/[\\/]/)[0] !== 'meta' })
+}
 cpSync(`${root}/plugins/bots/sandbox-prelude.js`, `${root}/dist/plugins/bots/sandbox-prelude.js`)
 
 step('oclif manifest')

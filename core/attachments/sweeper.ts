@@ -22,7 +22,7 @@ export const startAttachmentSweeper = (hub: Hub, store: AttachmentStore, now: ()
         now: now(),
         unlinkedTtlMs: unlinkedTtlMinutes * 60_000,
         // Queued messages commit first: a `say` accepted a moment ago keeps the upload it links.
-        beforeDelete: () => hub.messages.flush(),
+        beforeDelete: () => hub.pipeline.flush(),
         signal: abort.signal,
       })
       if (sweptAnything(report)) hub.log.info(report, 'attachments swept')

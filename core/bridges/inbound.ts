@@ -1,9 +1,10 @@
-// Remote -> hub: how one inbound event of a link becomes a hub action (say, edit, delete) through the
-// link's hub client, with the ledger of ids that lets later edits, deletes and replies find it.
+// Remote -> hub: how one inbound event of a link becomes a hub action (say, edit, delete) by the
+// link's bridge account (in-process, ctx.hub), with the ledger of ids that lets later edits, deletes
+// and replies find it.
 import { createHash } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
-import type { ChatClient } from '#core/client/sdk'
 import type { Db } from '#core/db/client'
+import type { HubActor } from '#core/plugins/hub-api'
 import type { BridgeDefinition, InboundEvent, LinkInfo } from './contract.ts'
 import * as q from './queries.ts'
 
@@ -25,24 +26,13 @@ export const remoteSender = (name: string): string =>
 export const shortId = (id: string): string =>
   id.length <= 36 ? id : `~${createHash('sha256').update(id).digest('base64url').slice(0, 32)}`
 
-/** The hub's current text of a message in the room, or undefined when it is gone. */
-const hubText = async (
-  client: ChatClient,
-  room: string,
-  seq: number,
-): Promise<string | undefined> => {
-  const page = await client.history(room, { before: seq + 1, limit: 1 })
-  const m = page.messages.find((x) => x.seq === seq)
-  return m?.text ?? undefined
-}
-
 /**
  * Apply one inbound event; resolves with the hub seq it posted or changed, or undefined when it was
- * ignored. Throws the hub's ChatError (the caller retries rate limits and dropped connections).
+ * ignored. Throws the hub's ChatError (the caller retries rate limits).
  */
 export const applyInbound = async (
   scope: InboundScope,
-  client: ChatClient,
+  actor: HubActor,
   event: InboundEvent,
 ): Promise<number | undefined> => {
   const { db, definition, network, link } = scope
@@ -63,7 +53,7 @@ export const applyInbound = async (
     if (text.trim() === '') return undefined
     const remoteId = shortId(m.remoteId)
     const reply = replyTo ? q.ledgerAnyByRemote(db, network, link.id, shortId(replyTo)) : undefined
-    const ack = await client.request('say', {
+    const ack = await actor.say({
       room: link.room,
       text,
       txn: `${scope.txnPrefix}${remoteId}`,
@@ -88,11 +78,11 @@ export const applyInbound = async (
       // The text is read from the hub (the ledger keeps ids only): what the sender's last line says now.
       const last = q.lastOfSender(db, network, link.id, sender)
       const find = fromRemote(event.find)
-      const current = last && find !== '' ? await hubText(client, link.room, last.seq) : undefined
+      const current = last && find !== '' ? (actor.message(link.room, last.seq)?.text ?? undefined) : undefined
       if (last === undefined || current === undefined || !current.includes(find)) {
         return say({ remoteId: event.remoteId, text: event.text })
       }
-      await client.edit(link.room, last.seq, current.replace(find, fromRemote(event.replace)))
+      await actor.edit(link.room, last.seq, current.replace(find, fromRemote(event.replace)))
       return last.seq
     }
     case 'edit':
@@ -111,8 +101,8 @@ export const applyInbound = async (
         )
         return undefined
       }
-      if (event.type === 'edit') await client.edit(link.room, row.seq, fromRemote(event.text))
-      else await client.delete(link.room, row.seq)
+      if (event.type === 'edit') await actor.edit(link.room, row.seq, fromRemote(event.text))
+      else await actor.delete(link.room, row.seq)
       return row.seq
     }
   }

@@ -1,13 +1,15 @@
-// One link at run time: a hub client (bridge account, token scoped to the room) on one side, the
-// network's BridgeConnection on the other; the persisted outbound queue and hub cursor between them,
-// the ledger for edits/deletes/replies, and reconnects with back-off on both sides. Everything goes
-// out through safeOutbound (core/bridges/safe-text.ts); a hub delete purges the message's queued
-// items and ledger rows.
+// One link at run time: the hub side in-process (the bridge account acting through ctx.hub, scoped
+// to the room; committed events from the hub's event stream, catching up from the persisted cursor),
+// the network's BridgeConnection on the other; the persisted outbound queue between them, the ledger
+// for edits/deletes/replies, and retries with back-off on both sides. Everything goes out through
+// safeOutbound (core/bridges/safe-text.ts); a hub delete purges the message's queued items and
+// ledger rows.
 import type { FastifyBaseLogger } from 'fastify'
 import { Backoff } from '#core/backoff'
-import { ChatClient } from '#core/client/sdk'
 import { type Db, writeTransaction } from '#core/db/client'
 import { isChatError } from '#core/errors'
+import type { HubEvent } from '#core/messages/events'
+import type { HubActor, HubApi } from '#core/plugins/hub-api'
 import type { EventOf } from '#core/protocol/messages'
 import type {
   BridgeConnection,
@@ -31,8 +33,8 @@ export interface WorkerDeps {
   options: BridgeOptionsValue
   /** The bridge account's name (messages it relayed carry it as `via`). */
   account: string
-  /** A fresh token for the bridge account scoped to the room, and a way to revoke it. */
-  token(room: string): { token: string; revoke(): void }
+  hub: HubApi
+  /** The hub's URL, for links to attachments when `publicUrl` is not set. */
   url: string
 }
 
@@ -41,8 +43,12 @@ const INBOUND_MAX = 5000
 export class LinkWorker {
   readonly link: LinkInfo
   private readonly conn: BridgeConnection
-  private client: ChatClient | undefined
-  private session: { token: string; revoke(): void } | undefined
+  /** The bridge account, scoped to this link's room. */
+  private readonly actor: HubActor
+  /** Set while the hub side follows the room (joined and caught up). */
+  private unsubscribe: (() => void) | undefined
+  /** While the hub side is down: stops listening for the room's creation. */
+  private stopWaiting: (() => void) | undefined
   private readonly queue: OutboundQueue
   private cursor: number
   /** The room's change counter up to which edits and deletes were handled (persisted). */
@@ -63,7 +69,6 @@ export class LinkWorker {
   private readonly txnPrefix: string
   private readonly network: string
   private readonly scope: InboundScope
-  private readonly startedAt = Date.now()
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -88,6 +93,7 @@ export class LinkWorker {
       link: this.link,
       txnPrefix: this.txnPrefix,
     }
+    this.actor = deps.hub.actAs(deps.account, { scopes: [ref.room] })
     this.conn = deps.definition.open({
       link: this.link,
       log: deps.log.child({ link: this.link.id, room: ref.room, target: ref.target }),
@@ -110,11 +116,11 @@ export class LinkWorker {
     this.stopped = true
     clearTimeout(this.remoteTimer)
     clearTimeout(this.hubTimer)
+    this.unsubscribe?.()
+    this.unsubscribe = undefined
+    this.stopWaiting?.()
     for (const w of this.hubWaiters.splice(0)) w()
     await this.conn.disconnect().catch(() => undefined)
-    await this.client?.close()
-    this.client = undefined
-    this.session?.revoke()
     this.setStatus({ state: 'stopped' })
   }
 
@@ -217,74 +223,93 @@ export class LinkWorker {
 
   // ---- hub side --------------------------------------------------------------------------------
 
+  /**
+   * Join the room as the bridge account, then catch up from the persisted cursor (edits and deletes
+   * first) and follow the event stream. The last catch-up page and the subscription happen in one
+   * synchronous step, so no commit falls between them; earlier pages let other work run between.
+   */
   private async connectHub(): Promise<void> {
     this.hubTimer = undefined
+    this.stopWaiting?.()
+    this.stopWaiting = undefined
     if (this.stopped) return
-    let client: ChatClient | undefined
     try {
-      this.session ??= this.deps.token(this.link.room)
-      client = await ChatClient.connect(this.deps.url, this.session.token, { timeoutSeconds: 30 })
-      client.on('message', (f: EventOf<'message'>) => this.onHubMessage(f))
-      client.on('edited', (f: EventOf<'edited'>) => this.onHubEdited(f))
-      client.on('deleted', (f: EventOf<'deleted'>) => this.onHubDeleted(f))
-      client.on('close', () => {
-        if (this.client === client) this.client = undefined
-        if (!this.stopped) this.hubDown('hub connection closed')
-      })
-      // Edits and deletes made while this side was away come first (from the persisted rev).
-      if (this.rev > 0) client.lastRev.set(this.link.room, this.rev)
+      const at = await this.actor.join(this.link.room)
+      if (this.stopped) return
       if (this.cursor === 0) {
-        // A new link relays what was said since it started (the room may have been created, or the
-        // hub side retried, in between), not the room's older history.
-        const since = await this.firstCursor(client)
-        if (since === undefined) {
-          const ack = await client.join(this.link.room)
-          if (ack.seq > this.cursor) {
-            this.cursor = ack.seq
-            q.updateStatus(this.deps.db, this.link.id, { hubSeq: ack.seq })
-          }
-        } else {
-          await client.resume(this.link.room, since)
-        }
-      } else {
-        await client.resume(this.link.room, this.cursor)
+        // A new link relays what is said from now on, not the room's older history.
+        this.cursor = at.seq
+        q.updateStatus(this.deps.db, this.link.id, { hubSeq: at.seq })
+        this.noteRev(at.rev)
       }
-      if (this.stopped) {
-        await client.close()
-        return
+      for (;;) {
+        const page = this.actor.catchUp(this.link.room, { since: this.cursor, rev: this.rev })
+        for (const event of page.events) this.onHubEvent(event)
+        if (!page.more) break
+        await new Promise((resolve) => setImmediate(resolve))
+        if (this.stopped) return
       }
-      this.noteRev(client.lastRev.get(this.link.room) ?? 0)
-      this.client = client
+      const unfollow = this.actor.follow(this.link.room)
+      const unsubscribe = this.deps.hub.subscribe((event) => this.onHubEvent(event))
+      this.unsubscribe = () => {
+        unsubscribe()
+        unfollow()
+      }
       this.hubBackoff.reset()
       for (const w of this.hubWaiters.splice(0)) w()
     } catch (err) {
-      client?.removeAllListeners('close')
-      await client?.close()
       this.hubDown(isChatError(err) ? `hub: ${err.message}` : String(err))
     }
   }
 
-  /** The seq just before the first message sent since this link started; undefined if unknown. */
-  private async firstCursor(client: ChatClient): Promise<number | undefined> {
-    try {
-      const page = await client.history(this.link.room, { limit: 100 })
-      const messages = [...page.messages].sort((a, b) => a.seq - b.seq)
-      const fresh = messages.find((m) => m.ts >= this.startedAt)
-      return fresh ? fresh.seq - 1 : (messages.at(-1)?.seq ?? 0)
-    } catch {
-      return undefined
-    }
+  private get hubUp(): boolean {
+    return this.unsubscribe !== undefined
   }
 
+  /** Stop following the room and try again after a back-off (the room is gone, the account removed). */
   private hubDown(error: string): void {
+    this.unsubscribe?.()
+    this.unsubscribe = undefined
     if (this.stopped || this.hubTimer) return
-    this.setStatus({ lastError: error })
+    // While the network side is down its reason is the one to show (it is why nothing flows).
+    if (this.remoteUp) this.setStatus({ lastError: error })
     const delay = this.hubBackoff.next()
     this.log.warn(
       { link: this.link.id, error, retryInMs: delay },
-      'bridge hub side down, reconnecting',
+      'bridge hub side down, retrying',
     )
-    this.hubTimer = setTimeout(() => void this.connectHub(), delay)
+    // Retry at once when the room is created or the account invited, else after the back-off.
+    const retry = () => {
+      clearTimeout(this.hubTimer)
+      stopWaiting()
+      void this.connectHub()
+    }
+    const stopWaiting = this.deps.hub.subscribe((event) => {
+      if (event.room !== this.link.room) return
+      const created = event.type === 'room' && event.change === 'created'
+      const invited = event.type === 'membership' && event.change === 'invited' && event.user === this.deps.account
+      if (created || invited) retry()
+    })
+    this.stopWaiting = stopWaiting
+    this.hubTimer = setTimeout(retry, delay)
+  }
+
+  private onHubEvent(event: HubEvent | EventOf<'message' | 'edited' | 'deleted'>): void {
+    if (event.room !== this.link.room) return
+    switch (event.type) {
+      case 'message':
+        return this.onHubMessage(event)
+      case 'edited':
+        return this.onHubEdited(event)
+      case 'deleted':
+        return this.onHubDeleted(event)
+      case 'membership':
+        if (event.user === this.deps.account && event.change !== 'joined') this.hubDown(`hub: the bridge account was ${event.change}`)
+        return
+      case 'room':
+        if (event.change === 'deleted') this.hubDown('hub: the room was deleted')
+        return
+    }
   }
 
   private onHubMessage(f: EventOf<'message'>): void {
@@ -466,30 +491,22 @@ export class LinkWorker {
     return done
   }
 
-  private async hubReady(): Promise<ChatClient | undefined> {
+  private async hubReady(): Promise<boolean> {
     while (!this.stopped) {
-      if (this.client?.open) return this.client
+      if (this.hubUp) return true
       await new Promise<void>((resolve) => this.hubWaiters.push(resolve))
     }
-    return undefined
+    return false
   }
 
   private async deliverInbound(event: InboundEvent): Promise<number | undefined> {
     for (;;) {
-      const client = await this.hubReady()
-      if (!client) return undefined
+      if (!(await this.hubReady())) return undefined
       try {
-        return await applyInbound(this.scope, client, event)
+        return await applyInbound(this.scope, this.actor, event)
       } catch (err) {
         if (isChatError(err) && err.code === 'CHATHUB_RATE_LIMITED') {
           await new Promise((r) => setTimeout(r, Math.max(50, (err.retryAfter ?? 1) * 1000)))
-          continue
-        }
-        if (
-          isChatError(err) &&
-          (err.code === 'CHATHUB_CONNECTION_CLOSED' || err.code === 'CHATHUB_TIMEOUT')
-        ) {
-          if (this.client === client) this.client = undefined
           continue
         }
         this.log.warn(

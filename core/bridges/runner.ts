@@ -1,8 +1,9 @@
 // The hub side of every bridge: the bridge account, one LinkWorker per link (config links plus those
 // added with `chathub bridge link`), picking up CLI changes by polling, and closing in order.
 import type { FastifyBaseLogger } from 'fastify'
-import { issueSession, liveSessionIds, revokeSessions } from '#core/auth/session-store'
+import { liveSessionIds, revokeSessions } from '#core/auth/session-store'
 import type { Db } from '#core/db/client'
+import type { HubApi } from '#core/plugins/hub-api'
 import { findUser, insertUser } from '#core/users/queries'
 import type { BridgeDefinition, BridgeOptionsValue } from './contract.ts'
 import { bridgeErrors } from './errors.ts'
@@ -14,6 +15,8 @@ export interface RunnerOptions {
   db: Db
   log: FastifyBaseLogger
   options: BridgeOptionsValue
+  /** The plugin's ctx.hub: links follow their rooms and post through it, in-process. */
+  hub: HubApi
 }
 
 export interface LinkHealth {
@@ -41,7 +44,6 @@ export class BridgeRunner {
   private timer: NodeJS.Timeout | undefined
   private version = ''
   private url = ''
-  private userId = 0
   private closed = false
   readonly account: string
 
@@ -57,9 +59,7 @@ export class BridgeRunner {
       findUser(db, this.account) ??
       insertUser(db, { name: this.account, passwordHash: null, kind: 'bridge' })
     if (user.kind !== 'bridge') throw bridgeErrors.accountTaken(this.account)
-    this.userId = user.id
-    // Tokens of a previous run (a crash skips close): revoke them one by one, so that the change feed
-    // ends only those sessions and not the ones opened now.
+    // Links no longer log in (they act in-process): tokens left by earlier versions are revoked.
     for (const sessionId of liveSessionIds(db, user.id))
       revokeSessions(db, { userId: user.id, sessionId })
     this.sync()
@@ -119,26 +119,7 @@ export class BridgeRunner {
         log.warn({ link: id, target: ref.target }, 'bridge link has an invalid target')
         continue
       }
-      const worker = new LinkWorker(
-        {
-          ...this.opts,
-          account: this.account,
-          url: this.url,
-          token: (room) => {
-            const s = issueSession(db, this.userId, {
-              ttlMs: null,
-              kind: 'bot',
-              scopes: [room],
-              label: `bridge ${id}`,
-            })
-            return {
-              token: s.token,
-              revoke: () => revokeSessions(db, { userId: this.userId, sessionId: s.sessionId }),
-            }
-          },
-        },
-        ref,
-      )
+      const worker = new LinkWorker({ ...this.opts, account: this.account, url: this.url }, ref)
       this.workers.set(id, worker)
       log.info({ link: id, room: ref.room, target: ref.target }, 'bridge link started')
       worker.start()

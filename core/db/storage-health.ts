@@ -1,6 +1,8 @@
 // Whether the database can take writes: the last storage failure (disk full, read-only or failing
 // storage) until a write succeeds again, and damage (an integrity check's findings, or SQLite
 // reporting the file malformed). /healthz reports it; one per database connection.
+import { statfsSync } from 'node:fs'
+import { dirname, isAbsolute } from 'node:path'
 import { ChatError, chatErrorOf, coreErrors } from '#core/errors'
 import type { Sqlite } from './client.ts'
 
@@ -23,6 +25,9 @@ const isStorageCode = (code: string): code is StorageProblem['code'] =>
 
 /** While writes fail, /healthz tries one tiny write at most this often to see whether they work again. */
 const PROBE_INTERVAL_MS = 1000
+
+/** Free space the file system needs before the probe believes writes work again. */
+const PROBE_MIN_FREE_BYTES = 1 << 20
 
 export class StorageHealth {
   /** Full or failing storage: cleared by the next write that commits. */
@@ -120,6 +125,9 @@ export class StorageHealth {
     const s = this.sqlite
     const pages = (pragma: string) => Number(s.pragma(pragma, { simple: true }))
     if (pages('page_count') >= pages('max_page_count') && pages('freelist_count') === 0) return
+    // A tiny write can fit in WAL space a checkpoint freed while real writes still fail: the file
+    // system must have room too.
+    if (this.fileSystemFree() < PROBE_MIN_FREE_BYTES) return
     const timeout = pages('busy_timeout')
     s.pragma('busy_timeout = 0')
     try {
@@ -131,6 +139,17 @@ export class StorageHealth {
       this.failed(err)
     } finally {
       s.pragma(`busy_timeout = ${timeout}`)
+    }
+  }
+
+  /** Bytes free on the database's file system (Infinity when it cannot be told, e.g. in memory). */
+  private fileSystemFree(): number {
+    if (!isAbsolute(this.sqlite.name)) return Number.POSITIVE_INFINITY
+    try {
+      const { bavail, bsize } = statfsSync(dirname(this.sqlite.name))
+      return bavail * bsize
+    } catch {
+      return Number.POSITIVE_INFINITY
     }
   }
 

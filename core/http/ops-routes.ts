@@ -42,7 +42,7 @@ export const registerOpsRoutes = (app: FastifyInstance, hub: Hub): void => {
   })
   app.get('/metrics', async (req, reply) => {
     requireMetricsToken(hub, req, reply)
-    hub.metrics.commitQueue.set(hub.messages.queued)
+    hub.metrics.commitQueue.set(hub.pipeline.queued)
     return reply.type(hub.metrics.registry.contentType).send(await hub.metrics.registry.metrics())
   })
 }

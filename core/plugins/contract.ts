@@ -5,6 +5,7 @@ import type { Static, TSchema } from '#typebox'
 import type { AuditEntry } from '#core/audit/audit-log'
 import type { SessionUser } from '#core/auth/session-store'
 import type { Db } from '#core/db/client'
+import type { HubApi } from './hub-api.ts'
 
 export type Awaitable<T> = T | Promise<T>
 
@@ -130,6 +131,8 @@ export interface PluginContext<C> {
   serverKey: Buffer
   /** Sessions and accounts (login steps, ending sessions, restricted sessions). */
   auth: AuthApi
+  /** The committed event stream, and writing as the plugin's accounts (bots, bridges). */
+  hub: HubApi
   /** Append a row to the hub's hash-chained audit log. Never put secrets or codes in it. */
   audit(entry: AuditEntry): void
   /** The hub's clock, ms since epoch; tests inject one. Use it for time-based logic (TOTP). */
@@ -148,6 +151,14 @@ export interface ChatPlugin<S extends TSchema = TSchema> {
   optionalDependencies?: readonly string[]
   /** TypeBox schema of the plugin's options under `plugins.<name>` in the config. */
   config: S
+  /**
+   * The plugin's own tables: a folder of SQL migration files named `NNNN_name.sql`, as a file URL
+   * (`new URL('./migrations/', import.meta.url)`) or an absolute path. Before `setup`, the host
+   * applies the files this database has not applied yet, in name order, each in one transaction
+   * (statements separated by drizzle-kit's `--> statement-breakpoint` lines), and records them in
+   * `plugin_migrations`; a file changed after it was applied stops boot (docs/plugins.md, "Tables").
+   */
+  migrations?: URL | string
   setup(ctx: PluginContext<Static<S>>): Awaitable<PluginRuntime>
 }
 

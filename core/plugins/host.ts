@@ -1,5 +1,6 @@
 // The plugin host: resolve enabled plugins (built-in or from a module), order them by dependencies,
-// validate their config, set them up, run their hooks and commands, close them in reverse.
+// validate their config, apply their migrations, set them up, run their hooks and commands, close
+// them in reverse.
 import { isAbsolute, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { FastifyBaseLogger } from 'fastify'
@@ -7,6 +8,7 @@ import type { Db } from '#core/db/client'
 import { coreErrors, isChatError } from '#core/errors'
 import { compile } from '#core/schema/validator'
 import { appendAudit } from '#core/audit/audit-log'
+import { applyPluginMigrations } from './migrations.ts'
 import type {
   AuthApi,
   Caller,
@@ -18,6 +20,7 @@ import type {
   PluginRegistry,
   PluginRuntime,
 } from './contract.ts'
+import type { HubApi } from './hub-api.ts'
 
 interface Loaded {
   plugin: ChatPlugin
@@ -33,6 +36,8 @@ export interface HostOptions {
   serverKey: Buffer
   /** Builds each plugin's AuthApi (server.ts binds it to the hub); absent: plugins cannot use ctx.auth. */
   auth?: (plugin: string) => AuthApi
+  /** Builds each plugin's HubApi (server.ts binds it to the hub); absent: plugins cannot use ctx.hub. */
+  hub?: (plugin: string) => HubApi
   /** The clock handed to plugins (default Date.now). */
   now?: () => number
 }
@@ -80,6 +85,9 @@ export class PluginHost {
         throw coreErrors.pluginFailed(plugin.name, `invalid config under plugins.${plugin.name}: ${checker.problems().join('; ')}`)
       }
       const log = options.log.child({ plugin: plugin.name })
+      if (plugin.migrations !== undefined) {
+        applyPluginMigrations({ plugin: plugin.name, folder: plugin.migrations, db: options.db, log, now })
+      }
       let runtime: PluginRuntime
       try {
         runtime = await plugin.setup({
@@ -89,6 +97,7 @@ export class PluginHost {
           dataDir: options.dataDir,
           serverKey: options.serverKey,
           auth: options.auth?.(plugin.name) ?? noAuth,
+          hub: options.hub?.(plugin.name) ?? noHub,
           audit: (entry) => void appendAudit(options.db, { at: now(), ...entry }),
           now,
           services: Object.fromEntries(
@@ -201,6 +210,8 @@ const unavailable = (): never => {
   throw coreErrors.internal()
 }
 /** The AuthApi of a host started without one (only in isolated host tests). */
+const noHub: HubApi = { subscribe: unavailable, actAs: unavailable }
+
 const noAuth: AuthApi = {
   requireUser: unavailable,
   findUser: unavailable,

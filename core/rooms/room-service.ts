@@ -9,6 +9,7 @@ import type { Db } from '#core/db/client'
 import type { Role } from '#core/db/schema/rooms'
 import { coreErrors } from '#core/errors'
 import type { EventFrame, MemberView, RoomSummary } from '#core/protocol/messages'
+import type { MembershipEvent, RoomEvent } from '#core/messages/events'
 import { findUser } from '#core/users/queries'
 import { openDirectRoom } from './direct.ts'
 import { directErrors } from './errors.ts'
@@ -33,6 +34,13 @@ export interface FanoutStats {
   delivered(n: number): void
 }
 
+/** Hands a committed membership or room change to delivery (its wire frame, then the event stream). */
+export type Announce = (
+  room: RoomState,
+  event: Omit<MembershipEvent, 'roomSeq'> | Omit<RoomEvent, 'roomSeq'>,
+  frame?: EventFrame,
+) => void
+
 export class RoomService {
   private readonly byName = new Map<string, RoomState>()
   private readonly byId = new Map<number, RoomState>()
@@ -45,6 +53,7 @@ export class RoomService {
     /** limits.maxBufferedBytes, shared with every other write to the connections. */
     private readonly bound: BufferBound,
     private readonly stats: FanoutStats,
+    private readonly announceChange: Announce,
   ) {
     this.presence = new PresenceBatcher((room, changes) => this.announce(room, changes), limits.presenceBatchMs)
   }
@@ -124,6 +133,7 @@ export class RoomService {
     q.createRoom(this.db, { name, isPrivate, topic, ownerId: user.userId })
     const room = this.find(name)
     if (!room) throw coreErrors.internal()
+    this.announceChange(room, { type: 'room', room: room.name, change: 'created' })
     return room
   }
 
@@ -142,7 +152,11 @@ export class RoomService {
     if (room.isPrivate && !q.hasInvite(this.db, room.id, user.userId)) throw coreErrors.roomNotFound(name)
     q.addMember(this.db, room.id, user.userId)
     members.set(user.userId, 'member')
-    this.broadcast(room, { type: 'joined', room: room.name, user: user.name })
+    this.announceChange(
+      room,
+      { type: 'membership', room: room.name, user: user.name, change: 'joined' },
+      { type: 'joined', room: room.name, user: user.name },
+    )
     return room
   }
 
@@ -152,29 +166,56 @@ export class RoomService {
     q.removeMember(this.db, room.id, user.userId)
     this.membersOf(room).delete(user.userId)
     for (const conn of connections) this.unsubscribe(conn, room)
-    this.broadcast(room, { type: 'left', room: room.name, user: user.name })
+    this.announceChange(
+      room,
+      { type: 'membership', room: room.name, user: user.name, change: 'left' },
+      { type: 'left', room: room.name, user: user.name },
+    )
   }
 
   subscribe(conn: Connection, room: RoomState): void {
     if (room.subscribers.has(conn) || !conn.user) return
     room.subscribers.add(conn)
     conn.rooms.add(room)
-    const seen = room.online.get(conn.user.userId)
-    if (seen) seen.connections++
-    else {
-      room.online.set(conn.user.userId, { name: conn.user.name, connections: 1 })
-      this.presence.change(room, conn.user.name, 'online')
-    }
+    this.online(room, conn.user)
   }
 
   unsubscribe(conn: Connection, room: RoomState): void {
     if (!room.subscribers.delete(conn) || !conn.user) return
     conn.rooms.delete(room)
-    const seen = room.online.get(conn.user.userId)
+    this.offline(room, conn.user)
+  }
+
+  /**
+   * An in-process follower (a bridge link, a bot) counts as online like a connection does: people
+   * in the room see who reads it. Returns the stop.
+   */
+  follow(room: RoomState, user: { userId: number; name: string }): () => void {
+    this.online(room, user)
+    let following = true
+    return () => {
+      if (!following) return
+      following = false
+      this.offline(room, user)
+    }
+  }
+
+  /** One more connection or follower of the user in the room; the first announces them online. */
+  private online(room: RoomState, user: { userId: number; name: string }): void {
+    const seen = room.online.get(user.userId)
+    if (seen) seen.connections++
+    else {
+      room.online.set(user.userId, { name: user.name, connections: 1 })
+      this.presence.change(room, user.name, 'online')
+    }
+  }
+
+  private offline(room: RoomState, user: { userId: number; name: string }): void {
+    const seen = room.online.get(user.userId)
     if (seen && --seen.connections > 0) return
-    room.online.delete(conn.user.userId)
-    room.typingRelayedAt.delete(conn.user.userId)
-    this.presence.change(room, conn.user.name, 'offline')
+    room.online.delete(user.userId)
+    room.typingRelayedAt.delete(user.userId)
+    this.presence.change(room, user.name, 'offline')
   }
 
   /** Whether this `typing` is relayed (see TYPING_RELAY_MS); records it when it is. */
@@ -253,6 +294,7 @@ export class RoomService {
     if (this.membersOf(room).has(invitee.id)) return
     q.addInvite(this.db, room.id, invitee.id, user.userId)
     notify(invitee.id, { type: 'invited', room: room.name, by: user.name })
+    this.announceChange(room, { type: 'membership', room: room.name, user: invitee.name, change: 'invited', by: user.name })
   }
 
   /** Remove a member (and optionally ban them); their open connections stop receiving the room at once. */
@@ -283,7 +325,11 @@ export class RoomService {
       this.unsubscribe(conn, room)
       conn.send(frame)
     }
-    this.broadcast(room, { type: 'left', room: room.name, user: victim.name })
+    this.announceChange(
+      room,
+      { type: 'membership', room: room.name, user: victim.name, change: options.ban ? 'banned' : 'kicked', by: user.name },
+      { type: 'left', room: room.name, user: victim.name },
+    )
   }
 
   unban(user: SessionUser, name: string, target: string): void {
@@ -343,6 +389,7 @@ export class RoomService {
     room.subscribers.clear()
     this.byId.delete(id)
     this.byName.delete(room.name)
+    this.announceChange(room, { type: 'room', room: room.name, change: 'deleted' })
   }
 
   /** Forget cached state of a room changed elsewhere (membership, privacy). */

@@ -9,10 +9,10 @@ export default definePlugin({
   name: 'irc',
   version: '0.1.0',
   config: IrcConfig,
-  setup({ config, db, log }) {
+  setup({ config, db, log, hub }) {
     const definition = ircBridge(config)
     checkLinks(definition, config.links)
-    const runner = new BridgeRunner({ definition, db, log, options: config })
+    const runner = new BridgeRunner({ definition, db, log, hub, options: config })
     return {
       onListen({ url }) {
         runner.start(url)

@@ -25,6 +25,8 @@ export interface TotpServices {
 export default definePlugin({
   name: 'totp',
   version: '1.0.0',
+  /** Its tables (schema.ts); `npm run db:generate:plugin -- totp` adds a migration here. */
+  migrations: new URL('./migrations/', import.meta.url),
   config: TotpConfigSchema,
   setup(ctx) {
     const service = new TotpService({

@@ -10,12 +10,14 @@ export { webhookCapabilities }
 export default definePlugin({
   name: 'webhooks',
   version: '0.1.0',
+  /** Its tables (schema.ts); `npm run db:generate:plugin -- webhooks` adds a migration here. */
+  migrations: new URL('./migrations/', import.meta.url),
   config: WebhooksConfig,
-  setup({ config, db, log, now }) {
+  setup({ config, db, log, hub, now }) {
     const hooks: IncomingHooks = new Map()
     const definition = webhookBridge(config, db, hooks)
     checkLinks(definition, config.links)
-    const runner = new BridgeRunner({ definition, db, log, options: config })
+    const runner = new BridgeRunner({ definition, db, log, hub, options: config })
     return {
       onListen({ url }) {
         runner.start(url)

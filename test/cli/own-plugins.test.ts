@@ -1,6 +1,8 @@
 // Plugins of one's own with the built hub (`chathub serve` runs compiled JavaScript): a JavaScript
 // plugin loads by path; a TypeScript one is refused with a message saying how to load it, and loads
 // when the hub starts with a TypeScript loader (NODE_OPTIONS='--import tsx'), as docs/plugins.md says.
+// Plugin migrations are found beside the compiled built-ins (dist/plugins/<name>/migrations) and in
+// an out-of-tree plugin's own folder.
 import { writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
@@ -64,4 +66,24 @@ test("a TypeScript plugin loads with NODE_OPTIONS='--import tsx'", async () => {
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
   const p = await serve({ dataDir, env: { NODE_OPTIONS: `--import ${tsx}` } })
   expect(await answerTo(p, token, '/roll 2d6')).toMatch(/^alice rolled 2d6: \d \+ \d = \d+$/)
+})
+
+test('the built hub applies plugin migrations: a built-in plugin from dist/, an out-of-tree one from its folder', async () => {
+  const { dataDir, token } = dataDirWith(`  totp: {}\n  notes:\n    module: ${fixture('notes/index.ts')}\n`)
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+  const p = await serve({ dataDir, env: { NODE_OPTIONS: `--import ${tsx}` } })
+  expect(await answerTo(p, token, '/note #cli hello')).toBe('1 notes (1 tagged "cli"), 1 starts')
+  p.proc.kill('SIGTERM')
+  await p.exited
+  const db = openDb(join(dataDir, DB_FILE))
+  try {
+    const rows = db.$client.prepare('SELECT plugin, name FROM plugin_migrations ORDER BY plugin, name').all()
+    expect(rows).toEqual([
+      { plugin: 'notes', name: '0000_items.sql' },
+      { plugin: 'notes', name: '0001_tags.sql' },
+      { plugin: 'totp', name: '0000_baseline.sql' },
+    ])
+  } finally {
+    db.$client.close()
+  }
 })

@@ -117,7 +117,7 @@ describe('send --image --hide and reveal through the hub', () => {
     expect([noKey.code, errorCode(noKey)]).toEqual([1, 'STEGO_PASSPHRASE_REQUIRED'])
 
     // Everything the hub wrote: database (+ WAL), attachment files, logs. Neither secret is there.
-    hub.hub.messages.flush()
+    hub.hub.pipeline.flush()
     const files = readdirSync(hub.dataDir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile())
     expect(files.length).toBeGreaterThan(2)
     for (const f of files) {

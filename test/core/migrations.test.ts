@@ -1,37 +1,18 @@
 // Migrations on a database that already holds data: 0008 rebuilds `messages` (a plain rowid instead
 // of AUTOINCREMENT). The rebuild drops the old table, which must not cascade into the attachments
 // that reference its rows: openDb runs migrations with foreign keys off and checks them afterwards.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
-import { drizzle } from 'drizzle-orm/better-sqlite3'
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { expect, test } from 'vitest'
 import { checkDatabase } from '#core/db/check-report'
 import { openDb } from '#core/db/client'
-
-const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url))
-
-/** A copy of drizzle/ whose journal stops before `tag`. */
-const migrationsBefore = (tag: string): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'chathub-migrations-'))
-  cpSync(MIGRATIONS, dir, { recursive: true })
-  const journalFile = join(dir, 'meta', '_journal.json')
-  const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] }
-  const cut = journal.entries.findIndex((e) => e.tag === tag)
-  expect(cut).toBeGreaterThan(0)
-  journal.entries = journal.entries.slice(0, cut)
-  writeFileSync(journalFile, JSON.stringify(journal))
-  return dir
-}
+import { databaseBefore } from '#test/helpers/old-database'
 
 test('the messages rebuild keeps every message, its attachment links, and foreign keys on', () => {
   const file = join(mkdtempSync(join(tmpdir(), 'chathub-db-')), 'chathub.db')
-  const old = new Database(file)
-  old.pragma('foreign_keys = ON')
-  migrate(drizzle({ client: old }), { migrationsFolder: migrationsBefore('0008_messages_rowid') })
+  const old = databaseBefore(file, '0008_messages_rowid')
   old.exec(`
     INSERT INTO users (id, name, password_hash, created_at) VALUES (1, 'alice', NULL, 0);
     INSERT INTO rooms (id, name, created_by, created_at) VALUES (1, 'general', 1, 0);

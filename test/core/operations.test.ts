@@ -110,7 +110,7 @@ describe('graceful shutdown', () => {
         ?.ws as WebSocket
       let closing: Promise<void> | undefined
       serverSide.on('message', () => {
-        if (!closing && live.messages.queued > 0) closing = app.close()
+        if (!closing && live.pipeline.queued > 0) closing = app.close()
       })
       const sends = Array.from({ length: 200 }, (_, i) =>
         alice.say('room', `m${i}`, { txn: `t${i}` }),

@@ -89,6 +89,18 @@ describe('types', () => {
     expectTypeOf(echo.setup).returns.toEqualTypeOf<Awaitable<PluginRuntime>>()
   })
 
+  test('migrations: an optional folder, as a file URL or a path', () => {
+    expectTypeOf<ChatPlugin['migrations']>().toEqualTypeOf<URL | string | undefined>()
+    const withFolder = definePlugin({
+      ...echo,
+      migrations: new URL('./migrations/', import.meta.url),
+    })
+    expectTypeOf(withFolder).toEqualTypeOf<ChatPlugin<typeof schema>>()
+    // @ts-expect-error a list of files is not a folder
+    const listed: ChatPlugin = { ...echo, migrations: ['0000_a.sql'] }
+    void listed
+  })
+
   test('hooks: event types and what each may return', () => {
     expectTypeOf<NonNullable<PluginHooks['onJoin']>>().parameter(0).toEqualTypeOf<JoinEvent>()
     expectTypeOf<NonNullable<PluginHooks['onJoin']>>().returns.toEqualTypeOf<Awaitable<void>>()

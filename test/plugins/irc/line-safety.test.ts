@@ -60,6 +60,8 @@ describe.skipIf(!ircAvailable())('irc line safety against ngircd', () => {
         '<alice> JOIN #other',
         '<alice> sentinel after the CR',
       ])
+      // The line left the queue once the daemon confirmed it (PING), which may follow its arrival.
+      await waitUntil(() => status(hub).queueLength === 0, 10_000, 'queue empty')
       expect(status(hub)).toMatchObject({ state: 'connected', queueLength: 0 })
     } finally {
       await close()
@@ -78,6 +80,8 @@ describe.skipIf(!ircAvailable())('irc line safety against ngircd', () => {
         '<alice> \x02bold\x02 after',
         '<alice> the next message',
       ])
+      // The line left the queue once the daemon confirmed it (PING), which may follow its arrival.
+      await waitUntil(() => status(hub).queueLength === 0, 10_000, 'queue empty')
       expect(status(hub)).toMatchObject({ state: 'connected', queueLength: 0 })
     } finally {
       await close()

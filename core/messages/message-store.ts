@@ -1,17 +1,18 @@
-// The message log: group-committed inserts (everything that arrived in one event-loop turn is one
-// transaction; acks wait for the commit), idempotent retries, history pages and resume replays.
-// Sequence numbers are handed out inside the commit, so a retried send (same txn, ignored by the
-// unique index) never leaves a gap and costs no lookup unless it really is a retry.
+// The message store: a pure store of the message log (no connections, no delivery). It commits a
+// batch of writes (messages, edits, deletes) in one transaction and reads history pages, resume
+// replays and change lists. Sequence numbers and change counters are handed out inside the commit,
+// so a retried send (same txn, ignored by the unique index) never leaves a gap and costs no lookup
+// unless it really is a retry. core/messages/pipeline.ts batches the writes; delivery.ts delivers.
 import { AttachmentLinks } from '#core/attachments/queries'
-import type { Connection } from '#core/connections/connection'
 import type { Db, Sqlite } from '#core/db/client'
-import { type StorageHealth, storageHealth } from '#core/db/storage-health'
 import type { AttachmentView, EventFrame, MessageView } from '#core/protocol/messages'
 import type { RoomState } from '#core/rooms/room-state'
 
-export interface PendingMessage {
+/** A new message. The store sets `seq` and `duplicate` when it commits. */
+export interface MessageWrite {
+  kind: 'message'
   room: RoomState
-  /** Set by the commit: the new message's seq, or the stored one's when `duplicate`. */
+  /** The new message's seq, or the stored one's when `duplicate`. */
   seq: number
   /** The same (room, sender, txn) was stored before: nothing new was written. */
   duplicate: boolean
@@ -26,13 +27,33 @@ export interface PendingMessage {
   /** Checked by the caller (uploaded by the sender to this room); linked in the same commit. */
   attachments?: AttachmentView[]
   ts: number
-  /** performance.now() when the frame arrived, for the fan-out latency histogram. */
-  receivedAt: number
-  /** The sender's connection (it gets the ack as well as the message). */
-  origin?: Connection
-  /** Called once the batch holding this message committed (err undefined) or failed. */
-  done: (err: Error | undefined, message: PendingMessage) => void
 }
+
+/** New text for a message; `applied` is false when it was deleted before the commit. */
+export interface EditWrite {
+  kind: 'edit'
+  room: RoomState
+  seq: number
+  text: string
+  at: number
+  rev: number
+  applied: boolean
+}
+
+/** A message blanked to its tombstone; `applied` is false when it was already deleted. */
+export interface DeleteWrite {
+  kind: 'delete'
+  room: RoomState
+  seq: number
+  byId: number
+  by: string
+  at: number
+  rev: number
+  applied: boolean
+}
+
+/** One change to the log. Every write of an event-loop turn commits in one transaction. */
+export type LogWrite = MessageWrite | EditWrite | DeleteWrite
 
 interface Row {
   id: number
@@ -72,9 +93,7 @@ export const toView = (room: string, r: Row): MessageView => {
   return view
 }
 
-export class MessageLog {
-  private queue: PendingMessage[] = []
-  private scheduled = false
+export class MessageStore {
   private readonly sqlite: Sqlite
   private readonly insertStmt
   private readonly commitBatch
@@ -89,25 +108,16 @@ export class MessageLog {
   private readonly maxRevStmt
   private readonly changedStmt
   private readonly links: AttachmentLinks
-  /** Told of every commit and failure: a full disk shows in /healthz, and the next commit clears it. */
-  private readonly health: StorageHealth
-  onBatch: ((size: number) => void) | undefined
-  /**
-   * Wraps the acks and fan-out of one committed batch: the hub corks the followers' sockets around
-   * it, so a connection gets one write per batch instead of one per message.
-   */
-  around: ((batch: readonly PendingMessage[], deliver: () => void) => void) | undefined
 
   constructor(db: Db) {
     this.sqlite = db.$client
     const s = this.sqlite
     this.links = new AttachmentLinks(s)
-    this.health = storageHealth(s)
     this.insertStmt = s.prepare(
       'INSERT INTO messages (room_id, seq, sender_id, sender_alias, txn, text, reply_to, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_id, sender_id, txn) DO NOTHING',
     )
-    this.commitBatch = s.transaction((batch: PendingMessage[]) => {
-      for (const m of batch) this.store(m)
+    this.commitBatch = s.transaction((batch: readonly LogWrite[]) => {
+      for (const w of batch) this.write(w)
     }).immediate
     this.findTxnStmt = s.prepare<[number, number, string], { seq: number }>(
       'SELECT seq FROM messages WHERE room_id = ? AND sender_id = ? AND txn = ?',
@@ -128,9 +138,12 @@ export class MessageLog {
     this.maxSeqStmt = s.prepare<[number], { seq: number | null }>(
       'SELECT max(seq) AS seq FROM messages WHERE room_id = ?',
     )
-    this.editStmt = s.prepare('UPDATE messages SET text = ?, edited_at = ?, rev = ? WHERE room_id = ? AND seq = ?')
+    // A change to a message deleted since it was checked is not applied (the writer is told).
+    this.editStmt = s.prepare(
+      'UPDATE messages SET text = ?, edited_at = ?, rev = ? WHERE room_id = ? AND seq = ? AND deleted_at IS NULL',
+    )
     this.deleteStmt = s.prepare(
-      'UPDATE messages SET text = NULL, deleted_at = ?, deleted_by = ?, rev = ? WHERE room_id = ? AND seq = ?',
+      'UPDATE messages SET text = NULL, deleted_at = ?, deleted_by = ?, rev = ? WHERE room_id = ? AND seq = ? AND deleted_at IS NULL',
     )
     this.maxRevStmt = s.prepare<[number], { rev: number | null }>(
       'SELECT max(rev) AS rev FROM messages WHERE room_id = ? AND rev IS NOT NULL',
@@ -142,8 +155,20 @@ export class MessageLog {
     )
   }
 
+  /** Apply one write inside the commit, setting what it got (seq, rev, whether it applied). */
+  private write(w: LogWrite): void {
+    if (w.kind === 'message') return this.insert(w)
+    const rev = this.rev(w.room) + 1
+    const { changes } =
+      w.kind === 'edit'
+        ? this.editStmt.run(w.text, w.at, rev, w.room.id, w.seq)
+        : this.deleteStmt.run(w.at, w.byId, rev, w.room.id, w.seq)
+    w.applied = changes === 1
+    if (w.applied) w.rev = w.room.rev = rev
+  }
+
   /** Insert one message (or find the stored one, for a retry) and set its seq. */
-  private store(m: PendingMessage): void {
+  private insert(m: MessageWrite): void {
     const seq = m.room.seq + 1
     const { changes, lastInsertRowid } = this.insertStmt.run(
       m.room.id,
@@ -170,48 +195,25 @@ export class MessageLog {
     return this.maxSeqStmt.get(roomId)?.seq ?? 0
   }
 
-  /** Queue the insert; the commit (and the sequence number) happens at the end of this turn. */
-  append(message: Omit<PendingMessage, 'seq' | 'duplicate'>): void {
-    const pending = message as PendingMessage
-    pending.seq = 0
-    pending.duplicate = false
-    this.queue.push(pending)
-    if (!this.scheduled) {
-      this.scheduled = true
-      setImmediate(this.flush)
-    }
-  }
-
-  get queued(): number {
-    return this.queue.length
-  }
-
-  /** Commit everything queued as one transaction, then report each message (ack, fan-out). */
-  readonly flush = (): void => {
-    this.scheduled = false
-    const batch = this.queue
-    if (batch.length === 0) return
-    this.queue = []
-    const before = batch.map((m) => m.room.seq)
-    let failure: Error | undefined
+  /**
+   * Commit the writes as one transaction (in order). On failure nothing of the batch is stored, the
+   * rooms keep their seq and rev, and the error is thrown.
+   */
+  commit(batch: readonly LogWrite[]): void {
+    const before = batch.map((w) => [w.room.seq, w.room.rev] as const)
     try {
       // A lone message is one statement, which SQLite commits by itself: no BEGIN or COMMIT to run.
       const only = batch.length === 1 ? batch[0] : undefined
-      if (only && !only.attachments) this.store(only)
+      if (only?.kind === 'message' && !only.attachments) this.insert(only)
       else this.commitBatch(batch)
-      this.health.succeeded()
     } catch (err) {
-      // A full disk, failing or damaged storage: the senders get its CHATHUB_STORAGE_* code.
-      failure = this.health.failed(err) ?? (err as Error)
-      // Nothing of the batch was stored: the rooms keep their sequence numbers.
-      batch.forEach((m, i) => (m.room.seq = Math.min(m.room.seq, before[i] as number)))
+      batch.forEach((w, i) => {
+        const [seq, rev] = before[i] as readonly [number, number | undefined]
+        w.room.seq = Math.min(w.room.seq, seq)
+        w.room.rev = rev === undefined || w.room.rev === undefined ? undefined : Math.min(w.room.rev, rev)
+      })
+      throw err
     }
-    this.onBatch?.(batch.length)
-    const deliver = () => {
-      for (const m of batch) m.done(failure, m)
-    }
-    if (this.around) this.around(batch, deliver)
-    else deliver()
   }
 
   /** Messages after `seq`, oldest first (resume replay). */
@@ -248,20 +250,6 @@ export class MessageLog {
   rev(room: RoomState): number {
     room.rev ??= this.maxRevStmt.get(room.id)?.rev ?? 0
     return room.rev
-  }
-
-  /** Change the text of a message; returns the change's `rev`. */
-  edit(room: RoomState, seq: number, text: string, at: number): number {
-    const rev = this.rev(room) + 1
-    this.editStmt.run(text, at, rev, room.id, seq)
-    return (room.rev = rev)
-  }
-
-  /** Blank a message, keeping its tombstone; returns the change's `rev`. */
-  remove(room: RoomState, seq: number, by: number, at: number): number {
-    const rev = this.rev(room) + 1
-    this.deleteStmt.run(at, by, rev, room.id, seq)
-    return (room.rev = rev)
   }
 
   /**

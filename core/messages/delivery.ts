@@ -1,0 +1,115 @@
+// Delivery of what the store committed: the writer's answer (ack or error), the fan-out to the
+// sockets that follow the room (serialised once, corked per batch), then the in-process event
+// stream. Every kind of event takes this way: messages, edits and deletes after their commit
+// (core/messages/pipeline.ts), membership and room changes after theirs (core/rooms/room-service.ts).
+// Delivery knows nothing of SQL.
+import type { WebSocket } from 'ws'
+import type { Connection } from '#core/connections/connection'
+import { corkWhile } from '#core/connections/frame-writer'
+import { coreErrors } from '#core/errors'
+import type { Metrics } from '#core/metrics'
+import type { EventFrame } from '#core/protocol/messages'
+import type { RoomService } from '#core/rooms/room-service'
+import type { RoomState } from '#core/rooms/room-state'
+import type { HubEvents, MembershipEvent, RoomEvent } from './events.ts'
+import type { LogWrite, MessageWrite } from './message-store.ts'
+
+/** What a writer is told once its write committed: the room and seq (and, for a say, a retry). */
+export interface WriteAck {
+  room: string
+  seq: number
+  duplicate: boolean
+}
+
+/** How a writer hears back: a socket's ack or error frame, or an in-process writer's promise. */
+export interface Reply {
+  ok(ack: WriteAck): void
+  fail(err: Error): void
+  /** The writer's socket: a lone write is corked with it, so its ack and its copy leave in one write. */
+  socket?: WebSocket
+}
+
+/** A write on its way through the pipeline. */
+export interface Submitted {
+  write: LogWrite
+  reply: Reply
+  /** performance.now() when it arrived, for the fan-out latency histogram. */
+  receivedAt: number
+}
+
+export class Delivery {
+  constructor(
+    private readonly rooms: RoomService,
+    private readonly events: HubEvents,
+    private readonly metrics: Metrics,
+    private readonly connectionsOf: (userId: number) => Iterable<Connection>,
+  ) {}
+
+  /** Answer and fan out one committed batch (or tell every writer why it was not stored). */
+  deliver(batch: readonly Submitted[], failure: Error | undefined): void {
+    const run = () => {
+      for (const s of batch) this.one(s, failure)
+    }
+    const only = batch.length === 1 ? batch[0] : undefined
+    // One write gives each follower one frame anyway; only its writer gets two (ack, event).
+    if (only?.reply.socket) corkWhile([only.reply.socket], run)
+    else this.rooms.corked(new Set(batch.map((s) => s.write.room)), run)
+  }
+
+  private one({ write: w, reply, receivedAt }: Submitted, failure: Error | undefined): void {
+    const room = w.room
+    // The writer's reply logs what is not a ChatError (and answers CHATHUB_INTERNAL).
+    if (failure) return reply.fail(failure)
+    if (w.kind === 'message') {
+      reply.ok({ room: room.name, seq: w.seq, duplicate: w.duplicate })
+      if (w.duplicate) return
+      this.fanout(room, messageEvent(w), w.seq)
+      this.metrics.fanoutLatency.observe((performance.now() - receivedAt) / 1000)
+      return
+    }
+    // Deleted between the writer's check and the commit: nothing changed.
+    if (!w.applied) return reply.fail(coreErrors.messageNotFound(room.name, w.seq))
+    reply.ok({ room: room.name, seq: w.seq, duplicate: false })
+    this.fanout(
+      room,
+      w.kind === 'edit'
+        ? { type: 'edited', room: room.name, seq: w.seq, text: w.text, editedAt: w.at, rev: w.rev }
+        : { type: 'deleted', room: room.name, seq: w.seq, by: w.by, deletedAt: w.at, rev: w.rev },
+      room.seq,
+    )
+  }
+
+  /** A membership or room change, committed by the room service: its wire frame (if any), then the stream. */
+  announce(room: RoomState, event: Omit<MembershipEvent, 'roomSeq'> | Omit<RoomEvent, 'roomSeq'>, frame?: EventFrame): void {
+    if (frame) this.broadcast(room, frame)
+    if (this.events.subscribed) this.events.publish({ ...event, roomSeq: room.seq } as MembershipEvent | RoomEvent)
+  }
+
+  private fanout(room: RoomState, frame: Extract<EventFrame, { type: 'message' | 'edited' | 'deleted' }>, roomSeq: number): void {
+    this.broadcast(room, frame)
+    if (this.events.subscribed) this.events.publish({ ...frame, roomSeq })
+  }
+
+  private broadcast(room: RoomState, frame: EventFrame): void {
+    this.rooms.reachDirect(room, this.connectionsOf)
+    this.rooms.broadcast(room, frame)
+  }
+}
+
+/** The `message` event of a committed message (serialised once for every follower). */
+const messageEvent = (m: MessageWrite): Extract<EventFrame, { type: 'message' }> => {
+  const event: Extract<EventFrame, { type: 'message' }> = {
+    type: 'message',
+    room: m.room.name,
+    seq: m.seq,
+    from: m.alias ?? m.sender,
+    text: m.text,
+    ts: m.ts,
+    txn: m.txn,
+  }
+  if (m.alias !== undefined) event.via = m.sender
+  if (m.replyTo !== undefined) event.replyTo = m.replyTo
+  if (m.bot) event.bot = true
+  if (m.attachments) event.attachments = m.attachments
+  return event
+}

@@ -1,0 +1,134 @@
+// The HubApi handed to plugins (ctx.hub): the committed event stream, and writing as one of the
+// plugin's accounts (a bot's, a bridge's) through the same checks a client's frames go through
+// (core/messages/writes.ts), with a rate limit of the account's own. Bound to one hub by buildServer().
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible'
+import type { SessionUser } from '#core/auth/session-store'
+import { frameRate } from '#core/connections/connection'
+import { chatErrorOf, coreErrors } from '#core/errors'
+import type { Hub } from '#core/hub'
+import { type CatchUpPage, type Cursor, catchUp } from '#core/messages/catch-up'
+import type { Reply, WriteAck } from '#core/messages/delivery'
+import type { HubEventListener } from '#core/messages/events'
+import { edit, joinRoom, remove, say, type SayInput } from '#core/messages/writes'
+import type { MemberView, MessageView, RoomSummary } from '#core/protocol/messages'
+import { findUser } from '#core/users/queries'
+
+/** A plugin's view of its hub. */
+export interface HubApi {
+  /**
+   * Follow everything committed (messages, edits, deletes, membership and room changes), in commit
+   * order, right after it reached the sockets. Returns the unsubscribe.
+   */
+  subscribe(listener: HubEventListener): () => void
+  /**
+   * Act as an account of the plugin (kind 'bot' or 'bridge'; `scopes`: the only rooms it may use).
+   * CHATHUB_USER_NOT_FOUND when it does not exist or is disabled.
+   */
+  actAs(account: string, options?: { scopes?: readonly string[] }): HubActor
+}
+
+/** Writes and reads as one account, checked like that account's client frames. */
+export interface HubActor {
+  readonly name: string
+  /** Become a member (join hooks run for a newcomer); where the room is now. */
+  join(room: string): Promise<{ room: string; seq: number; rev: number }>
+  /** Resolves once stored (CHATHUB_RATE_LIMITED with retryAfter when over the account's rate). */
+  say(input: SayInput): Promise<WriteAck>
+  edit(room: string, seq: number, text: string): Promise<WriteAck>
+  delete(room: string, seq: number): Promise<WriteAck>
+  /** A message as it is now, in a room this account may read; undefined when there is none. */
+  message(room: string, seq: number): MessageView | undefined
+  /** What a follower at `from` missed in a room this account may read: one page (see `more`). */
+  catchUp(room: string, from: Cursor, limit?: number): CatchUpPage
+  /**
+   * Show this account online in a room it is a member of while it follows the room's events (as a
+   * connected client would be). Returns the stop; call it when following ends.
+   */
+  follow(room: string): () => void
+  /** The rooms this account sees (as the `rooms` frame lists them; direct ones included). */
+  rooms(): RoomSummary[]
+  /** A room's members and their roles (as the `members` frame lists them). */
+  members(room: string): MemberView[]
+}
+
+export const createHubApi =
+  (hub: Hub) =>
+  (plugin: string): HubApi => {
+    const limiters = new Map<SessionUser['kind'], RateLimiterMemory>()
+    const limiter = (kind: SessionUser['kind']): RateLimiterMemory => {
+      let l = limiters.get(kind)
+      if (!l) {
+        const { perSecond, burst } = frameRate(hub.config.limits, kind)
+        l = new RateLimiterMemory({ keyPrefix: `${plugin}:${kind}`, points: burst, duration: Math.max(1, Math.ceil(burst / perSecond)) })
+        limiters.set(kind, l)
+      }
+      return l
+    }
+    return {
+      subscribe: (listener) => hub.events.subscribe(listener),
+      actAs: (account, options = {}) => {
+        const row = findUser(hub.db, account)
+        if (!row || row.disabledAt !== null) throw coreErrors.userNotFound(account)
+        const user: SessionUser = {
+          sessionId: 0,
+          userId: row.id,
+          name: row.name,
+          admin: false,
+          kind: row.kind,
+          scopes: options.scopes ? [...options.scopes] : undefined,
+        }
+        return actor(hub, plugin, user, limiter(row.kind))
+      },
+    }
+  }
+
+const actor = (hub: Hub, plugin: string, user: SessionUser, limiter: RateLimiterMemory): HubActor => {
+  /** Take one write from the account's budget, then run it; settles with its reply. */
+  const write = async (run: (reply: Reply) => void | Promise<void>): Promise<WriteAck> => {
+    try {
+      await limiter.consume(user.userId)
+    } catch (res) {
+      if (res instanceof RateLimiterRes) throw coreErrors.rateLimited(Math.max(1, Math.ceil(res.msBeforeNext / 1000)))
+      throw res
+    }
+    return new Promise<WriteAck>((resolve, reject) => {
+      const fail = (err: unknown) => {
+        const known = chatErrorOf(err)
+        if (!known) hub.log.error({ err, plugin, user: user.name }, 'plugin write failed')
+        reject(known ?? coreErrors.internal())
+      }
+      try {
+        const out = run({ ok: resolve, fail })
+        if (out instanceof Promise) out.catch(fail)
+      } catch (err) {
+        fail(err)
+      }
+    })
+  }
+  const readable = (name: string) => {
+    const room = hub.rooms.visible(user, name)
+    if (room.isPrivate) hub.rooms.membership(user, name)
+    return room
+  }
+  return {
+    name: user.name,
+    join: async (name) => {
+      await joinRoom(hub, user, name)
+      const room = hub.rooms.join(user, name)
+      return { room: room.name, seq: room.seq, rev: hub.messages.rev(room) }
+    },
+    say: (input) => write((reply) => say(hub, user, input, reply, performance.now())),
+    edit: (room, seq, text) => write((reply) => edit(hub, user, { room, seq, text }, reply, performance.now())),
+    delete: (room, seq) => write((reply) => remove(hub, user, { room, seq }, reply, performance.now())),
+    message: (name, seq) => {
+      const found = hub.messages.one(readable(name), seq)
+      if (!found) return undefined
+      const { senderId: _id, ...view } = found
+      return view
+    },
+    follow: (name) => hub.rooms.follow(hub.rooms.membership(user, name).room, user),
+    rooms: () => hub.rooms.list(user),
+    members: (name) => hub.rooms.members(user, name),
+    catchUp: (name, from, limit) => catchUp(hub.messages, readable(name), from, Math.min(limit ?? hub.config.limits.replayMax, hub.config.limits.replayMax)),
+  }
+}
