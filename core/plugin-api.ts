@@ -28,14 +28,12 @@ export type { AuditEntry } from './audit/audit-log.ts'
 export { ChatError, defineError } from './errors.ts'
 /** Retry delays for reconnect and restart loops: doubling, capped, with jitter. */
 export { Backoff, backoffDelay, type BackoffOptions } from './backoff.ts'
-export type { Db } from './db/client.ts'
+/** ctx.db: drizzle over the plugin's own tables (no raw handle). */
+export type { PluginDb as Db } from './db/client.ts'
 /** Every plugin transaction that writes takes the write lock at BEGIN (see its comment). */
 export { writeTransaction } from './db/client.ts'
 /** Core tables a plugin's schema may reference in foreign keys (never query them: use ctx.auth). */
 export { users } from './db/schema/users.ts'
-/** Bot accounts and their long-lived room-scoped tokens (the bots plugin; `chathub bot token create`). */
-export { issueSession } from './auth/session-store.ts'
-export { insertUser } from './users/queries.ts'
 /** Bridges: a network implements BridgeDefinition; BridgeRunner does the hub side (docs/bridges.md). */
 export { BridgeOptions, defineBridge, LinkConfig } from './bridges/contract.ts'
 export type {
@@ -48,6 +46,7 @@ export type {
   LinkInfo,
   OutboundItem,
 } from './bridges/contract.ts'
-export { BridgeRunner, bridgeAccountName, checkLinks } from './bridges/runner.ts'
+export { bridgeAccountName, checkLinks } from './bridges/runner.ts'
+export type { BridgeRunner } from './bridges/runner.ts'
 export { bridgeErrors } from './bridges/errors.ts'
 export { splitText, correctionLine } from './bridges/text.ts'

@@ -10,6 +10,19 @@ import { prepareDatabaseFiles } from './data-files.ts'
 export type Sqlite = Database.Database
 export type Db = BetterSQLite3Database & { $client: Sqlite }
 
+/**
+ * The database as a plugin gets it (ctx.db): drizzle's query builder for the plugin's own tables,
+ * without the raw better-sqlite3 handle. Core tables are reached through ctx.auth and ctx.hub.
+ */
+export type PluginDb = Omit<BetterSQLite3Database, '$client'>
+
+/** A plugin's handle on the hub's database connection (its own drizzle instance, no `$client`). */
+export const pluginDb = (sqlite: Sqlite): PluginDb => {
+  const db = drizzle({ client: sqlite })
+  Reflect.deleteProperty(db, '$client')
+  return db
+}
+
 /** The database file's name inside the data directory. */
 export const DB_FILE = 'chathub.db'
 
@@ -105,7 +118,7 @@ const appliedMigrations = (sqlite: Sqlite): number => {
  * a second hub) commits meanwhile, the upgrade to a write lock fails at once with SQLITE_BUSY, and
  * the busy timeout never applies. Taking the lock at BEGIN makes such writers wait their turn.
  */
-export const writeTransaction = <T>(db: Db, fn: (tx: WriteTx) => T): T =>
+export const writeTransaction = <T>(db: PluginDb, fn: (tx: WriteTx) => T): T =>
   // eslint-disable-next-line no-restricted-syntax -- the one place that picks the behaviour
   db.transaction(fn, { behavior: 'immediate' })
 

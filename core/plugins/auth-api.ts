@@ -3,7 +3,8 @@
 import { issueSession, liftRestriction, liveSessionIds, revokeSessions } from '#core/auth/session-store'
 import { requireUser } from '#core/http/bearer'
 import type { Hub } from '#core/hub'
-import { findUser, findUserById } from '#core/users/queries'
+import { coreErrors } from '#core/errors'
+import { findUser, findUserById, insertUser } from '#core/users/queries'
 import type { AuthApi, PluginUser } from './contract.ts'
 
 export const createAuthApi =
@@ -22,6 +23,11 @@ export const createAuthApi =
         disabled: row.disabledAt !== null,
       }
       return user
+    },
+    createAccount: (name, kind) => {
+      if (findUser(hub.db, name)) throw coreErrors.userExists(name)
+      const row = insertUser(hub.db, { name, passwordHash: null, kind })
+      return { id: row.id, name: row.name, admin: false, kind, disabled: false }
     },
     issueSession: (userId) => {
       const s = issueSession(hub.db, userId, { ttlMs: hub.config.auth.sessionTtlHours * 3600_000 })

@@ -4,7 +4,9 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify
 import type { Static, TSchema } from '#typebox'
 import type { AuditEntry } from '#core/audit/audit-log'
 import type { SessionUser } from '#core/auth/session-store'
-import type { Db } from '#core/db/client'
+import type { PluginDb } from '#core/db/client'
+import type { BridgeDefinition, BridgeOptionsValue } from '#core/bridges/contract'
+import type { BridgeRunner } from '#core/bridges/runner'
 import type { HubApi } from './hub-api.ts'
 
 export type Awaitable<T> = T | Promise<T>
@@ -106,6 +108,8 @@ export interface AuthApi {
    */
   requireUser(req: FastifyRequest, options?: { allowRestricted?: boolean }): SessionUser
   findUser(nameOrId: string | number): PluginUser | undefined
+  /** Create an account without a password for the plugin to act as (CHATHUB_USER_EXISTS if taken). */
+  createAccount(name: string, kind: 'bot' | 'bridge'): PluginUser
   /** Issue a normal session for a user (e.g. after a second login step); the token is returned once. */
   issueSession(userId: number): { token: string; expiresAt: string | null }
   /**
@@ -122,7 +126,8 @@ export interface AuthApi {
 export interface PluginContext<C> {
   /** The plugin's validated config (defaults filled). */
   config: C
-  db: Db
+  /** The plugin's own tables (its `migrations`), through drizzle; no raw handle, no core tables. */
+  db: PluginDb
   /** A child logger with `{ plugin: name }`. */
   log: FastifyBaseLogger
   /** The hub's data directory, for plugins that keep files. */
@@ -133,6 +138,11 @@ export interface PluginContext<C> {
   auth: AuthApi
   /** The committed event stream, and writing as the plugin's accounts (bots, bridges). */
   hub: HubApi
+  /**
+   * A bridge plugin's hub side (docs/bridges.md): one runner for its network, following each
+   * link's room through ctx.hub. Start it in onListen, close it in close.
+   */
+  bridgeRunner(definition: BridgeDefinition, options: BridgeOptionsValue): BridgeRunner
   /** Append a row to the hub's hash-chained audit log. Never put secrets or codes in it. */
   audit(entry: AuditEntry): void
   /** The hub's clock, ms since epoch; tests inject one. Use it for time-based logic (TOTP). */

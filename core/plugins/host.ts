@@ -4,7 +4,8 @@
 import { isAbsolute, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { FastifyBaseLogger } from 'fastify'
-import type { Db } from '#core/db/client'
+import { BridgeRunner } from '#core/bridges/runner'
+import { type Db, pluginDb } from '#core/db/client'
 import { coreErrors, isChatError } from '#core/errors'
 import { compile } from '#core/schema/validator'
 import { appendAudit } from '#core/audit/audit-log'
@@ -88,16 +89,19 @@ export class PluginHost {
       if (plugin.migrations !== undefined) {
         applyPluginMigrations({ plugin: plugin.name, folder: plugin.migrations, db: options.db, log, now })
       }
+      const hub = options.hub?.(plugin.name) ?? noHub
       let runtime: PluginRuntime
       try {
         runtime = await plugin.setup({
           config: value,
-          db: options.db,
+          db: pluginDb(options.db.$client),
           log,
           dataDir: options.dataDir,
           serverKey: options.serverKey,
           auth: options.auth?.(plugin.name) ?? noAuth,
-          hub: options.hub?.(plugin.name) ?? noHub,
+          hub,
+          bridgeRunner: (definition, bridgeOptions) =>
+            new BridgeRunner({ definition, db: options.db, log, hub, options: bridgeOptions }),
           audit: (entry) => void appendAudit(options.db, { at: now(), ...entry }),
           now,
           services: Object.fromEntries(
@@ -215,6 +219,7 @@ const noHub: HubApi = { subscribe: unavailable, actAs: unavailable }
 const noAuth: AuthApi = {
   requireUser: unavailable,
   findUser: unavailable,
+  createAccount: unavailable,
   issueSession: unavailable,
   endSessions: unavailable,
   liftRestriction: unavailable,

@@ -1,5 +1,5 @@
 // The irc plugin: bridges hub rooms to IRC channels (one relay client per link), on the core bridge runner.
-import { BridgeRunner, checkLinks, definePlugin } from '#core/plugin-api'
+import { checkLinks, definePlugin } from '#core/plugin-api'
 import { IrcConfig } from './config.ts'
 import { ircBridge, ircCapabilities } from './irc-bridge.ts'
 
@@ -9,10 +9,10 @@ export default definePlugin({
   name: 'irc',
   version: '0.1.0',
   config: IrcConfig,
-  setup({ config, db, log, hub }) {
+  setup({ config, bridgeRunner }) {
     const definition = ircBridge(config)
     checkLinks(definition, config.links)
-    const runner = new BridgeRunner({ definition, db, log, hub, options: config })
+    const runner = bridgeRunner(definition, config)
     return {
       onListen({ url }) {
         runner.start(url)

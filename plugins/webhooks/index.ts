@@ -1,6 +1,6 @@
 // The webhooks plugin: incoming (Slack-compatible POSTs into a room) and outgoing (signed POSTs of a
 // room's messages) webhooks, on the core bridge runner.
-import { BridgeRunner, checkLinks, definePlugin } from '#core/plugin-api'
+import { checkLinks, definePlugin } from '#core/plugin-api'
 import { WebhooksConfig } from './config.ts'
 import { incomingRoutes } from './incoming.ts'
 import { type IncomingHooks, webhookBridge, webhookCapabilities } from './webhook-bridge.ts'
@@ -13,11 +13,11 @@ export default definePlugin({
   /** Its tables (schema.ts); `npm run db:generate:plugin -- webhooks` adds a migration here. */
   migrations: new URL('./migrations/', import.meta.url),
   config: WebhooksConfig,
-  setup({ config, db, log, hub, now }) {
+  setup({ config, db, bridgeRunner, now }) {
     const hooks: IncomingHooks = new Map()
     const definition = webhookBridge(config, db, hooks)
     checkLinks(definition, config.links)
-    const runner = new BridgeRunner({ definition, db, log, hub, options: config })
+    const runner = bridgeRunner(definition, config)
     return {
       onListen({ url }) {
         runner.start(url)
