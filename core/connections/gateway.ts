@@ -45,6 +45,7 @@ export const registerGateway = async (app: FastifyInstance, hub: Hub): Promise<v
       },
     },
     (socket, req) => {
+      forgetUpgrade(socket)
       const conn = hub.open(socket, req.ip)
       if (!conn) {
         socket.close(CloseCodes.tooManyConnections, 'too many connections from this address')
@@ -87,6 +88,22 @@ export const registerGateway = async (app: FastifyInstance, hub: Hub): Promise<v
   // Registered before the server's own preClose (server.ts), which then closes every socket (1001):
   // frames still on their way until then are answered CHATHUB_SHUTTING_DOWN, not dropped.
   app.addHook('preClose', () => hub.drain())
+}
+
+/**
+ * @fastify/websocket routes the upgrade through a ServerResponse assigned to the TCP socket, and
+ * nothing detaches it, and its 'error' listener closes over the request and reply: every connection
+ * would keep the upgrade request (headers, raw headers, Fastify's request and reply) alive for its
+ * whole life, a few KiB of heap each. Let go of them once upgraded.
+ */
+const forgetUpgrade = (socket: WebSocket): void => {
+  // Its error listener holds the upgrade's request and reply too; the gateway adds its own.
+  socket.removeAllListeners('error')
+  const tcp = (socket as unknown as { _socket?: { _httpMessage?: { detachSocket?(s: unknown): void } | null } })._socket
+  const response = tcp?._httpMessage
+  if (!tcp || !response) return
+  response.detachSocket?.(tcp)
+  tcp._httpMessage = null
 }
 
 /** The ref of a frame refused unread: text frames only, read from the raw bytes. */

@@ -51,3 +51,19 @@ test('with permessage-deflate negotiated the extension is visible, so the fast p
   expect(await got).toBe('{"type":"ping"}')
   client.close()
 })
+
+test('an upgraded connection keeps nothing of its upgrade request (idle memory per connection)', async () => {
+  const { startHub } = await import('#test/helpers/start-hub')
+  const h = await startHub()
+  try {
+    await h.connect('idle')
+    const [conn] = [...h.hub.connections]
+    const tcp = (conn?.ws as unknown as { _socket: { _httpMessage: unknown } })._socket
+    // @fastify/websocket assigns a ServerResponse to the TCP socket and closes over the request and
+    // reply in an 'error' listener; the gateway lets go of both (about 3 KiB of heap per connection).
+    expect(tcp._httpMessage).toBeNull()
+    expect(conn?.ws.listenerCount('error')).toBe(1)
+  } finally {
+    await h.close()
+  }
+})
