@@ -1,5 +1,7 @@
-// Opening the hub's data directory from the CLI: the same config resolution as `serve`, then the database.
+// Opening the hub's data directory from the CLI: the same config resolution as `serve`, then the database
+// (to read), or the admin service on it (to write: running hubs apply what it writes).
 import { join } from 'node:path'
+import type { AdminService } from '#core/admin/admin-service'
 import { type HubConfig, loadConfig } from '#core/config'
 import { type Db, DB_FILE, openDb } from '#core/db/client'
 
@@ -25,3 +27,16 @@ export const withHubDb = async <T>(
     db.$client.close()
   }
 }
+
+/**
+ * Run `fn` with the admin service on the hub database: every admin command writes through it, so that
+ * a running hub applies the change (change feed). `db` is for the reads around the write.
+ */
+export const withAdmin = <T>(
+  flags: { config?: string; 'data-dir'?: string },
+  fn: (admin: AdminService, db: Db, config: HubConfig) => T | Promise<T>,
+): Promise<T> =>
+  withHubDb(flags, async (db, config) => {
+    const { AdminService } = await import('#core/admin/admin-service')
+    return fn(new AdminService(db), db, config)
+  })

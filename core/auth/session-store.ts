@@ -1,7 +1,7 @@
 // Sessions: issue, verify (prepared statement), revoke; revocations go to the change feed open sockets follow.
 import { and, eq, isNull } from '#drizzle'
-import { type Db, writeTransaction } from '#core/db/client'
-import { changeFeed } from '#core/db/schema/changes'
+import { recordChange } from '#core/changes/feed'
+import { type Db, type WriteTx, writeTransaction } from '#core/db/client'
 import { sessionRestrictions } from '#core/db/schema/session-restrictions'
 import { sessions } from '#core/db/schema/sessions'
 import { storageHealth } from '#core/db/storage-health'
@@ -108,20 +108,26 @@ export const sessionVerifier = (db: Db) => {
   }
 }
 
-/** Revoke one session, or every session of a user; open sockets follow through auth_events. */
+/**
+ * Mark one session, or every live session of a user, revoked — the rows only: callers inside a write
+ * transaction record the change that makes running hubs close the sockets (see revokeSessions).
+ */
+export const revokeSessionRows = (tx: WriteTx, target: { userId: number; sessionId?: number }): void => {
+  const where =
+    target.sessionId === undefined
+      ? and(eq(sessions.userId, target.userId), isNull(sessions.revokedAt))
+      : and(eq(sessions.id, target.sessionId), isNull(sessions.revokedAt))
+  tx.update(sessions).set({ revokedAt: new Date() }).where(where).run()
+}
+
+/** Revoke one session, or every session of a user; open sockets follow through the change feed. */
 export const revokeSessions = (
   db: Db,
   target: { userId: number; sessionId?: number },
 ): void => {
   writeTransaction(db, (tx) => {
-    const where =
-      target.sessionId === undefined
-        ? and(eq(sessions.userId, target.userId), isNull(sessions.revokedAt))
-        : and(eq(sessions.id, target.sessionId), isNull(sessions.revokedAt))
-    tx.update(sessions).set({ revokedAt: new Date() }).where(where).run()
-    tx.insert(changeFeed)
-      .values({ kind: 'sessions.revoked', userId: target.userId, sessionId: target.sessionId ?? null })
-      .run()
+    revokeSessionRows(tx, target)
+    recordChange(tx, { kind: 'sessions.revoked', userId: target.userId, sessionId: target.sessionId ?? null })
   })
 }
 

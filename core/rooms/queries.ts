@@ -1,7 +1,7 @@
 // Room queries shared by the hub and the admin CLI: plain functions over the Drizzle db.
 import { and, asc, count, eq, sql } from '#drizzle'
+import { recordChange } from '#core/changes/feed'
 import { type Db, writeTransaction } from '#core/db/client'
-import { changeFeed } from '#core/db/schema/changes'
 import { type Role, type Room, type RoomKind, roomBans, roomInvites, roomMembers, rooms } from '#core/db/schema/rooms'
 import { users } from '#core/db/schema/users'
 import { coreErrors } from '#core/errors'
@@ -26,6 +26,25 @@ export const requireRoom = (db: Db, name: string): Room => {
   const room = findRoom(db, name)
   if (!room) throw coreErrors.roomNotFound(name)
   return room
+}
+
+export const findRoomById = (db: Db, id: number): Room | undefined =>
+  db.select().from(rooms).where(eq(rooms.id, id)).get()
+
+/** The longest topic a room may have. */
+export const MAX_TOPIC_LENGTH = 256
+
+export const checkTopic = (topic: string): string => {
+  if (topic.length > MAX_TOPIC_LENGTH) {
+    throw coreErrors.frameInvalid(`the topic is longer than ${MAX_TOPIC_LENGTH} characters`)
+  }
+  return topic
+}
+
+/** Change a room's topic and/or privacy (the fields given). */
+export const updateRoomSettings = (db: Db, roomId: number, settings: { topic?: string; isPrivate?: boolean }): void => {
+  if (settings.topic === undefined && settings.isPrivate === undefined) return
+  db.update(rooms).set(settings).where(eq(rooms.id, roomId)).run()
 }
 
 export const createRoom = (
@@ -56,7 +75,7 @@ export const deleteRoom = (db: Db, name: string): void =>
   writeTransaction(db, (tx) => {
     const room = requireRoom(db, name)
     tx.delete(rooms).where(eq(rooms.id, room.id)).run()
-    tx.insert(changeFeed).values({ kind: 'room.deleted', roomId: room.id }).run()
+    recordChange(tx, { kind: 'room.deleted', roomId: room.id })
   })
 
 export interface RoomListing {
@@ -119,6 +138,13 @@ export const listMembers = (db: Db, roomId: number): MemberRow[] =>
 
 export const memberCount = (db: Db, roomId: number): number =>
   db.select({ n: count() }).from(roomMembers).where(eq(roomMembers.roomId, roomId)).get()?.n ?? 0
+
+export const memberRole = (db: Db, roomId: number, userId: number): Role | undefined =>
+  db
+    .select({ role: roomMembers.role })
+    .from(roomMembers)
+    .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, userId)))
+    .get()?.role
 
 export const addMember = (db: Db, roomId: number, userId: number, role: Role = 'member'): void => {
   db.insert(roomMembers).values({ roomId, userId, role }).onConflictDoNothing().run()

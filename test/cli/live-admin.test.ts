@@ -65,3 +65,62 @@ test(
     ])
   },
 )
+
+test(
+  'room member remove/add and room set --private are enforced by the running hub at once',
+  { timeout: 120_000 },
+  async () => {
+    const cli = (args: string[]) => runCli([...args, '--data-dir', dataDir])
+    const [bob, carol, dave] = await Promise.all([
+      hub.connect('bob'),
+      hub.connect('carol'),
+      hub.connect('dave'),
+    ])
+    expect((await cli(['room', 'create', 'club', '--owner', 'bob'])).code).toBe(0)
+    // The hub now holds club (public, members bob and carol) in memory.
+    await bob.join('club')
+    await carol.join('club')
+    await bob.next('joined', (f) => f.user === 'carol')
+
+    // carol taken out: her socket is told and stops getting the room, bob sees her leave.
+    const removed = await cli(['room', 'member', 'remove', 'club', 'carol', '--json'])
+    expect(json(removed)).toEqual({
+      room: 'club',
+      user: 'carol',
+      role: 'member',
+      previous: 'member',
+    })
+    expect(await carol.next('kicked', (f) => f.room === 'club')).toMatchObject({
+      by: 'admin',
+      banned: false,
+    })
+    await bob.next('left', (f) => f.user === 'carol')
+    await expect(carol.say('club', 'still here?')).rejects.toMatchObject({
+      code: 'CHATHUB_ROOM_NOT_MEMBER',
+    })
+
+    // club made private, then dave made a moderator: the hub applies the changes in order, so once
+    // bob sees dave join, the privacy is applied too.
+    expect((await cli(['room', 'set', 'club', '--private', '--topic', 'members only'])).code).toBe(
+      0,
+    )
+    expect((await cli(['room', 'member', 'add', 'club', 'dave', '--role', 'moderator'])).code).toBe(
+      0,
+    )
+    await bob.next('joined', (f) => f.user === 'dave')
+    // carol, no longer a member and not invited, can neither see nor join it.
+    await expect(carol.members('club')).rejects.toMatchObject({ code: 'CHATHUB_ROOM_NOT_FOUND' })
+    await expect(carol.join('club')).rejects.toMatchObject({ code: 'CHATHUB_ROOM_NOT_FOUND' })
+    // dave, a moderator without joining, may write and invite to the private room.
+    await dave.say('club', 'hello from dave')
+    expect(await bob.next('message', (f) => f.room === 'club')).toMatchObject({
+      from: 'dave',
+      text: 'hello from dave',
+    })
+    await dave.invite('club', 'carol')
+    await carol.join('club')
+    expect((await bob.rooms()).rooms).toEqual([
+      expect.objectContaining({ name: 'club', private: true, topic: 'members only', members: 3 }),
+    ])
+  },
+)

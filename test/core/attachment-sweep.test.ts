@@ -9,7 +9,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { AttachmentStore } from '#core/attachments/storage'
 import { type SweepReport, sweepAttachments } from '#core/attachments/sweep'
 import { deleteRoom } from '#core/rooms/queries'
-import { removeAccount } from '#core/users/accounts'
+import { AdminService } from '#core/admin/admin-service'
 import { startHub, type TestHub } from '#test/helpers/start-hub'
 
 const MINUTE = 60_000
@@ -135,7 +135,7 @@ describe('expiry and deletion', () => {
 
     deleteRoom(hub.hub.db, 'doomed') // rows go by cascade, the file stays until the sweep
     await carol.close()
-    removeAccount(hub.hub.db, 'carol')
+    new AdminService(hub.hub.db).removeUser('carol')
     expect(filesOnDisk(hub)).toHaveLength(4)
     expect(await sweep()).toMatchObject({ unlinked: 0, ofDeletedMessages: 0, files: 2, thumbnails: 1 })
     expect(filesOnDisk(hub)).toHaveLength(1)
@@ -166,7 +166,7 @@ describe('races', () => {
       await temp.join('files')
       await temp.upload('files', bytes)
       await temp.close()
-      removeAccount(hub.hub.db, `temp${i}`)
+      new AdminService(hub.hub.db).removeUser(`temp${i}`)
       const [, view] = await Promise.all([sweep(), alice.upload('files', bytes)])
       expect((await alice.download(view.id)).bytes.equals(bytes)).toBe(true)
     }

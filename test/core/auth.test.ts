@@ -9,7 +9,7 @@ import { ChatClient, httpCall, type LoginResult } from '#core/client/sdk'
 import type { ConfigInput } from '#core/config'
 import { CloseCodes } from '#core/protocol/messages'
 import { DB_FILE } from '#core/server'
-import { setDisabled } from '#core/users/accounts'
+import { AdminService } from '#core/admin/admin-service'
 import { findUser } from '#core/users/queries'
 import { startHub, type TestHub } from '#test/helpers/start-hub'
 import { rawSocket, refusal, sendGarbage } from './support.ts'
@@ -278,7 +278,7 @@ describe('ending access ends open sockets', () => {
     await hub.addUser('carol', PASSWORD)
     const { client } = await session('carol')
     const bob = await hub.connect('bob')
-    setDisabled(hub.hub.db, 'carol', true)
+    new AdminService(hub.hub.db).disableUser('carol')
     expect(await client.closed()).toBe(CloseCodes.sessionRevoked)
     expect((await refusal(login('carol'))).code).toBe('CHATHUB_USER_DISABLED')
     await sendGarbage(bob)

@@ -7,7 +7,7 @@ import { issueSession } from '#core/auth/session-store'
 import { ChatClient, httpCall } from '#core/client/sdk'
 import { rooms as roomsTable } from '#core/db/schema/rooms'
 import type { ErrorFrame, RoomSummary } from '#core/protocol/messages'
-import { setDisabled } from '#core/users/accounts'
+import { AdminService } from '#core/admin/admin-service'
 import { findUser } from '#core/users/queries'
 import { startHub, type TestHub } from '#test/helpers/start-hub'
 import { readAllHistory, refusal, sendGarbage } from './support.ts'
@@ -308,7 +308,7 @@ describe('bad dm frames get stable codes and leave the connection usable', () =>
   test('wrong types, missing or extra fields, bad or oversized names, unknown, disabled and self', async () => {
     const alice = await hub.connect('alice')
     hub.token('dora')
-    setDisabled(hub.hub.db, 'dora', true)
+    new AdminService(hub.hub.db).disableUser('dora')
     const raw: [string, string][] = [
       ['{"type":"dm","ref":"d1"}', 'CHATHUB_FRAME_INVALID'],
       ['{"type":"dm","ref":"d2","user":42}', 'CHATHUB_FRAME_INVALID'],

@@ -25,14 +25,14 @@ export default class AttachmentPrune extends ChathubCommand {
   async run(): Promise<SweepReport> {
     const { flags } = await this.parse(AttachmentPrune)
     const { join } = await import('node:path')
-    const { withHubDb } = await import('#cli/hub-data')
+    const { withAdmin } = await import('#cli/hub-data')
     const { AttachmentStore } = await import('#core/attachments/storage')
-    const { sweepAttachments, sweptAnything } = await import('#core/attachments/sweep')
+    const { sweptAnything } = await import('#core/attachments/sweep')
     const { formatBytes } = await import('#core/attachments/errors')
-    const { report, ttl } = await withHubDb(flags, async (db, config) => {
+    const { report, ttl } = await withAdmin(flags, async (admin, _db, config) => {
       const store = new AttachmentStore(join(config.dataDir, 'attachments'))
       const ttl = config.attachments.unlinkedTtlMinutes
-      return { report: await sweepAttachments(db, store, { now: Date.now(), unlinkedTtlMs: ttl * 60_000 }), ttl }
+      return { report: await admin.pruneAttachments(store, { now: Date.now(), unlinkedTtlMs: ttl * 60_000 }), ttl }
     })
     if (!sweptAnything(report)) this.log('nothing to prune')
     else {

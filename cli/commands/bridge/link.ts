@@ -21,28 +21,18 @@ export default class BridgeLink extends ChathubCommand {
 
   async run(): Promise<{ room: string; target: string }> {
     const { args, flags } = await this.parse(BridgeLink)
-    const { withHubDb } = await import('#cli/hub-data')
+    const { withAdmin } = await import('#cli/hub-data')
     const { checkTarget } = await import('#cli/bridge-targets')
-    const { addLink, effectiveLinks } = await import('#core/bridges/queries')
-    const { bridgeErrors } = await import('#core/bridges/errors')
     const { requireRoom } = await import('#core/rooms/queries')
-    const { writeTransaction } = await import('#core/db/client')
-    await withHubDb(flags, (db, config) =>
-      writeTransaction(db, () => {
-        requireRoom(db, args.room)
-        const { network, configured } = checkTarget(config, args.target)
-        const config_ = configured ? [{ room: args.room, target: args.target }] : []
-        // In force already (from the config file, or linked before)? A config link unlinked earlier is linked again.
-        if (
-          effectiveLinks(db, network, config_).some(
-            (l) => l.room === args.room && l.target === args.target,
-          )
-        ) {
-          throw bridgeErrors.linkExists(args.room, args.target)
-        }
-        addLink(db, args.room, args.target)
-      }),
-    )
+    await withAdmin(flags, (admin, db, config) => {
+      requireRoom(db, args.room) // a missing room is named before a bad target
+      const { configured } = checkTarget(config, args.target)
+      admin.linkBridge(
+        args.room,
+        args.target,
+        configured ? [{ room: args.room, target: args.target }] : [],
+      )
+    })
     this.log(
       `linked ${args.room} to ${args.target}; a running hub starts it within seconds (see \`chathub bridge list\`)`,
     )

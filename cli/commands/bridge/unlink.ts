@@ -17,14 +17,13 @@ export default class BridgeUnlink extends ChathubCommand {
 
   async run(): Promise<{ room: string; target: string }> {
     const { args, flags } = await this.parse(BridgeUnlink)
-    const { withHubDb } = await import('#cli/hub-data')
+    const { withAdmin } = await import('#cli/hub-data')
     const { NETWORKS, pluginConfig } = await import('#cli/bridge-targets')
-    const { removeLink, splitTarget } = await import('#core/bridges/queries')
-    await withHubDb(flags, (db, config) => {
+    const { splitTarget } = await import('#core/bridges/queries')
+    await withAdmin(flags, (admin, _db, config) => {
       const net = NETWORKS[splitTarget(args.target).network]
       const configured = net ? (pluginConfig(config, net)?.links ?? []) : []
-      removeLink(
-        db,
+      admin.unlinkBridge(
         args.room,
         args.target,
         configured.some((l) => l.room === args.room && l.target === args.target),

@@ -31,21 +31,15 @@ export default class RoomCreate extends ChathubCommand {
 
   async run(): Promise<CreatedRoom> {
     const { args, flags } = await this.parse(RoomCreate)
-    const { withHubDb } = await import('#cli/hub-data')
-    const { createRoom } = await import('#core/rooms/queries')
-    const { requireUser } = await import('#core/users/queries')
-    const { coreErrors } = await import('#core/errors')
-    if (flags.topic.length > 256)
-      throw coreErrors.frameInvalid('the topic is longer than 256 characters')
-    const room = await withHubDb(flags, (db) => {
-      const ownerId = flags.owner === undefined ? null : requireUser(db, flags.owner).id
-      return createRoom(db, {
+    const { withAdmin } = await import('#cli/hub-data')
+    const room = await withAdmin(flags, (admin) =>
+      admin.createRoom({
         name: args.name,
         isPrivate: flags.private,
         topic: flags.topic,
-        ownerId,
-      })
-    })
+        ...(flags.owner === undefined ? {} : { owner: flags.owner }),
+      }),
+    )
     this.log(
       `created ${room.isPrivate ? 'private' : 'public'} room ${room.name}${flags.owner ? ` owned by ${flags.owner}` : ''}`,
     )

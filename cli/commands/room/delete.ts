@@ -30,12 +30,8 @@ export default class RoomDelete extends ChathubCommand {
 
   async run(): Promise<RoomDeleted> {
     const { args, flags } = await this.parse(RoomDelete)
-    const { withHubDb } = await import('#cli/hub-data')
-    const { markRoomDeleted, purgeDeletedRooms } = await import('#core/db/room-purge')
-    const { marked, purged } = await withHubDb(flags, async (db) => {
-      const marked = markRoomDeleted(db, args.name)
-      return { marked, purged: await purgeDeletedRooms(db) }
-    })
+    const { withAdmin } = await import('#cli/hub-data')
+    const { marked, purged } = await withAdmin(flags, (admin) => admin.deleteRoom(args.name))
     if (marked.kind === 'direct') {
       this.log(
         `deleted the direct conversation ${args.name} between ${marked.members.join(' and ')} and its history`,

@@ -2,22 +2,25 @@
 // lost their device. Needs the acting admin's step-up (a fresh code); every session of USER ends.
 import { Args, Flags } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
+import type { AdminService } from '#core/admin/admin-service'
 import type { HubConfig } from '#core/config'
 import type { Db } from '#core/db/client'
 import type { TotpService } from '#plugins/totp/index'
 
-/** The totp service on the data directory (same rules and audit rows as the running hub). */
-export const openTotpDataDir = async (db: Db, config: HubConfig): Promise<TotpService> => {
+/**
+ * The totp service on the data directory (same rules and audit rows as the running hub); the sessions
+ * it ends are revoked through the admin service (running hubs close their sockets).
+ */
+export const openTotpDataDir = async (admin: AdminService, db: Db, config: HubConfig): Promise<TotpService> => {
   const { loadServerKey } = await import('#core/keys/server-key')
   const { appendAudit } = await import('#core/audit/audit-log')
-  const { revokeSessions } = await import('#core/auth/session-store')
   const { totpOnDataDir } = await import('#plugins/totp/index')
   return totpOnDataDir({
     db,
     serverKey: loadServerKey(config.dataDir, config.serverKey).key,
     pluginConfig: config.plugins.totp,
     audit: (entry) => void appendAudit(db, entry),
-    revokeAll: (userId) => revokeSessions(db, { userId }),
+    revokeAll: (userId) => admin.revokeSessions(userId),
   })
 }
 
@@ -42,15 +45,16 @@ export default class TotpReset extends ChathubCommand {
 
   async run(): Promise<{ user: string; reset: boolean }> {
     const { args, flags } = await this.parse(TotpReset)
-    const { withHubDb } = await import('#cli/hub-data')
+    const { withAdmin } = await import('#cli/hub-data')
     const { requireUser } = await import('#core/users/queries')
     const { coreErrors } = await import('#core/errors')
-    const reset = await withHubDb(flags, async (db, config) => {
-      const service = await openTotpDataDir(db, config)
+    const reset = await withAdmin(flags, async (adminService, db, config) => {
+      const service = await openTotpDataDir(adminService, db, config)
       const target = requireUser(db, args.user)
-      if (flags['break-glass']) {
-        return service.reset(target, 'data-dir', { via: 'cli', breakGlass: true })
-      }
+      // The plugin's rows, the audit row and the revoked sessions in one transaction.
+      const resetBy = (actor: string, detail: Record<string, unknown>) =>
+        adminService.pluginChange('totp', () => service.reset(target, actor, detail), { userId: target.id })
+      if (flags['break-glass']) return resetBy('data-dir', { via: 'cli', breakGlass: true })
       if (!flags.as) this.error('name the acting admin with --as NAME (or use --break-glass)', { code: 'TOTP_STEP_UP_REQUIRED', exit: 2 })
       const admin = requireUser(db, flags.as)
       if (!admin.isAdmin) throw coreErrors.adminRequired()
@@ -58,7 +62,7 @@ export default class TotpReset extends ChathubCommand {
         { id: admin.id, name: admin.name, admin: true },
         { action: 'totp.reset', ...(flags.code !== undefined ? { code: flags.code } : {}) },
       )
-      return service.reset(target, admin.name, { via: 'cli' })
+      return resetBy(admin.name, { via: 'cli' })
     })
     if (flags['break-glass']) this.warn('reset without step-up (break glass); this is in the audit log')
     this.log(

@@ -25,11 +25,11 @@ export default class TotpStatusCommand extends ChathubCommand {
       status = await apiCall<TotpStatus>('/plugins/totp/status')
     } else {
       const name = args.user
-      const { withHubDb } = await import('#cli/hub-data')
+      const { withAdmin } = await import('#cli/hub-data')
       const { requireUser } = await import('#core/users/queries')
-      status = await withHubDb(flags, async (db, config) => {
+      status = await withAdmin(flags, async (admin, db, config) => {
         const user = requireUser(db, name)
-        return (await openTotpDataDir(db, config)).status({ id: user.id, name: user.name, admin: user.isAdmin })
+        return (await openTotpDataDir(admin, db, config)).status({ id: user.id, name: user.name, admin: user.isAdmin })
       })
     }
     const state = status.enabled ? 'on' : status.pending ? 'pending (confirm with `chathub totp confirm --code N`)' : 'off'

@@ -25,17 +25,15 @@ export default class UserAdd extends ChathubCommand {
 
   async run(): Promise<AccountView> {
     const { args, flags } = await this.parse(UserAdd)
-    const { withHubDb } = await import('#cli/hub-data')
-    const { addAccount } = await import('#core/users/accounts')
+    const { withAdmin } = await import('#cli/hub-data')
     const { checkUserName, findUser } = await import('#core/users/queries')
     const { coreErrors } = await import('#core/errors')
-    const user = await withHubDb(flags, async (db, config) => {
+    const user = await withAdmin(flags, async (admin, db, config) => {
       // Refuse a bad or taken name before asking for a password.
       checkUserName(args.name)
       if (findUser(db, args.name)) throw coreErrors.userExists(args.name)
       const password = await newPassword(flags['password-stdin'], args.name)
-      return addAccount(
-        db,
+      return admin.addUser(
         { name: args.name, password, admin: flags.admin },
         passwordPolicy(config),
       )

@@ -14,9 +14,8 @@ export default class UserDisable extends ChathubCommand {
 
   async run(): Promise<{ name: string; disabled: true }> {
     const { args, flags } = await this.parse(UserDisable)
-    const { withHubDb } = await import('#cli/hub-data')
-    const { setDisabled } = await import('#core/users/accounts')
-    await withHubDb(flags, (db) => setDisabled(db, args.name, true))
+    const { withAdmin } = await import('#cli/hub-data')
+    await withAdmin(flags, (admin) => admin.disableUser(args.name))
     this.log(
       `disabled ${args.name}; their sessions ended (enable with \`chathub user enable ${args.name}\`)`,
     )

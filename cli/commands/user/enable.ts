@@ -14,9 +14,8 @@ export default class UserEnable extends ChathubCommand {
 
   async run(): Promise<{ name: string; disabled: false }> {
     const { args, flags } = await this.parse(UserEnable)
-    const { withHubDb } = await import('#cli/hub-data')
-    const { setDisabled } = await import('#core/users/accounts')
-    await withHubDb(flags, (db) => setDisabled(db, args.name, false))
+    const { withAdmin } = await import('#cli/hub-data')
+    await withAdmin(flags, (admin) => admin.enableUser(args.name))
     this.log(`enabled ${args.name}`)
     return { name: args.name, disabled: false }
   }

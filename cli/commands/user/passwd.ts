@@ -19,13 +19,12 @@ export default class UserPasswd extends ChathubCommand {
 
   async run(): Promise<{ name: string; sessionsEnded: true }> {
     const { args, flags } = await this.parse(UserPasswd)
-    const { withHubDb } = await import('#cli/hub-data')
-    const { setPassword } = await import('#core/users/accounts')
+    const { withAdmin } = await import('#cli/hub-data')
     const { requireUser } = await import('#core/users/queries')
-    await withHubDb(flags, async (db, config) => {
-      requireUser(db, args.name)
+    await withAdmin(flags, async (admin, db, config) => {
+      requireUser(db, args.name) // before asking for a password
       const password = await newPassword(flags['password-stdin'], args.name)
-      await setPassword(db, args.name, password, passwordPolicy(config))
+      await admin.setPassword(args.name, password, passwordPolicy(config))
     })
     this.log(`changed the password of ${args.name}; their sessions ended`)
     return { name: args.name, sessionsEnded: true }

@@ -26,11 +26,10 @@ export default class UserRemove extends ChathubCommand {
 
   async run(): Promise<{ name: string; removed: true }> {
     const { args, flags } = await this.parse(UserRemove)
-    const { withHubDb } = await import('#cli/hub-data')
-    const { removeAccount } = await import('#core/users/accounts')
+    const { withAdmin } = await import('#cli/hub-data')
     const { requireUser } = await import('#core/users/queries')
     const { ChatError, coreErrors } = await import('#core/errors')
-    await withHubDb(flags, async (db, config) => {
+    await withAdmin(flags, async (adminService, db, config) => {
       requireUser(db, args.name) // a missing user fails before a code is spent
       const totp = config.plugins.totp
       if (totp !== undefined && totp.enabled !== false) {
@@ -44,13 +43,15 @@ export default class UserRemove extends ChathubCommand {
         const admin = requireUser(db, flags.as)
         if (!admin.isAdmin) throw coreErrors.adminRequired()
         const { openTotpDataDir } = await import('#cli/commands/totp/reset')
-        const service = await openTotpDataDir(db, config)
+        // Not inside the removal's transaction: a wrong code must stay counted (lock-out) when the
+        // removal does not happen.
+        const service = await openTotpDataDir(adminService, db, config)
         service.requireFreshCode(
           { id: admin.id, name: admin.name, admin: true },
           { action: 'user.remove', ...(flags.code !== undefined ? { code: flags.code } : {}) },
         )
       }
-      removeAccount(db, args.name)
+      adminService.removeUser(args.name)
     })
     this.log(`removed ${args.name}`)
     return { name: args.name, removed: true }

@@ -27,25 +27,28 @@ export default class WebhookCreate extends ChathubCommand {
 
   async run(): Promise<CreatedWebhook> {
     const { args, flags } = await this.parse(WebhookCreate)
-    const { withHubDb } = await import('#cli/hub-data')
+    const { withAdmin } = await import('#cli/hub-data')
     const { checkUserName } = await import('#core/users/queries')
     const { requireRoom } = await import('#core/rooms/queries')
-    const { addLink } = await import('#core/bridges/queries')
-    const { writeTransaction } = await import('#core/db/client')
     const { createHook } = await import('#plugins/webhooks/admin')
-    const created = await withHubDb(flags, (db, config) => {
-      requireRoom(db, args.room)
+    const created = await withAdmin(flags, (admin, db, config) => {
+      const room = requireRoom(db, args.room)
       checkUserName(flags.name)
       if (!config.plugins.webhooks || config.plugins.webhooks.enabled === false) {
         this.warn(
           'the webhooks plugin is not enabled: add plugins.webhooks to the config for this URL to work',
         )
       }
-      const hook = writeTransaction(db, () => {
-        const h = createHook(db, args.room, flags.name)
-        addLink(db, args.room, h.target)
-        return h
-      })
+      // The hook row and its link in one transaction.
+      const hook = admin.pluginChange(
+        'webhooks',
+        () => {
+          const h = createHook(db, args.room, flags.name)
+          admin.linkBridge(args.room, h.target, [])
+          return h
+        },
+        { roomId: room.id },
+      )
       const base = config.server.publicUrl || `http://${config.server.host}:${config.server.port}`
       return { id: hook.id, room: hook.room, name: hook.name, url: new URL(hook.path, base).href }
     })

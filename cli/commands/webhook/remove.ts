@@ -18,21 +18,19 @@ export default class WebhookRemove extends ChathubCommand {
 
   async run(): Promise<HookListing> {
     const { args, flags } = await this.parse(WebhookRemove)
-    const { withHubDb } = await import('#cli/hub-data')
+    const { withAdmin } = await import('#cli/hub-data')
     const { NETWORKS, pluginConfig } = await import('#cli/bridge-targets')
-    const { effectiveLinks, removeLink } = await import('#core/bridges/queries')
-    const { writeTransaction } = await import('#core/db/client')
+    const { effectiveLinks } = await import('#core/bridges/queries')
     const { removeHook } = await import('#plugins/webhooks/admin')
-    const removed = await withHubDb(flags, (db, config) => {
+    const removed = await withAdmin(flags, (admin, db, config) => {
       const net = NETWORKS.webhook
       const configured = (net && pluginConfig(config, net)?.links) || []
-      return writeTransaction(db, () => {
+      return admin.pluginChange('webhooks', () => {
         const hook = removeHook(db, args.id)
         // Its link goes too (the route already refuses the URL: the hook row is gone).
         const inForce = effectiveLinks(db, 'webhook', configured)
         if (inForce.some((l) => l.room === hook.room && l.target === hook.target)) {
-          removeLink(
-            db,
+          admin.unlinkBridge(
             hook.room,
             hook.target,
             configured.some((l) => l.room === hook.room && l.target === hook.target),

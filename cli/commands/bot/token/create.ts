@@ -18,19 +18,10 @@ export default class BotTokenCreate extends ChathubCommand {
 
   async run(): Promise<{ name: string; rooms: string[]; token: string }> {
     const { args, flags } = await this.parse(BotTokenCreate)
-    const { withHubDb } = await import('#cli/hub-data')
-    const { issueSession } = await import('#core/auth/session-store')
+    const { withAdmin } = await import('#cli/hub-data')
     const { checkRoomName } = await import('#core/rooms/queries')
-    const { findUser, insertUser } = await import('#core/users/queries')
-    const { ChatError } = await import('#core/errors')
     const rooms = flags.rooms.split(',').map((r) => checkRoomName(r.trim()))
-    const token = await withHubDb(flags, (db) => {
-      const user = findUser(db, args.name) ?? insertUser(db, { name: args.name, passwordHash: null, kind: 'bot' })
-      if (user.kind !== 'bot') {
-        throw new ChatError('BOTS_NAME_TAKEN', `The account "${args.name}" exists and is not a bot; pick another name.`)
-      }
-      return issueSession(db, user.id, { ttlMs: null, kind: 'bot', scopes: rooms, label: 'external bot' }).token
-    })
+    const { token } = await withAdmin(flags, (admin) => admin.issueBotToken(args.name, rooms))
     this.log(`token for bot ${args.name} (rooms: ${rooms.join(', ')}); shown once, keep it secret:`)
     this.log(token)
     return { name: args.name, rooms, token }
