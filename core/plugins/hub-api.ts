@@ -11,7 +11,7 @@ import type { Reply, WriteAck } from '#core/messages/delivery'
 import type { HubEventListener } from '#core/messages/events'
 import { edit, joinRoom, remove, say, type SayInput } from '#core/messages/writes'
 import type { MemberView, MessageView, RoomSummary } from '#core/protocol/messages'
-import { findUser } from '#core/users/queries'
+import { findUser, findUserById } from '#core/users/queries'
 
 /** A plugin's view of its hub. */
 export interface HubApi {
@@ -85,6 +85,8 @@ export const createHubApi =
 const actor = (hub: Hub, plugin: string, user: SessionUser, limiter: RateLimiterMemory): HubActor => {
   /** Take one write from the account's budget, then run it; settles with its reply. */
   const write = async (run: (reply: Reply) => void | Promise<void>): Promise<WriteAck> => {
+    // An account disabled (or removed) since the actor was made writes nothing more.
+    if (findUserById(hub.db, user.userId)?.disabledAt !== null) throw coreErrors.userDisabled()
     try {
       await limiter.consume(user.userId)
     } catch (res) {

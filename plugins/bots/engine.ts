@@ -6,7 +6,8 @@
 // is ignored for a while (OverrunGuard).
 // Its rooms are the configured ones plus the direct conversations it takes part in (addDirect), where
 // every message is addressed to it.
-// The bot host child process wires it to the wire protocol; the test harness to an in-memory room.
+// The bot host child process wires it to the plugin over IPC (which acts for it on the hub); the test
+// harness to an in-memory room.
 import { OverrunGuard } from './overruns.ts'
 import { BotFault, BotSandbox, type DispatchResult, isOverrun } from './sandbox.ts'
 import { Cron, type Clock, parseInterval } from './schedule.ts'
@@ -43,7 +44,7 @@ export interface BotIo {
   busy?(running: boolean): void
   /**
    * Messages the bot is done with: handed to its handlers (just before they run) or ignored by it
-   * (its own, other bots'). The bot host keeps a per-room cursor of them to replay missed messages.
+   * (its own, other bots'). The plugin keeps a per-room cursor of them to replay missed messages.
    */
   processed?(messages: BotMessage[]): void
 }
@@ -111,7 +112,7 @@ export class BotEngine {
   private tokens: number
   private refilledAt: number
   private generation = 0
-  /** Direct rooms the bot takes part in, as its host learned them from the hub. */
+  /** Direct rooms the bot takes part in, as the plugin learned them from the hub. */
   private readonly direct = new Set<string>()
 
   constructor(
@@ -411,7 +412,9 @@ export class BotEngine {
       // Reactions are not in wire protocol v1: a reaction is a reply carrying just the emoji.
       const [text, replyTo] = action.a === 'react' ? [action.emoji, action.seq] : [action.text, action.replyTo]
       this.io.say(action.room, text, replyTo || undefined).catch((err: unknown) => {
-        this.io.log('warn', `send to ${action.room} refused: ${(err as Error).message}`)
+        // The hub's refusal keeps its code (CHATHUB_RATE_LIMITED, CHATHUB_NOT_MEMBER, ...).
+        const code = (err as { code?: unknown }).code
+        this.io.log('warn', `send to ${action.room} refused${typeof code === 'string' ? ` (${code})` : ''}: ${(err as Error).message}`)
       })
     }
     if (flooded > 0) {

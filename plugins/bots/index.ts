@@ -1,14 +1,19 @@
 // The bots plugin: scriptable bots in isolated-vm isolates inside a supervised child process. Each
-// bot is a bot account with a room-scoped token and talks to the hub over the wire protocol; its
-// `/commands` reach it through this plugin (access controls, TOTP step-up), `/help` lists them.
+// bot is a bot account; this plugin acts as it in-process through ctx.hub, scoped to the bot's rooms
+// (and its own direct conversations), and relays between the hub and the child over IPC (no
+// WebSocket, no token). Its `/commands` reach it through this plugin (access controls, TOTP
+// step-up), `/help` lists them.
 import { resolve } from 'node:path'
-import { type ChatCommand, definePlugin, insertUser, issueSession } from '#core/plugin-api'
+import { type ChatCommand, definePlugin } from '#core/plugin-api'
 import { BotsConfigSchema } from './config.ts'
 import { botsErrors } from './errors.ts'
 import type { BotSpec } from './protocol.ts'
 import { Supervisor } from './supervisor.ts'
 
-/** The label of the tokens this plugin issues (and revokes at the next start). */
+/**
+ * The label of the tokens older versions of this plugin issued for their bot host (which talked to
+ * the hub over the wire protocol); revoked at start. Tokens of `chathub bot token create` stay.
+ */
 export const TOKEN_LABEL = 'bots plugin'
 
 /** What the totp plugin offers for step-up (found through ctx.services when it is enabled). */
@@ -22,38 +27,41 @@ const isStepUp = (v: unknown): v is StepUp =>
 export default definePlugin({
   name: 'bots',
   version: '0.1.0',
+  /** Its tables (schema.ts); `npm run db:generate:plugin -- bots` adds a migration here. */
+  migrations: new URL('./migrations/', import.meta.url),
   optionalDependencies: ['totp'],
   config: BotsConfigSchema,
 
   setup(ctx) {
     const { config, db, log } = ctx
     const dir = resolve(config.dir)
-    const specs: BotSpec[] = []
+    const bots: { spec: BotSpec; accountId: number }[] = []
     for (const [name, bot] of Object.entries(config.bots)) {
       let user = ctx.auth.findUser(name)
       if (user && user.kind !== 'bot') throw botsErrors.nameTaken(name)
       if (!user) {
-        const row = insertUser(db, { name, passwordHash: null, kind: 'bot' })
-        user = { id: row.id, name, admin: false, kind: 'bot', disabled: false }
+        user = ctx.auth.createAccount(name, 'bot')
         ctx.audit({ actor: 'bots', action: 'bots.account.created', target: name })
       }
-      // A fresh scoped token per start; the tokens this plugin issued at the last start (and their
-      // sockets) end here. Other tokens of the account (`chathub bot token create`) stay valid.
+      // The bot host needs no token: tokens an older version issued for it (and their sockets) end
+      // here. Other tokens of the account (`chathub bot token create`) stay valid.
       ctx.auth.endSessions(user.id, { reason: 'bot restarted', label: TOKEN_LABEL })
-      const { token } = issueSession(db, user.id, { ttlMs: null, kind: 'bot', scopes: bot.rooms, label: TOKEN_LABEL })
-      specs.push({
-        name,
-        file: resolve(dir, bot.file),
-        rooms: bot.rooms,
-        token,
-        fetchAllow: bot.fetchAllow,
-        commands: bot.commands,
-        permissions: bot.permissions,
+      bots.push({
+        spec: {
+          name,
+          file: resolve(dir, bot.file),
+          rooms: bot.rooms,
+          fetchAllow: bot.fetchAllow,
+          commands: bot.commands,
+          permissions: bot.permissions,
+        },
+        accountId: user.id,
       })
     }
     const supervisor = new Supervisor({
       config: { ...config, dir },
-      specs,
+      bots,
+      hub: ctx.hub,
       db,
       log,
       dataDir: ctx.dataDir,
@@ -71,7 +79,7 @@ export default definePlugin({
         let candidates = supervisor.commandBots(name, caller.room)
         // Not a bot's configured room: perhaps a direct conversation with one it has not seen yet.
         if (candidates.length === 0) {
-          await supervisor.findDirect(caller.room)
+          supervisor.findDirect(caller.room)
           candidates = supervisor.commandBots(name, caller.room)
         }
         const [bot] = candidates
@@ -102,9 +110,9 @@ export default definePlugin({
         },
       },
       commandFor: (name) => (supervisor.knowsCommand(name) ? runBotCommand(name) : undefined),
-      onListen({ url }) {
-        supervisor.start(url)
-        log.info({ bots: specs.length }, 'bot host starting')
+      onListen() {
+        supervisor.start()
+        log.info({ bots: bots.length }, 'bot host starting')
       },
       close: () => supervisor.close(),
     }

@@ -1,5 +1,7 @@
 // The shapes that cross the bots plugin's two boundaries: host <-> isolate (events in, actions out,
 // host calls) and hub plugin <-> bot host child process (IPC). All plain JSON.
+// Over IPC the plugin hands the bot host each bot's inputs (translated from the hub's committed
+// events, hub-feed.ts) and answers its calls: store, and the hub (say, members) as the bot's account.
 
 /** A chat message as a bot sees it. */
 export interface BotMessage {
@@ -74,8 +76,6 @@ export interface BotSpec {
   name: string
   file: string
   rooms: string[]
-  /** Scoped bot token (wire protocol); never logged. */
-  token: string
   fetchAllow: string[]
   commands: Record<string, CommandAcl>
   permissions: { store: boolean; schedules: boolean }
@@ -98,6 +98,24 @@ export interface HostLimits {
   overrunWindowMs: number
 }
 
+/**
+ * What the plugin hands the bot host for one bot, translated from the hub's committed events: a
+ * message (with one `attachment` event per file, metadata only) or a room event.
+ */
+export type BotInput =
+  | { kind: 'message'; message: BotMessage; attachments: Record<string, unknown>[] }
+  | { kind: 'event'; name: Exclude<BotEventName, 'attachment'>; data: Record<string, unknown> }
+
+/** What a bot asks of the hub, as its account (the plugin calls the bot's HubActor). */
+export type HubOp = { op: 'say'; room: string; text: string; replyTo?: number } | { op: 'members'; room: string }
+
+/** A refused store or hub call: the error's code (CHATHUB_RATE_LIMITED carries retryAfter). */
+export interface CallError {
+  code: string
+  message: string
+  retryAfter?: number
+}
+
 /** Who ran a command, as the plugin hands it to the child. */
 export interface CommandCaller {
   user: string
@@ -106,14 +124,17 @@ export interface CommandCaller {
 }
 
 export type ParentToChild =
-  | { t: 'init'; url: string; limits: HostLimits; inflightFile: string; cursorDir: string }
+  | { t: 'init'; limits: HostLimits; inflightFile: string }
   | { t: 'load'; bot: BotSpec }
   | { t: 'stop'; bot: string }
   | { t: 'command'; id: number; bot: string; name: string; args: string[]; caller: CommandCaller }
   | { t: 'help'; id: number; caller: CommandCaller }
-  /** Which bot takes part in this direct room? Answered with a `result` whose text is its name. */
-  | { t: 'find-direct'; id: number; room: string }
-  | { t: 'store-result'; id: number; value?: unknown; error?: { code: string; message: string } }
+  /** Inputs of the bots' rooms, in commit order (one IPC message per turn of the plugin). */
+  | { t: 'feed'; items: { bot: string; input: BotInput }[] }
+  /** The bot takes part in a direct room (sent before any input or command of that room). */
+  | { t: 'direct'; bot: string; room: string }
+  | { t: 'store-result'; id: number; value?: unknown; error?: CallError }
+  | { t: 'hub-result'; id: number; value?: unknown; error?: CallError }
 
 export type BotState = 'starting' | 'running' | 'failed' | 'disabled' | 'stopped'
 
@@ -131,5 +152,10 @@ export type ChildToParent =
       error?: { code: string; message: string; retryAfter?: number }
     }
   | { t: 'store'; id: number; bot: string; op: StoreOp }
-  /** The bot learned (from the hub, over its own connection) that it takes part in a direct room. */
-  | { t: 'direct'; bot: string; room: string }
+  /** Say or look up members as the bot's account; answered with `hub-result`. */
+  | { t: 'hub'; id: number; bot: string; op: HubOp }
+  /**
+   * The bot is done with these messages (its handlers got them, or it ignored them): the plugin
+   * moves the bot's cursors. A message not reported is handed over again when the bot comes back.
+   */
+  | { t: 'done'; bot: string; messages: { room: string; seq: number }[] }

@@ -1,7 +1,7 @@
 // The bots plugin's files in the data directory, shared with the CLI (which may run while the hub
 // runs): status.json (written by the plugin), admin.json (written by `bot enable|disable`, watched by
 // the plugin), logs/<bot>.log (each bot's own log lines and faults, size-capped) and
-// cursors/<bot>.json (where each bot is in each room, written by the bot host, for missed messages).
+// cursors/<bot>.json (where each bot is in each room, written by the plugin, for missed messages).
 import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BotState } from './protocol.ts'
@@ -47,7 +47,7 @@ export const botsDir = (dataDir: string): string => join(dataDir, 'bots')
 export const statusPath = (dataDir: string): string => join(botsDir(dataDir), 'status.json')
 export const adminPath = (dataDir: string): string => join(botsDir(dataDir), 'admin.json')
 export const logPath = (dataDir: string, bot: string): string => join(botsDir(dataDir), 'logs', `${bot}.log`)
-/** cursors/<bot>.json: `{ room: seq }`, the last message the bot handled per room (written by the bot host). */
+/** cursors/<bot>.json: `{ room: seq }`, where the bot is done per room (cursors.ts, written by the plugin). */
 export const cursorsDir = (dataDir: string): string => join(botsDir(dataDir), 'cursors')
 export const cursorPath = (dir: string, bot: string): string => join(dir, `${bot}.json`)
 

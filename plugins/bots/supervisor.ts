@@ -1,21 +1,27 @@
 // The hub side of the bot host: spawn the child process, restart it (and each bot) with back-off,
 // disable a bot after repeated failures and say so (error log, status file, audit), answer the
-// child's store calls, forward commands, reload a bot when its file changes or an admin flips it.
-// Overruns a user's event caused are counted apart: logged and shown, never failures of the bot.
+// child's store and hub calls, forward commands, reload a bot when its file changes or an admin flips
+// it. Each bot follows the hub in this process (hub-feed.ts: its account through ctx.hub, its rooms'
+// events, its cursors) from the moment its code is loaded; the inputs go to the child over IPC, one
+// message per turn. Overruns a user's event caused are counted apart: logged, never failures.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, type FSWatcher, mkdirSync, readFileSync, watch } from 'node:fs'
 import { createRequire } from 'node:module'
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { FastifyBaseLogger } from 'fastify'
-import type { AuditEntry, Db } from '#core/plugin-api'
+import type { AuditEntry, Db, HubApi } from '#core/plugin-api'
 import { type BackoffOptions, backoffDelay, ChatError } from '#core/plugin-api'
 import type { BotsConfig } from './config.ts'
+import { CursorFile } from './cursors.ts'
 import { botsErrors } from './errors.ts'
+import { BotFeed } from './hub-feed.ts'
 import type {
+  BotInput,
   BotManifest,
   BotSpec,
   BotState,
+  CallError,
   ChildToParent,
   CommandCaller,
   HostLimits,
@@ -48,13 +54,17 @@ interface BotEntry {
   lastErrorAt?: string
   timer: NodeJS.Timeout | undefined
   enabledSeen: number
-  /** Direct rooms the bot takes part in (reported by the bot host, which asks the hub). */
+  /** Direct rooms the bot takes part in (as its feed learned them from the hub). */
   direct: Set<string>
+  /** The bot's side of the hub: its account, its rooms' events, its cursors. */
+  feed: BotFeed
 }
 
 export interface SupervisorOptions {
   config: BotsConfig
-  specs: BotSpec[]
+  /** Each bot, with the id of its account (which names its direct rooms). */
+  bots: { spec: BotSpec; accountId: number }[]
+  hub: HubApi
   db: Db
   log: FastifyBaseLogger
   dataDir: string
@@ -65,8 +75,10 @@ export interface SupervisorOptions {
 export class Supervisor {
   private child: ChildProcess | undefined
   private ready = false
-  private url = ''
   private closing = false
+  /** Inputs for the child not sent yet: sent as one `feed` message at the end of the turn. */
+  private outbox: { bot: string; input: BotInput }[] = []
+  private flushQueued = false
   private readonly bots = new Map<string, BotEntry>()
   private readonly pending = new Map<number, { resolve: (m: Extract<ChildToParent, { t: 'result' }>) => void; timer: NodeJS.Timeout }>()
   private ids = 0
@@ -81,8 +93,20 @@ export class Supervisor {
   constructor(private readonly o: SupervisorOptions) {
     this.inflightFile = join(botsDir(o.dataDir), 'inflight')
     const admin = readAdmin(o.dataDir)
-    for (const spec of o.specs) {
+    for (const { spec, accountId } of o.bots) {
       const disabled = admin.disabled.includes(spec.name) || o.config.bots[spec.name]?.enabled === false
+      const log = (level: 'info' | 'warn' | 'error', text: string) => this.botLog(spec.name, level, text)
+      const feed = new BotFeed({
+        hub: o.hub,
+        name: spec.name,
+        accountId,
+        rooms: spec.rooms,
+        replayMissed: o.config.replayMissed,
+        cursors: new CursorFile(cursorsDir(o.dataDir), spec.name, (text) => log('warn', text)),
+        forward: (input) => this.forward(spec.name, input),
+        direct: (room) => this.directRoom(spec.name, room),
+        log,
+      })
       this.bots.set(spec.name, {
         spec,
         state: disabled ? 'disabled' : 'starting',
@@ -93,13 +117,13 @@ export class Supervisor {
         timer: undefined,
         enabledSeen: admin.enabledAt[spec.name] ?? 0,
         direct: new Set(),
+        feed,
       })
     }
   }
 
-  /** The hub listens at `url`: start the bot host and watch the bots folder and the admin file. */
-  start(url: string): void {
-    this.url = url
+  /** The hub listens: start the bot host and watch the bots folder and the admin file. */
+  start(): void {
     mkdirSync(botsDir(this.o.dataDir), { recursive: true })
     this.spawnChild()
     this.watch()
@@ -123,6 +147,8 @@ export class Supervisor {
 
   /** Ask the child to run a command; resolves to the private answer (or throws the bot's ChatError). */
   async command(bot: string, name: string, args: string[], caller: CommandCaller): Promise<string | undefined> {
+    // A child that came back since does not know the conversation yet.
+    if (this.bots.get(bot)?.direct.has(caller.room)) this.send({ t: 'direct', bot, room: caller.room })
     const res = await this.request((id) => ({ t: 'command', id, bot, name, args, caller }), bot)
     if (res.error) {
       if (res.error.code === 'BOTS_COMMAND_FORBIDDEN') throw botsErrors.commandForbidden(name)
@@ -138,16 +164,18 @@ export class Supervisor {
   }
 
   /**
-   * Ask the bot host which bot takes part in the direct room `room` (a command in a conversation
-   * the bot has not seen a message of yet); remembered for commandBots.
+   * Which bot takes part in the direct room `room` (a command in a conversation the bot has not seen
+   * a message of yet): its feed asks the hub; remembered for commandBots and told to the child.
    */
-  async findDirect(room: string): Promise<void> {
-    const res = await this.request((id) => ({ t: 'find-direct', id, room }), 'bots').catch(() => undefined)
-    const b = res?.text === undefined ? undefined : this.bots.get(res.text)
-    b?.direct.add(room)
+  findDirect(room: string): void {
+    for (const b of this.bots.values()) {
+      if (!b.direct.has(room) && b.feed.ownsDirect(room)) this.directRoom(b.spec.name, room)
+    }
   }
 
   async help(caller: CommandCaller): Promise<string> {
+    // A room no bot is configured for may be a direct conversation with one of them.
+    if (![...this.bots.values()].some((b) => b.spec.rooms.includes(caller.room))) this.findDirect(caller.room)
     const res = await this.request((id) => ({ t: 'help', id, caller }), 'bots')
     return res.text ?? ''
   }
@@ -159,6 +187,7 @@ export class Supervisor {
     for (const b of this.bots.values()) clearTimeout(b.timer)
     clearTimeout(this.childTimer)
     clearTimeout(this.statusTimer)
+    for (const b of this.bots.values()) b.feed.close()
     const child = this.child
     if (child && child.exitCode === null && child.signalCode === null) {
       await new Promise<void>((resolve) => {
@@ -183,8 +212,40 @@ export class Supervisor {
     })
   }
 
+  /** Any message to the child goes after the inputs queued before it. */
   private send(msg: ParentToChild): void {
+    this.flush()
     if (this.child?.connected) this.child.send(msg)
+  }
+
+  /** An input of a bot's rooms (its feed follows only while the bot is loaded in a ready child). */
+  private forward(bot: string, input: BotInput): void {
+    this.outbox.push({ bot, input })
+    if (this.flushQueued) return
+    this.flushQueued = true
+    queueMicrotask(() => this.flush())
+  }
+
+  private flush(): void {
+    this.flushQueued = false
+    if (this.outbox.length === 0) return
+    const items = this.outbox
+    this.outbox = []
+    if (this.ready && this.child?.connected) this.child.send({ t: 'feed', items })
+  }
+
+  /** The bot takes part in a direct room: commands there reach it, its engine marks it direct. */
+  private directRoom(bot: string, room: string): void {
+    this.bots.get(bot)?.direct.add(room)
+    this.send({ t: 'direct', bot, room })
+  }
+
+  /** A line in the bot's log; an error is also its last error (status, `bot list`). */
+  private botLog(bot: string, level: 'info' | 'warn' | 'error', text: string): void {
+    appendLog(this.o.dataDir, bot, level, text)
+    if (level !== 'error') return
+    const b = this.bots.get(bot)
+    if (b) this.setError(b, text)
   }
 
   private limits(): HostLimits {
@@ -229,18 +290,15 @@ export class Supervisor {
     child.on('message', (msg: ChildToParent) => this.onChildMessage(msg))
     child.on('error', (err) => this.o.log.error({ err }, 'bot host failed to start'))
     child.on('exit', (code, signal) => this.onChildExit(child, code, signal))
-    child.send({
-      t: 'init',
-      url: this.url,
-      limits: this.limits(),
-      inflightFile: this.inflightFile,
-      cursorDir: cursorsDir(this.o.dataDir),
-    })
+    child.send({ t: 'init', limits: this.limits(), inflightFile: this.inflightFile })
   }
 
   private onChildExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.child !== child) return
     this.ready = false
+    this.outbox = []
+    // What the dead child was handed and had not done comes again from the cursors.
+    for (const b of this.bots.values()) b.feed.unfollow()
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer)
       p.resolve({ t: 'result', id, error: { code: 'BOTS_UNAVAILABLE', message: 'bot host stopped' } })
@@ -277,26 +335,32 @@ export class Supervisor {
       case 'loaded': {
         const b = this.bots.get(msg.bot)
         if (!b || b.state === 'disabled' || b.state === 'failed') return
-        b.state = 'running'
         b.manifest = msg.manifest
-        this.writeStatus()
+        // Running once its rooms are joined and caught up (as far as they can be now).
+        b.feed.follow().then(
+          (current) => {
+            if (!current || b.state !== 'starting') return
+            b.state = 'running'
+            this.writeStatus()
+          },
+          (err: unknown) => this.o.log.error({ err, bot: b.spec.name }, 'bot cannot follow the hub'),
+        )
         return
       }
       case 'fault':
         return this.fault(msg.bot, msg.kind, msg.message, true)
       case 'overrun':
         return this.overrun(msg)
-      case 'direct':
-        this.bots.get(msg.bot)?.direct.add(msg.room)
-        return
-      case 'log': {
-        appendLog(this.o.dataDir, msg.bot, msg.level, msg.text)
-        if (msg.level === 'error') {
-          const b = this.bots.get(msg.bot)
-          if (b) this.setError(b, msg.text)
-        }
+      case 'done': {
+        const feed = this.bots.get(msg.bot)?.feed
+        for (const m of msg.messages) feed?.done(m.room, m.seq)
         return
       }
+      case 'hub':
+        void this.hubCall(msg)
+        return
+      case 'log':
+        return this.botLog(msg.bot, msg.level, msg.text)
       case 'result': {
         const p = this.pending.get(msg.id)
         if (!p) return
@@ -321,11 +385,39 @@ export class Supervisor {
     }
   }
 
+  /**
+   * Say or look up members as the bot's account, through its feed's HubActor: the hub's checks and
+   * the account's rate limit apply; a refusal goes back with its code.
+   */
+  private async hubCall(msg: Extract<ChildToParent, { t: 'hub' }>): Promise<void> {
+    const child = this.child
+    const b = this.bots.get(msg.bot)
+    let out: Extract<ParentToChild, { t: 'hub-result' }>
+    try {
+      if (!b || b.state === 'disabled' || b.state === 'failed') throw botsErrors.unavailable(msg.bot)
+      const { op } = msg
+      const value = op.op === 'say' ? await b.feed.say(op.room, op.text, op.replyTo) : b.feed.members(op.room)
+      out = { t: 'hub-result', id: msg.id, value }
+    } catch (err) {
+      out = { t: 'hub-result', id: msg.id, error: this.callError(err, msg.bot) }
+    }
+    // Ids are the child's: a child started since never asked.
+    if (this.child === child) this.send(out)
+  }
+
+  private callError(err: unknown, bot: string): CallError {
+    if (err instanceof ChatError) return { code: err.code, message: err.message, ...(err.retryAfter ? { retryAfter: err.retryAfter } : {}) }
+    this.o.log.error({ err, bot }, 'bot hub call failed')
+    return { code: 'BOTS_ERROR', message: (err as Error).message }
+  }
+
   private load(b: BotEntry): void {
     clearTimeout(b.timer)
     b.timer = undefined
     if (b.state === 'disabled' || b.state === 'failed') return
     b.state = 'starting'
+    // Followed again once loaded: what the old code had not done comes again from the cursors.
+    b.feed.unfollow()
     if (this.ready) this.send({ t: 'load', bot: b.spec })
     this.writeStatus()
   }
@@ -356,6 +448,7 @@ export class Supervisor {
   private fault(name: string, kind: string, message: string, childAlive: boolean): void {
     const b = this.bots.get(name)
     if (!b || b.state === 'disabled' || b.state === 'failed') return
+    b.feed.unfollow()
     const now = Date.now()
     b.failures = [...b.failures.filter((t) => now - t < this.o.config.failureWindowMs), now]
     this.setError(b, `${kind}: ${message}`)
@@ -426,6 +519,7 @@ export class Supervisor {
         b.state = 'disabled'
         clearTimeout(b.timer)
         b.timer = undefined
+        b.feed.unfollow()
         this.send({ t: 'stop', bot: name })
         appendLog(this.o.dataDir, name, 'info', 'disabled by an admin')
         this.writeStatus()

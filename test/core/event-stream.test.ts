@@ -163,6 +163,17 @@ describe('writing as an account (ctx.hub.actAs)', () => {
     expect(actor.catchUp('later', { since: first.seq }, 1)).toMatchObject({ more: false, seq: b.seq })
   })
 
+  test('an account disabled after its actor was made writes nothing more', async () => {
+    const row = account('doomed-bot', 'bot')
+    await alice.create('doomed')
+    const actor = hub.actAs('doomed-bot')
+    await actor.join('doomed')
+    await actor.say({ room: 'doomed', text: 'before', txn: 'd1' })
+    h.hub.db.$client.prepare('UPDATE users SET disabled_at = ? WHERE id = ?').run(Date.now(), row.id)
+    expect(await codeOf(actor.say({ room: 'doomed', text: 'after', txn: 'd2' }))).toBe('CHATHUB_USER_DISABLED')
+    expect(actor.catchUp('doomed', { since: 0 }).events).toHaveLength(1)
+  })
+
   test('following shows the account online; stopping takes it away', async () => {
     account('present-bot', 'bot')
     await alice.create('presence')

@@ -1,7 +1,7 @@
 // Bots in direct conversations: every message there is addressed to the bot, so `respond` fires
 // without an @mention and `reply` answers in the same conversation; `hear`, commands and /help work
 // there too. In the offline harness (`h.dm`, `chathub bot test --dm`) and on a real hub, where the
-// bot's room-scoped token reaches its own direct rooms and nobody else's.
+// bot's account (scoped to its rooms) reaches its own direct rooms and nobody else's.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ChatClient } from '#core/client/sdk'
 import type { EventOf } from '#core/protocol/messages'

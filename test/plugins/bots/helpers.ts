@@ -38,6 +38,10 @@ export const waitFor = async <T>(fn: () => T | undefined | false | Promise<T | u
 export const startBotsHub = async (options: {
   bots: Record<string, BotDef>
   rooms?: string[]
+  /** Rooms of the bots' configs not to create (a test makes them later, or never). */
+  missing?: string[]
+  /** Hub config beside the plugins (e.g. `limits`). */
+  hub?: Record<string, unknown>
   config?: Record<string, unknown>
   plugins?: Record<string, Record<string, unknown>>
   dataDir?: string
@@ -64,10 +68,12 @@ export const startBotsHub = async (options: {
     }
   }
   const db = openDb(join(dataDir, DB_FILE))
+  for (const name of options.missing ?? []) rooms.delete(name)
   for (const name of rooms) if (!findRoom(db, name)) createRoom(db, { name, isPrivate: false, topic: '', ownerId: null })
   db.$client.close()
   const hub = await startHub(
     {
+      ...options.hub,
       plugins: {
         ...options.plugins,
         bots: { dir: scripts, restartDelayMs: 100, maxRestartDelayMs: 500, ...options.config, bots },
