@@ -15,7 +15,7 @@ if (process.env.CHATHUB_BENCH_LOOP) {
   const gc = new Map<number, { count: number; total: number; max: number; over10: number }>()
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
-      const kind = (e.detail as { kind?: number } | undefined)?.kind ?? 0
+      const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0
       const s = gc.get(kind) ?? { count: 0, total: 0, max: 0, over10: 0 }
       s.count++
       s.total += e.duration
