@@ -3,7 +3,6 @@
 // dropped, changed rooms reloaded. Polls one indexed query.
 import type { Hub } from '#core/hub'
 import type { ChangeKind } from './feed.ts'
-import { refreshRoom } from './room-refresh.ts'
 
 interface ChangeRow {
   id: number
@@ -60,7 +59,7 @@ const apply = (hub: Hub, row: ChangeRow, live: (sessionId: number) => boolean): 
       if (row.room_id !== null) hub.rooms.dropRoom(row.room_id)
       return
     case 'room.changed':
-      if (row.room_id !== null) refreshRoom(hub, row.room_id)
+      if (row.room_id !== null) hub.rooms.reload(row.room_id)
       return
     // Nothing here holds them: accounts, sessions and new rooms are read from the database when
     // used; the bridge runner polls the link table itself; plugins keep no copy of what an admin

@@ -10,7 +10,7 @@ import type { Role } from '#core/db/schema/rooms'
 import { coreErrors } from '#core/errors'
 import type { EventFrame, MemberView, RoomSummary } from '#core/protocol/messages'
 import type { MembershipEvent, RoomEvent } from '#core/messages/events'
-import { findUser } from '#core/users/queries'
+import { findUser, findUserById } from '#core/users/queries'
 import { openDirectRoom } from './direct.ts'
 import { directErrors } from './errors.ts'
 import { PresenceBatcher, type PresenceStatus } from './presence.ts'
@@ -396,6 +396,51 @@ export class RoomService {
   invalidate(id: number): void {
     const room = this.byId.get(id)
     if (room) room.members = undefined
+  }
+
+  /**
+   * A room changed outside this hub (admin CLI: topic, privacy, members): bring the cached room in
+   * line with the database. Followers who are no longer members stop following it and get `kicked`
+   * (by "admin"); the others see `left`/`joined`, and the event stream gets the membership changes,
+   * as for the same change made here. A room not cached is read afresh on first use anyway.
+   */
+  reload(id: number): void {
+    const room = this.byId.get(id)
+    if (!room) return
+    const row = q.findRoomById(this.db, id)
+    // Gone, or already a deletion tombstone: its `room.deleted` row follows.
+    if (!row || row.name !== room.name) return this.dropRoom(id)
+    room.isPrivate = row.isPrivate
+    room.topic = row.topic
+    const before = room.members
+    const members = q.listMembers(this.db, id)
+    const now = new Map(members.map((m) => [m.userId, m.role]))
+    room.members = now
+    const removed: EventFrame = { type: 'kicked', room: room.name, by: 'admin', reason: 'removed by an admin', banned: false }
+    for (const conn of [...room.subscribers]) {
+      if (!conn.user || now.has(conn.user.userId)) continue
+      this.unsubscribe(conn, room)
+      conn.send(removed)
+    }
+    // Who was taken out or put in, when the hub knew the members before.
+    if (!before) return
+    for (const userId of before.keys()) {
+      const name = now.has(userId) ? undefined : findUserById(this.db, userId)?.name
+      if (!name) continue
+      this.announceChange(
+        room,
+        { type: 'membership', room: room.name, user: name, change: 'kicked', by: 'admin' },
+        { type: 'left', room: room.name, user: name },
+      )
+    }
+    for (const m of members) {
+      if (before.has(m.userId)) continue
+      this.announceChange(
+        room,
+        { type: 'membership', room: room.name, user: m.user, change: 'joined' },
+        { type: 'joined', room: room.name, user: m.user },
+      )
+    }
   }
 
   /** Run `fn` with the followers' sockets corked: everything it sends to one socket leaves in one write. */
