@@ -1,6 +1,6 @@
 // The change feed's writing side: the kinds of change recorded for running hubs, and the one way a row
 // is written — inside the write transaction that makes the change, so a hub never sees one without the other.
-import type { WriteTx } from '#core/db/client'
+import type { Sqlite, WriteTx } from '#core/db/client'
 import { changeFeed } from '#core/db/schema/changes'
 
 /**
@@ -45,4 +45,28 @@ export const recordChange = (tx: WriteTx, change: Change): void => {
       roomId: change.roomId ?? null,
     })
     .run()
+}
+
+/**
+ * How long feed rows are kept. A hub applies a row within a poll (250 ms) and one that starts begins
+ * at the newest row, so older rows serve nobody; a day leaves room to look at them by hand.
+ */
+export const CHANGE_FEED_KEEP_MS = 24 * 3600_000
+
+/**
+ * Delete feed rows older than `keepMs`, at most `limit` of them (a short write). Never waits for
+ * another process's write lock: busy means "next time". Returns how many went.
+ */
+export const pruneChangeFeed = (sqlite: Sqlite, now: number, keepMs = CHANGE_FEED_KEEP_MS, limit = 1000): number => {
+  const timeout = Number(sqlite.pragma('busy_timeout', { simple: true }))
+  sqlite.pragma('busy_timeout = 0')
+  try {
+    return sqlite
+      .prepare('DELETE FROM change_feed WHERE id IN (SELECT id FROM change_feed WHERE created_at < ? ORDER BY id LIMIT ?)')
+      .run(now - keepMs, limit).changes
+  } catch {
+    return 0
+  } finally {
+    sqlite.pragma(`busy_timeout = ${timeout}`)
+  }
 }

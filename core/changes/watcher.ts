@@ -2,7 +2,9 @@
 // hub) and applies it to what this hub holds: sockets of ended sessions close, deleted rooms are
 // dropped, changed rooms reloaded. Polls one indexed query.
 import type { Hub } from '#core/hub'
-import type { ChangeKind } from './feed.ts'
+import { type ChangeKind, pruneChangeFeed } from './feed.ts'
+
+const PRUNE_INTERVAL_MS = 10 * 60_000
 
 interface ChangeRow {
   id: number
@@ -33,8 +35,13 @@ export const watchChanges = (hub: Hub, intervalMs = 250): (() => void) => {
   }
   const timer = setInterval(tick, intervalMs)
   timer.unref()
+  // The feed is pruned as it goes (rows older than CHANGE_FEED_KEEP_MS), by every hub: a no-op when
+  // another one just did it.
+  const prune = setInterval(() => pruneChangeFeed(sqlite, Date.now()), PRUNE_INTERVAL_MS)
+  prune.unref()
   return () => {
     clearInterval(timer)
+    clearInterval(prune)
     tick()
   }
 }

@@ -4,6 +4,7 @@ import { beforeEach, expect, test } from 'vitest'
 import { AdminService } from '#core/admin/admin-service'
 import { ChatClient } from '#core/client/sdk'
 import type { HubEvent } from '#core/messages/events'
+import { CHANGE_FEED_KEEP_MS, pruneChangeFeed } from '#core/changes/feed'
 import { CloseCodes } from '#core/protocol/messages'
 import { startHub, type TestHub } from '#test/helpers/start-hub'
 
@@ -60,4 +61,18 @@ test('ended sessions close; a session issued after the change stays open', async
   // The feed row was applied (before closed); the fresh session still answers.
   expect((await fresh.rooms()).rooms).toEqual([])
   await fresh.close()
+})
+
+test('the feed is pruned: rows older than a day go, in short batches; newer ones stay', async () => {
+  const sqlite = hub.hub.db.$client
+  const now = Date.now()
+  const insert = sqlite.prepare("INSERT INTO change_feed (kind, created_at) VALUES ('user.added', ?)")
+  for (let i = 0; i < 5; i++) insert.run(now - CHANGE_FEED_KEEP_MS - 60_000)
+  insert.run(now - 60_000)
+  const count = () => (sqlite.prepare('SELECT count(*) AS n FROM change_feed').get() as { n: number }).n
+  const before = count()
+  expect(pruneChangeFeed(sqlite, now, CHANGE_FEED_KEEP_MS, 3)).toBe(3)
+  expect(pruneChangeFeed(sqlite, now)).toBe(2)
+  expect(pruneChangeFeed(sqlite, now)).toBe(0)
+  expect(count()).toBe(before - 5)
 })
