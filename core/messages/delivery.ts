@@ -11,7 +11,7 @@ import type { Metrics } from '#core/metrics'
 import type { EventFrame } from '#core/protocol/messages'
 import type { RoomService } from '#core/rooms/room-service'
 import type { RoomState } from '#core/rooms/room-state'
-import type { HubEvents, MembershipEvent, RoomEvent } from './events.ts'
+import type { HubEvent, HubEvents, MembershipEvent, RoomEvent } from './events.ts'
 import type { LogWrite, MessageWrite } from './message-store.ts'
 
 /** What a writer is told once its write committed: the room and seq (and, for a say, a retry). */
@@ -54,7 +54,16 @@ export class Delivery {
     // One write gives each follower one frame anyway; only its writer gets two (ack, event).
     if (only?.reply.socket) corkWhile([only.reply.socket], run)
     else this.rooms.corked(new Set(batch.map((s) => s.write.room)), run)
+    // The stream after the sockets: its listeners' work (a bridge queues to disk) never holds back
+    // the writes to the followers, which leave when the sockets uncork above.
+    const events = this.pending
+    if (events.length === 0) return
+    this.pending = []
+    for (const event of events) this.events.publish(event)
   }
+
+  /** Events of the batch being delivered, published once its frames are on their way. */
+  private pending: HubEvent[] = []
 
   private one({ write: w, reply, receivedAt }: Submitted, failure: Error | undefined): void {
     const room = w.room
@@ -87,7 +96,7 @@ export class Delivery {
 
   private fanout(room: RoomState, frame: Extract<EventFrame, { type: 'message' | 'edited' | 'deleted' }>, roomSeq: number): void {
     this.broadcast(room, frame)
-    if (this.events.subscribed) this.events.publish({ ...frame, roomSeq })
+    if (this.events.subscribed) this.pending.push({ ...frame, roomSeq })
   }
 
   private broadcast(room: RoomState, frame: EventFrame): void {
