@@ -27,6 +27,9 @@ const SCENARIOS: Scenario[] = [
  * long that server's setup took), and a small young generation promotes garbage into the old one
  * until a major GC follows. Applied to the generator only; servers run with Node's defaults.
  */
+/** Node flags for the hub under test only, to try V8 settings: CHATHUB_BENCH_HUB_ARGS="--max-semi-space-size=4". */
+const HUB_NODE_ARGS = (process.env.CHATHUB_BENCH_HUB_ARGS ?? '').split(' ').filter(Boolean)
+
 export const GENERATOR_NODE_ARGS = ['--no-memory-reducer', '--max-semi-space-size=64', '--expose-gc']
 
 interface Measure {
@@ -42,7 +45,7 @@ const SERVERS: ServerKind[] = ['bare', 'batched', 'hub']
 const measure = async (server: ServerKind, s: Scenario, ms: { warmup: number; measure: number }): Promise<Measure> => {
   const proc =
     server === 'hub'
-      ? start('bench/servers/hub.ts', [String(Math.min(s.clients, 1000))], 0)
+      ? start('bench/servers/hub.ts', [String(Math.min(s.clients, 1000))], 0, HUB_NODE_ARGS)
       : start('bench/servers/bare-ws.ts', server === 'batched' ? ['--batched'] : [], 0)
   try {
     const ready = await proc.line<{ port: number; tokens?: string[] }>()
