@@ -150,7 +150,18 @@ export class BotSandbox {
         this.stop(new BotFault('wall', `a handler took longer than ${this.limits.wallMs} ms`))
       }
     }, Math.max(5, Math.min(50, Math.floor(this.limits.cpuMs / 4))))
-    this.results.current = onResult
+    // The prelude reports an event's result only when it has something in it; the events it did not
+    // report, up to `upTo`, had none: they complete here, in order, with empty results.
+    let reported = -1
+    const completeUpTo = (upTo: number) => {
+      for (let i = reported + 1; i < upTo; i++) onResult(i, { actions: [] })
+      reported = Math.max(reported, upTo - 1)
+    }
+    this.results.current = (index, result) => {
+      completeUpTo(index)
+      onResult(index, result)
+      reported = index
+    }
     try {
       const out = (await this.dispatchRef.apply(undefined, [JSON.stringify(events)], {
         arguments: { copy: true },
@@ -158,13 +169,16 @@ export class BotSandbox {
         // The synchronous part of the first event; each event's own cap is the watchdog's job.
         timeout: this.limits.cpuMs * events.length,
       })) as string
-      // The last event's result (the others came through `event.done`).
+      // The last event's result (the others came through `event.done`, or had nothing in them).
       const [last] = JSON.parse(out) as DispatchResult[]
+      completeUpTo(events.length - 1)
       if (last) onResult(events.length - 1, last)
     } catch (err) {
       const fault = this.classify(err)
       const running = Atomics.load(this.progress, 0) - first - 1
       fault.index = Math.min(Math.max(running, 0), events.length - 1)
+      // The events before the one that failed all ran; those not reported had empty results.
+      completeUpTo(fault.index)
       throw fault
     } finally {
       this.results.current = undefined

@@ -90,3 +90,41 @@ test('in a batch, the events before and after the one that overran are answered 
     h.close()
   }
 })
+
+test('events with nothing to report complete too, in order, whether the batch ends or an event overruns (harness)', async () => {
+  const QUIET = `export default (bot) => {
+    bot.hear(/^spin$/, () => { for (;;) {} })
+    bot.hear(/^ping (\\w+)$/, (ctx) => ctx.reply('pong ' + ctx.match[1]))
+    bot.command('noop', () => {})
+    bot.command('echo', (ctx) => ctx.raw)
+  }`
+  const h = await BotHarness.fromSource(QUIET, { name: 'quiet', limits: { cpuMsPerEvent: 50 } })
+  try {
+    // The prelude sends a result to the host only when it holds something (an answer, an action):
+    // a command that answers nothing, in the middle of a batch, must still complete (its caller
+    // waits for it), and the answers keep their order. The first command runs alone; the others
+    // queue meanwhile and go in one batch.
+    await Promise.all([
+      h.say('/echo one', { as: 'bob' }),
+      h.say('/noop', { as: 'bob' }),
+      h.say('/echo two', { as: 'bob' }),
+      h.say('/noop', { as: 'bob' }),
+      h.say('/echo three', { as: 'bob' }),
+    ])
+    expect(h.answers().map((a) => a.text)).toEqual(['one', 'two', 'three'])
+    // And with an event that overruns in the batch: every quiet one completes, the others are answered.
+    await Promise.all([
+      h.say('/echo four', { as: 'bob' }),
+      h.say('/noop', { as: 'bob' }),
+      h.say('/noop', { as: 'bob' }),
+      h.say('spin', { as: 'alice' }),
+      h.say('ping five', { as: 'bob' }),
+    ])
+    // (Commands queue after a role lookup, so hears can overtake them: order across the two is free.)
+    expect(h.answers().map((a) => a.text).slice(3).sort()).toEqual(['four', 'pong five'])
+    expect(h.overruns).toEqual([expect.objectContaining({ kind: 'cpu', user: 'alice' })])
+    expect(h.faults).toEqual([])
+  } finally {
+    h.close()
+  }
+})
