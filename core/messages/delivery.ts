@@ -51,15 +51,18 @@ export class Delivery {
       for (const s of batch) this.one(s, failure)
     }
     const only = batch.length === 1 ? batch[0] : undefined
-    // One write gives each follower one frame anyway; only its writer gets two (ack, event).
-    if (only?.reply.socket) corkWhile([only.reply.socket], run)
-    else this.rooms.corked(new Set(batch.map((s) => s.write.room)), run)
-    // The stream after the sockets: its listeners' work (a bridge queues to disk) never holds back
-    // the writes to the followers, which leave when the sockets uncork above.
-    const events = this.pending
-    if (events.length === 0) return
-    this.pending = []
-    for (const event of events) this.events.publish(event)
+    try {
+      // One write gives each follower one frame anyway; only its writer gets two (ack, event).
+      if (only?.reply.socket) corkWhile([only.reply.socket], run)
+      else this.rooms.corked(new Set(batch.map((s) => s.write.room)), run)
+    } finally {
+      // The stream after the sockets: its listeners' work (a bridge queues to disk) never holds
+      // back the writes to the followers, which leave when the sockets uncork above. Published
+      // even if a reply threw, so the stream never skips or reorders a committed event.
+      const events = this.pending
+      this.pending = []
+      for (const event of events) this.events.publish(event)
+    }
   }
 
   /** Events of the batch being delivered, published once its frames are on their way. */
