@@ -18,6 +18,7 @@ export type {
 } from './plugins/contract.ts'
 export type { SessionUser } from './auth/session-store.ts'
 /** ctx.hub: the committed event stream, and writes as a plugin's account (docs/plugins.md). */
+export { catchUpThenGoLive } from './plugins/hub-api.ts'
 export type { HubActor, HubApi } from './plugins/hub-api.ts'
 export type { HubEvent, HubEventListener, HubEventType, MembershipEvent, RoomEvent } from './messages/events.ts'
 export type { CatchUpPage, Cursor } from './messages/catch-up.ts'

@@ -9,7 +9,7 @@ import { Backoff } from '#core/backoff'
 import { type Db, writeTransaction } from '#core/db/client'
 import { isChatError } from '#core/errors'
 import type { HubEvent } from '#core/messages/events'
-import type { HubActor, HubApi } from '#core/plugins/hub-api'
+import { catchUpThenGoLive, type HubActor, type HubApi } from '#core/plugins/hub-api'
 import type { EventOf } from '#core/protocol/messages'
 import type {
   BridgeConnection,
@@ -242,19 +242,19 @@ export class LinkWorker {
         q.updateStatus(this.deps.db, this.link.id, { hubSeq: at.seq })
         this.noteRev(at.rev)
       }
-      for (;;) {
-        const page = this.actor.catchUp(this.link.room, { since: this.cursor, rev: this.rev })
-        for (const event of page.events) this.onHubEvent(event)
-        if (!page.more) break
-        await new Promise((resolve) => setImmediate(resolve))
-        if (this.stopped) return
-      }
-      const unfollow = this.actor.follow(this.link.room)
-      const unsubscribe = this.deps.hub.subscribe((event) => this.onHubEvent(event))
-      this.unsubscribe = () => {
-        unsubscribe()
-        unfollow()
-      }
+      const live = await catchUpThenGoLive(this.actor, this.link.room, { since: this.cursor, rev: this.rev }, {
+        onEvent: (event) => this.onHubEvent(event),
+        live: () => {
+          const unfollow = this.actor.follow(this.link.room)
+          const unsubscribe = this.deps.hub.subscribe((event) => this.onHubEvent(event))
+          this.unsubscribe = () => {
+            unsubscribe()
+            unfollow()
+          }
+        },
+        stopped: () => this.stopped,
+      })
+      if (!live) return
       this.hubBackoff.reset()
       for (const w of this.hubWaiters.splice(0)) w()
     } catch (err) {
@@ -304,7 +304,7 @@ export class LinkWorker {
       case 'deleted':
         return this.onHubDeleted(event)
       case 'membership':
-        if (event.user === this.deps.account && event.change !== 'joined') this.hubDown(`hub: the bridge account was ${event.change}`)
+        if (event.user === this.deps.account && (event.change === 'left' || event.change === 'kicked' || event.change === 'banned')) this.hubDown(`hub: the bridge account was ${event.change}`)
         return
       case 'room':
         if (event.change === 'deleted') this.hubDown('hub: the room was deleted')

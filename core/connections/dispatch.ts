@@ -54,8 +54,7 @@ const handle = (
     case 'delete':
       return remove(hub, user, frame, socketReply(hub, conn, frame.ref, 'delete'), receivedAt)
     case 'history': {
-      const room = rooms.visible(user, frame.room)
-      if (room.isPrivate) rooms.membership(user, frame.room)
+      const room = rooms.readable(user, frame.room)
       const limit = Math.min(frame.limit ?? 50, config.limits.historyPageMax)
       const page = messages.page(room, frame.before, limit)
       return ack<'history'>(conn, frame.ref, { room: room.name, ...page })
@@ -128,8 +127,7 @@ const join = async (
   // Membership check, replay and subscription happen in one synchronous step after the join hooks:
   // a message committed before the replay read is in the replay, one committed after it reaches
   // this connection live. A page cut short says `more`, with the seq and rev to ask from.
-  await joinRoom(hub, user, frame.room)
-  const room = hub.rooms.join(user, frame.room) // a member now: no change, and no await before the read
+  const room = await joinRoom(hub, user, frame.room)
   const page = catchUp(hub.messages, room, frame, hub.config.limits.replayMax)
   // A client that stops reading is closed (4009) mid-replay: the rest is not even serialised.
   for (const event of page.events) if (!conn.send(event)) return

@@ -24,8 +24,7 @@ export const registerRoomRoutes = (app: FastifyInstance, hub: Hub): void => {
     { schema: { params: Type.Object({ room: RoomName }), querystring: HistoryQuery } },
     async (req) => {
       const user = requireUser(hub, req)
-      const room = hub.rooms.visible(user, req.params.room)
-      if (room.isPrivate) hub.rooms.membership(user, req.params.room)
+      const room = hub.rooms.readable(user, req.params.room)
       const limit = Math.min(req.query.limit ?? 50, hub.config.limits.historyPageMax)
       return { room: room.name, ...hub.messages.page(room, req.query.before, limit) }
     },

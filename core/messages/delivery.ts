@@ -59,10 +59,14 @@ export class Delivery {
       // The stream after the sockets: its listeners' work (a bridge queues to disk) never holds
       // back the writes to the followers, which leave when the sockets uncork above. Published
       // even if a reply threw, so the stream never skips or reorders a committed event.
-      const events = this.pending
-      this.pending = []
-      for (const event of events) this.events.publish(event)
+      if (this.pending.length > 0) this.publishPending()
     }
+  }
+
+  private publishPending(): void {
+    const events = this.pending
+    this.pending = []
+    for (const event of events) this.events.publish(event)
   }
 
   /** Events of the batch being delivered, published once its frames are on their way. */

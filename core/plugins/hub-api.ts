@@ -51,6 +51,34 @@ export interface HubActor {
   members(room: string): MemberView[]
 }
 
+/**
+ * Catch up in a room from a cursor, then go live: every event a follower at `from` missed goes to
+ * `onEvent`, a page at a time (other work runs between pages), and `live` runs in the same
+ * synchronous step as the last page, so no commit falls between what was caught up and what the
+ * event stream brings next. Resolves false, without going live, when `stopped()` turns true between
+ * pages. The way bridges and bots resume after downtime.
+ */
+export const catchUpThenGoLive = async (
+  actor: HubActor,
+  room: string,
+  from: Cursor,
+  follower: { onEvent(event: CatchUpPage['events'][number]): void; live(): void; stopped(): boolean },
+): Promise<boolean> => {
+  let cursor = from
+  for (;;) {
+    const page = actor.catchUp(room, cursor)
+    for (const event of page.events) follower.onEvent(event)
+    if (!page.more) {
+      follower.live()
+      return true
+    }
+    // A follower without a rev takes no edits or deletes: it asks for none on later pages either.
+    cursor = from.rev === undefined ? { since: page.seq } : { since: page.seq, rev: page.rev }
+    await new Promise((resolve) => setImmediate(resolve))
+    if (follower.stopped()) return false
+  }
+}
+
 export const createHubApi =
   (hub: Hub) =>
   (plugin: string): HubApi => {
@@ -121,23 +149,17 @@ const actor = (
       }
     })
   }
-  const readable = (name: string) => {
-    const room = hub.rooms.visible(user, name)
-    if (room.isPrivate) hub.rooms.membership(user, name)
-    return room
-  }
   return {
     name: user.name,
     join: async (name) => {
-      await joinRoom(hub, user, name)
-      const room = hub.rooms.join(user, name)
+      const room = await joinRoom(hub, user, name)
       return { room: room.name, seq: room.seq, rev: hub.messages.rev(room) }
     },
     say: (input) => write((reply) => say(hub, user, input, reply, performance.now())),
     edit: (room, seq, text) => write((reply) => edit(hub, user, { room, seq, text }, reply, performance.now())),
     delete: (room, seq) => write((reply) => remove(hub, user, { room, seq }, reply, performance.now())),
     message: (name, seq) => {
-      const found = hub.messages.one(readable(name), seq)
+      const found = hub.messages.one(hub.rooms.readable(user, name), seq)
       if (!found) return undefined
       const { senderId: _id, ...view } = found
       return view
@@ -145,6 +167,6 @@ const actor = (
     follow: (name) => hub.rooms.follow(hub.rooms.membership(user, name).room, user),
     rooms: () => hub.rooms.list(user),
     members: (name) => hub.rooms.members(user, name),
-    catchUp: (name, from, limit) => catchUp(hub.messages, readable(name), from, Math.min(limit ?? hub.config.limits.replayMax, hub.config.limits.replayMax)),
+    catchUp: (name, from, limit) => catchUp(hub.messages, hub.rooms.readable(user, name), from, Math.min(limit ?? hub.config.limits.replayMax, hub.config.limits.replayMax)),
   }
 }

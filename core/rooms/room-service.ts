@@ -111,6 +111,13 @@ export class RoomService {
     if (room.kind === 'direct') throw directErrors.fixed(what)
   }
 
+  /** A room whose messages the user may read: public and visible to them, or private with them a member. */
+  readable(user: SessionUser, name: string): RoomState {
+    const room = this.visible(user, name)
+    if (room.isPrivate) this.membership(user, name)
+    return room
+  }
+
   /** A room the user belongs to (for sending, editing, typing); private rooms stay invisible to others. */
   membership(user: SessionUser, name: string): { room: RoomState; role: Role } {
     const room = this.visible(user, name)

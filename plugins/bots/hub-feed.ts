@@ -7,7 +7,7 @@
 // off comes again (the newest `replayMissed` per room).
 import { randomUUID } from 'node:crypto'
 import type { CatchUpPage, HubActor, HubApi, HubEvent, WriteAck } from '#core/plugin-api'
-import { Backoff } from '#core/plugin-api'
+import { Backoff, catchUpThenGoLive } from '#core/plugin-api'
 import type { CursorFile } from './cursors.ts'
 import type { BotInput, BotMessage } from './protocol.ts'
 
@@ -249,18 +249,16 @@ export class BotFeed {
    * page and going live are one synchronous step, so no commit falls between them.
    */
   private async catchUp(s: Session, name: string, room: Followed, since: number): Promise<void> {
-    for (;;) {
-      const page = s.actor.catchUp(name, { since })
-      for (const event of page.events) if (event.type === 'message') this.message(name, room, event)
-      if (!page.more) {
+    await catchUpThenGoLive(s.actor, name, { since }, {
+      onEvent: (event) => {
+        if (event.type === 'message') this.message(name, room, event)
+      },
+      live: () => {
         room.offline = s.actor.follow(name)
         room.state = 'live'
-        return
-      }
-      since = page.seq
-      await new Promise((resolve) => setImmediate(resolve))
-      if (!s.active) return
-    }
+      },
+      stopped: () => !s.active,
+    })
   }
 
   private onEvent(s: Session, event: HubEvent): void {
