@@ -3,8 +3,8 @@
 // Kept by the plugin (hub-feed.ts moves it as the bot host reports progress); a bot that comes back
 // catches up from there. Saved at most every SAVE_EVERY_MS, so a hub killed outright hands the bot
 // at most that much of its last progress again.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { cursorPath } from './state-files.ts'
+import { readFileSync } from 'node:fs'
+import { cursorPath, writeJson } from './state-files.ts'
 
 /** Saves per bot are this far apart at least (a busy room writes 10 times a second, not per batch). */
 export const SAVE_EVERY_MS = 100
@@ -56,11 +56,8 @@ export class CursorFile {
     clearTimeout(this.timer)
     this.timer = undefined
     this.savedAt = Date.now()
-    const file = cursorPath(this.dir, this.bot)
     try {
-      mkdirSync(this.dir, { recursive: true })
-      writeFileSync(`${file}.tmp`, JSON.stringify(Object.fromEntries(this.at)), { mode: 0o600 })
-      renameSync(`${file}.tmp`, file)
+      writeJson(cursorPath(this.dir, this.bot), Object.fromEntries(this.at))
     } catch (err) {
       this.failed(`cannot save where the bot is in its rooms: ${(err as Error).message}`)
     }

@@ -60,7 +60,7 @@ const readJson = <T>(file: string, fallback: T): T => {
 }
 
 /** Write via a temp file and rename, so a reader never sees half a file. */
-const writeJson = (file: string, value: unknown): void => {
+export const writeJson = (file: string, value: unknown): void => {
   mkdirSync(join(file, '..'), { recursive: true })
   const tmp = `${file}.${process.pid}.tmp`
   writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 })
