@@ -1,7 +1,12 @@
 // `npm run bench -- fanout`: the hub against a bare ws broadcast server, side by side in one run,
 // same load generator (its own process and core). Reports delivered messages/s, p50/p99 latency and
 // server CPU per delivery, with the hub/bare ratio paired per run, and the medians over runs.
-import { cpuSeconds, median, start } from './process.ts'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { cpuSeconds, median, type Proc, start, startProgram } from './process.ts'
 
 interface Scenario {
   name: string
@@ -42,7 +47,58 @@ interface Measure {
 type ServerKind = 'hub' | 'bare' | 'batched'
 const SERVERS: ServerKind[] = ['bare', 'batched', 'hub']
 
-const measure = async (server: ServerKind, s: Scenario, ms: { warmup: number; measure: number }): Promise<Measure> => {
+/**
+ * Which load generator measures: `node` (bench/load/fanout-client.ts, raw `ws` clients) or `c`
+ * (bench/load/fanout-gen.c, epoll and its own framing: an independent second instrument, fixed-rate
+ * scenarios only). The C one is compiled with the machine's `cc` into a temp dir on first use.
+ */
+export type Generator = 'node' | 'c'
+
+let work: string | undefined
+const workDir = () => (work ??= mkdtempSync(join(tmpdir(), 'chathub-fanout-')))
+let cGenerator: string | undefined
+const compileCGenerator = (): string => {
+  if (cGenerator) return cGenerator
+  const source = fileURLToPath(new URL('load/fanout-gen.c', import.meta.url))
+  const out = join(workDir(), 'fanout-gen')
+  execFileSync('cc', ['-O2', '-o', out, source], { stdio: 'inherit' })
+  return (cGenerator = out)
+}
+
+const startGenerator = (generator: Generator, port: number, tokens: string[], s: Scenario, ms: { warmup: number; measure: number }): Proc => {
+  if (generator === 'c') {
+    if (s.mode !== 'rate') throw new Error('the C generator runs the fixed-rate scenarios only (--only 80k)')
+    const tokensFile = join(workDir(), 'tokens')
+    writeFileSync(tokensFile, tokens.join('\n') + '\n')
+    const args = [port, s.clients, s.senders, s.deliveriesPerSecond, ms.warmup, ms.measure, 100, tokensFile]
+    return startProgram(compileCGenerator(), args.map(String), 1, 'fanout-gen')
+  }
+  return start(
+    'bench/load/fanout-client.ts',
+    [
+      JSON.stringify({
+        port,
+        tokens,
+        clients: s.clients,
+        senders: s.senders,
+        window: s.window,
+        mode: s.mode,
+        deliveriesPerSecond: s.deliveriesPerSecond,
+        warmupMs: ms.warmup,
+        measureMs: ms.measure,
+        payloadBytes: 100,
+      }),
+    ],
+    1,
+    GENERATOR_NODE_ARGS,
+  )
+}
+
+const measure = async (
+  server: ServerKind,
+  s: Scenario,
+  ms: { warmup: number; measure: number; generator: Generator },
+): Promise<Measure> => {
   const proc =
     server === 'hub'
       ? start('bench/servers/hub.ts', [String(Math.min(s.clients, 1000))], 0, HUB_NODE_ARGS)
@@ -50,25 +106,7 @@ const measure = async (server: ServerKind, s: Scenario, ms: { warmup: number; me
   try {
     const ready = await proc.line<{ port: number; tokens?: string[] }>()
     const pid = proc.child.pid as number
-    const load = start(
-      'bench/load/fanout-client.ts',
-      [
-        JSON.stringify({
-          port: ready.port,
-          tokens: ready.tokens ?? ['none'],
-          clients: s.clients,
-          senders: s.senders,
-          window: s.window,
-          mode: s.mode,
-          deliveriesPerSecond: s.deliveriesPerSecond,
-          warmupMs: ms.warmup,
-          measureMs: ms.measure,
-          payloadBytes: 100,
-        }),
-      ],
-      1,
-      GENERATOR_NODE_ARGS,
-    )
+    const load = startGenerator(ms.generator, ready.port, ready.tokens ?? ['none'], s, ms)
     await load.line('measure-start')
     const cpu0 = cpuSeconds(pid)
     const result = await load.line<{ deliveries: number; perSecond: number; p50: number; p99: number }>('result')
@@ -85,7 +123,7 @@ const measure = async (server: ServerKind, s: Scenario, ms: { warmup: number; me
   }
 }
 
-export const runFanout = async (opts: { runs: number; warmup: number; measure: number; only?: string }) => {
+export const runFanout = async (opts: { runs: number; warmup: number; measure: number; only?: string; generator: Generator }) => {
   const scenarios = SCENARIOS.filter((s) => !opts.only || s.name.includes(opts.only))
   const rows: Record<string, Record<ServerKind, Measure[]>> = {}
   for (let run = 0; run < opts.runs; run++) {

@@ -15,11 +15,14 @@ export interface Proc {
 }
 
 /** Run `node --import tsx FILE ...args`, pinned to `core` with taskset when there is more than one. */
-export const start = (file: string, args: string[], core: number, nodeArgs: string[] = []): Proc => {
-  const argv = ['--import', 'tsx', ...nodeArgs, file, ...args]
+export const start = (file: string, args: string[], core: number, nodeArgs: string[] = []): Proc =>
+  startProgram(process.execPath, ['--import', 'tsx', ...nodeArgs, file, ...args], core, file)
+
+/** Run any program, pinned to `core` like `start`, reading its JSON lines the same way. */
+export const startProgram = (program: string, argv: string[], core: number, label = program): Proc => {
   const child = TASKSET
-    ? spawn(TASKSET, ['-c', String(core), process.execPath, ...argv], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
-    : spawn(process.execPath, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+    ? spawn(TASKSET, ['-c', String(core), program, ...argv], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn(program, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
   const lines: Record<string, unknown>[] = []
   const waiters: { event?: string; resolve: (v: Record<string, unknown>) => void }[] = []
   const rl = createInterface({ input: child.stdout as NodeJS.ReadableStream })
@@ -41,7 +44,7 @@ export const start = (file: string, args: string[], core: number, nodeArgs: stri
       if (i >= 0) return Promise.resolve(lines.splice(i, 1)[0] as T)
       return new Promise<T>((resolve, reject) => {
         waiters.push({ event, resolve: resolve as (v: Record<string, unknown>) => void })
-        child.once('exit', (code) => reject(new Error(`${file} exited (${code}) before "${event ?? 'a line'}"`)))
+        child.once('exit', (code) => reject(new Error(`${label} exited (${code}) before "${event ?? 'a line'}"`)))
       })
     },
     stop() {

@@ -8,6 +8,7 @@ const { positionals, values } = parseArgs({
     warmup: { type: 'string', default: '2000' },
     measure: { type: 'string', default: '5000' },
     only: { type: 'string' },
+    generator: { type: 'string', default: 'node' },
     connections: { type: 'string', default: '10000' },
   },
 })
@@ -21,6 +22,7 @@ const benches: Record<string, () => Promise<string>> = {
       warmup: Number(values.warmup),
       measure: Number(values.measure),
       only: values.only,
+      generator: values.generator === 'c' ? 'c' : 'node',
     }),
   idle: async () => (await import('./idle.ts')).runIdle({ runs, connections: Number(values.connections) }),
   stego: async () => {
