@@ -1,6 +1,8 @@
 // The writes of the admin commands, on an open data directory (also while hubs run on it): each method
-// makes its change and records it in the change feed in one write transaction, so that every running
-// hub applies it within a poll (core/changes/watcher.ts) and no hub ever sees one without the other.
+// makes its change, records it in the change feed and appends its audit row in one write transaction,
+// so that every running hub applies it within a poll (core/changes/watcher.ts), no hub ever sees one
+// without the other, and nothing is changed that the audit log does not show.
+import { appendAudit } from '#core/audit/audit-log'
 import { issueSession, revokeSessionRows, revokeSessions } from '#core/auth/session-store'
 import type { AttachmentStore } from '#core/attachments/storage'
 import { type SweepOptions, type SweepReport, sweepAttachments } from '#core/attachments/sweep'
@@ -47,7 +49,16 @@ export interface MemberChange {
  * admin.disableUser('bob') // bob's open sockets on every running hub close within a poll
  */
 export class AdminService {
-  constructor(private readonly db: Db) {}
+  /** `actor`: who the audit log names (the CLI: `data-dir`, anyone who can write the data directory). */
+  constructor(
+    private readonly db: Db,
+    private readonly actor = 'data-dir',
+  ) {}
+
+  /** The audit row of a change; called inside the change's transaction (it nests as a savepoint). */
+  private audit(action: string, target: string | null, detail?: Record<string, unknown>): void {
+    appendAudit(this.db, { actor: this.actor, action, target, detail: detail ?? null })
+  }
 
   // ---- users ------------------------------------------------------------------------------------
 
@@ -57,7 +68,9 @@ export class AdminService {
     policy: PasswordPolicy,
   ): Promise<User> {
     checkUserName(input.name) // before the (slow) hashing
-    return addAccount(this.db, input, policy)
+    return addAccount(this.db, input, policy, (user) =>
+      this.audit('user.added', user.name, { admin: user.isAdmin }),
+    )
   }
 
   /**
@@ -65,7 +78,7 @@ export class AdminService {
    * close the user's sockets). A failed write leaves the old password with its sessions.
    */
   setPassword(name: string, password: string, policy: PasswordPolicy): Promise<User> {
-    return setPassword(this.db, name, password, policy)
+    return setPassword(this.db, name, password, policy, (user) => this.audit('user.password_changed', user.name))
   }
 
   /** Block logins and end every session. Feed: `user.disabled` (running hubs close the sockets). */
@@ -75,6 +88,7 @@ export class AdminService {
       tx.update(users).set({ disabledAt: new Date() }).where(eq(users.id, user.id)).run()
       revokeSessionRows(tx, { userId: user.id })
       recordChange(tx, { kind: 'user.disabled', userId: user.id })
+      this.audit('user.disabled', user.name)
       return user
     })
   }
@@ -85,6 +99,7 @@ export class AdminService {
       const user = requireUser(this.db, name)
       tx.update(users).set({ disabledAt: null }).where(eq(users.id, user.id)).run()
       recordChange(tx, { kind: 'user.enabled', userId: user.id })
+      this.audit('user.enabled', user.name)
       return user
     })
   }
@@ -98,6 +113,7 @@ export class AdminService {
       const user = requireUser(this.db, name)
       tx.delete(users).where(eq(users.id, user.id)).run()
       recordChange(tx, { kind: 'user.removed', userId: user.id })
+      this.audit('user.removed', user.name)
       return user
     })
   }
@@ -129,6 +145,7 @@ export class AdminService {
         label: 'external bot',
       })
       recordChange(tx, { kind: 'token.issued', userId: user.id, sessionId: issued.sessionId })
+      this.audit('token.issued', user.name, { rooms: [...rooms] })
       return { user, token: issued.token }
     })
   }
@@ -147,6 +164,7 @@ export class AdminService {
         ownerId,
       })
       recordChange(tx, { kind: 'room.created', roomId: room.id, userId: ownerId })
+      this.audit('room.created', room.name, { private: input.isPrivate, owner: input.owner ?? null })
       return room
     })
   }
@@ -161,6 +179,7 @@ export class AdminService {
       const room = this.adminRoom(name, 'change its topic or privacy')
       rq.updateRoomSettings(this.db, room.id, settings)
       recordChange(tx, { kind: 'room.changed', roomId: room.id })
+      this.audit('room.changed', room.name, { ...settings })
       return rq.requireRoom(this.db, name)
     })
   }
@@ -178,6 +197,7 @@ export class AdminService {
       else if (previous !== role) rq.setRole(this.db, room.id, user.id, role)
       rq.removeBan(this.db, room.id, user.id)
       recordChange(tx, { kind: 'room.changed', roomId: room.id, userId: user.id })
+      this.audit('room.member_set', user.name, { room: room.name, role, previous })
       return { room: room.name, user: user.name, role, previous }
     })
   }
@@ -200,6 +220,7 @@ export class AdminService {
       }
       rq.removeMember(this.db, room.id, user.id)
       recordChange(tx, { kind: 'room.changed', roomId: room.id, userId: user.id })
+      this.audit('room.member_removed', user.name, { room: room.name, role: previous })
       return { room: room.name, user: user.name, role: previous, previous }
     })
   }
@@ -213,7 +234,11 @@ export class AdminService {
     name: string,
     options: PurgeOptions = {},
   ): Promise<{ marked: MarkedRoom; purged: PurgeReport }> {
-    const marked = markRoomDeleted(this.db, name)
+    const marked = writeTransaction(this.db, () => {
+      const room = markRoomDeleted(this.db, name)
+      this.audit('room.deleted', name, { kind: room.kind, members: room.members.length })
+      return room
+    })
     return { marked, purged: await purgeDeletedRooms(this.db, options) }
   }
 
@@ -238,6 +263,7 @@ export class AdminService {
       }
       addLink(this.db, room, target)
       recordChange(tx, { kind: 'bridge.linked', roomId: row.id })
+      this.audit('bridge.linked', room, { target })
     })
   }
 
@@ -249,6 +275,7 @@ export class AdminService {
     writeTransaction(this.db, (tx) => {
       removeLink(this.db, room, target, configured)
       recordChange(tx, { kind: 'bridge.unlinked', roomId: rq.findRoom(this.db, room)?.id ?? null })
+      this.audit('bridge.unlinked', room, { target })
     })
   }
 
@@ -257,16 +284,20 @@ export class AdminService {
   /**
    * Run a plugin's admin write (its own tables, through `db`) in one write transaction with a
    * `plugin.<name>` feed row. The write must be synchronous; it may call other methods of this
-   * service (their rows join the same transaction). Nothing of it is kept when it throws.
+   * service (their rows join the same transaction). Nothing of it is kept when it throws. `audit`:
+   * the audit row, when the plugin's write does not append its own (action `<plugin>.<verb>`).
    */
   pluginChange<T>(
     plugin: string,
     write: () => T,
     subject: { userId?: number; roomId?: number } = {},
+    audit?: (result: T) => { action: string; target: string | null; detail?: Record<string, unknown> },
   ): T {
     return writeTransaction(this.db, (tx) => {
       const result = write()
       recordChange(tx, { kind: `plugin.${plugin}`, ...subject })
+      const row = audit?.(result)
+      if (row) this.audit(`${plugin}.${row.action}`, row.target, row.detail)
       return result
     })
   }

@@ -1,6 +1,7 @@
 // HTTP auth API: login (rate-limited, no account enumeration), logout, whoami, password change.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from '#typebox'
+import { appendAudit } from '#core/audit/audit-log'
 import { type LoginAttempt, LoginLimiter } from '#core/auth/login-limiter'
 import { verifyPassword } from '#core/auth/passwords'
 import { issueSession, revokeSessions } from '#core/auth/session-store'
@@ -122,7 +123,9 @@ export const registerAuthRoutes = (
         attempt.settle(ok)
       }
       if (!ok) throw coreErrors.authFailed()
-      await setPassword(hub.db, user.name, req.body.password, policy)
+      await setPassword(hub.db, user.name, req.body.password, policy, (changed) =>
+        appendAudit(hub.db, { actor: changed.name, action: 'user.password_changed', target: changed.name, detail: { via: 'self' } }),
+      )
       hub.endSessions(user.userId, null, 'password changed')
       const session = issueSession(hub.db, user.userId, { ttlMs: auth.sessionTtlHours * 3600_000 })
       return { token: session.token, expiresAt: session.expiresAt?.toISOString() ?? null }

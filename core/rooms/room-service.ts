@@ -1,14 +1,15 @@
 // Rooms inside a running hub: the cached RoomState, who may do what (roles, private rooms, bans,
 // direct conversations), membership changes, presence, and fan-out of events to the connections
 // that follow a room.
+import { appendAudit } from '#core/audit/audit-log'
 import type { SessionUser } from '#core/auth/session-store'
 import type { BufferBound } from '#core/connections/buffer-bound'
 import type { Connection } from '#core/connections/connection'
 import { sendFramed, textFrame } from '#core/connections/frame-writer'
-import type { Db } from '#core/db/client'
+import { type Db, writeTransaction } from '#core/db/client'
 import type { Role } from '#core/db/schema/rooms'
 import { coreErrors } from '#core/errors'
-import type { EventFrame, MemberView, RoomSummary } from '#core/protocol/messages'
+import type { EventFrame, InviteView, MemberView, RoomSummary } from '#core/protocol/messages'
 import type { MembershipEvent, RoomEvent } from '#core/messages/events'
 import { findUser, findUserById } from '#core/users/queries'
 import { openDirectRoom } from './direct.ts'
@@ -137,7 +138,10 @@ export class RoomService {
   create(user: SessionUser, name: string, isPrivate: boolean, topic: string, usersCanCreate: boolean): RoomState {
     if (user.scopes) throw coreErrors.forbidden('create rooms with a scoped token')
     if (!usersCanCreate && !user.admin) throw coreErrors.forbidden('create rooms (only admins may here)')
-    q.createRoom(this.db, { name, isPrivate, topic, ownerId: user.userId })
+    writeTransaction(this.db, () => {
+      q.createRoom(this.db, { name, isPrivate, topic, ownerId: user.userId })
+      appendAudit(this.db, { actor: user.name, action: 'room.created', target: name, detail: { private: isPrivate, owner: user.name } })
+    })
     const room = this.find(name)
     if (!room) throw coreErrors.internal()
     this.announceChange(room, { type: 'room', room: room.name, change: 'created' })
@@ -283,6 +287,26 @@ export class RoomService {
       })
   }
 
+  /** The user's pending invitations (a scoped token: only to the rooms it names). */
+  invites(user: SessionUser): InviteView[] {
+    return q
+      .pendingInvites(this.db, user.userId)
+      .filter((r) => !user.scopes || user.scopes.includes(r.name))
+      .map((r) => {
+        const state = this.find(r.name)
+        const view: InviteView = {
+          room: r.name,
+          private: r.private,
+          topic: r.topic,
+          members: state ? this.membersOf(state).size : 0,
+          seq: state?.seq ?? 0,
+          at: r.at.getTime(),
+        }
+        if (r.by !== null) view.by = r.by
+        return view
+      })
+  }
+
   members(user: SessionUser, name: string): MemberView[] {
     const room = this.visible(user, name)
     return q.listMembers(this.db, room.id).map((m) => ({
@@ -320,12 +344,15 @@ export class RoomService {
     if (victimRole && RANK[victimRole] >= RANK[role]) {
       throw coreErrors.forbidden(`remove a ${victimRole} of "${name}"`)
     }
-    if (options.ban) q.addBan(this.db, room.id, victim.id, user.userId, options.reason)
-    if (!victimRole) {
-      if (!options.ban) throw coreErrors.notMember(`${name}" for "${target}`)
-      return
-    }
-    q.removeMember(this.db, room.id, victim.id)
+    if (!victimRole && !options.ban) throw coreErrors.notMember(`${name}" for "${target}`)
+    // The ban, the removal and the audit row in one transaction.
+    writeTransaction(this.db, () => {
+      if (options.ban) q.addBan(this.db, room.id, victim.id, user.userId, options.reason)
+      if (victimRole) q.removeMember(this.db, room.id, victim.id)
+      const detail = { room: room.name, ...(options.reason ? { reason: options.reason } : {}) }
+      appendAudit(this.db, { actor: user.name, action: options.ban ? 'room.banned' : 'room.kicked', target: victim.name, detail })
+    })
+    if (!victimRole) return
     this.membersOf(room).delete(victim.id)
     const frame: EventFrame = { type: 'kicked', room: room.name, by: user.name, reason: options.reason, banned: options.ban }
     for (const conn of connectionsOf(victim.id)) {
@@ -343,7 +370,30 @@ export class RoomService {
     const { room } = this.moderator(user, name, `unban people in "${name}"`)
     const victim = findUser(this.db, target)
     if (!victim) throw coreErrors.userNotFound(target)
-    q.removeBan(this.db, room.id, victim.id)
+    writeTransaction(this.db, () => {
+      q.removeBan(this.db, room.id, victim.id)
+      appendAudit(this.db, { actor: user.name, action: 'room.unbanned', target: victim.name, detail: { room: room.name } })
+    })
+  }
+
+  /** Set the topic: moderators and owners, as for kicks (not in direct rooms). Unchanged: no event. */
+  setTopic(user: SessionUser, name: string, topic: string): RoomState {
+    const { room } = this.moderator(user, name, `set the topic of "${name}"`)
+    q.checkTopic(topic)
+    if (topic === room.topic) return room
+    q.updateRoomSettings(this.db, room.id, { topic })
+    room.topic = topic
+    this.announceTopic(room, user.name)
+    return room
+  }
+
+  /** The `topic` event to the followers, then the `room` change to the event stream. */
+  private announceTopic(room: RoomState, by: string): void {
+    this.announceChange(
+      room,
+      { type: 'room', room: room.name, change: 'topic', topic: room.topic, by },
+      { type: 'topic', room: room.name, topic: room.topic, by },
+    )
   }
 
   setRole(user: SessionUser, name: string, target: string, role: 'moderator' | 'member'): void {
@@ -354,7 +404,11 @@ export class RoomService {
     const current = member ? this.roleOf(m.room, member.id) : undefined
     if (!member || !current) throw coreErrors.userNotFound(target)
     if (current === 'owner') throw coreErrors.forbidden('change the role of an owner')
-    q.setRole(this.db, m.room.id, member.id, role)
+    writeTransaction(this.db, () => {
+      q.setRole(this.db, m.room.id, member.id, role)
+      const detail = { room: m.room.name, role, previous: current }
+      appendAudit(this.db, { actor: user.name, action: 'room.role_changed', target: member.name, detail })
+    })
     this.membersOf(m.room).set(member.id, role)
   }
 
@@ -408,8 +462,8 @@ export class RoomService {
   /**
    * A room changed outside this hub (admin CLI: topic, privacy, members): bring the cached room in
    * line with the database. Followers who are no longer members stop following it and get `kicked`
-   * (by "admin"); the others see `left`/`joined`, and the event stream gets the membership changes,
-   * as for the same change made here. A room not cached is read afresh on first use anyway.
+   * (by "admin"); the others see `topic`, `left`/`joined`, and the event stream gets the room and
+   * membership changes, as for the same change made here. A room not cached is read afresh on first use anyway.
    */
   reload(id: number): void {
     const room = this.byId.get(id)
@@ -417,6 +471,7 @@ export class RoomService {
     const row = q.findRoomById(this.db, id)
     // Gone, or already a deletion tombstone: its `room.deleted` row follows.
     if (!row || row.name !== room.name) return this.dropRoom(id)
+    const topicChanged = row.topic !== room.topic
     room.isPrivate = row.isPrivate
     room.topic = row.topic
     const before = room.members
@@ -429,6 +484,7 @@ export class RoomService {
       this.unsubscribe(conn, room)
       conn.send(removed)
     }
+    if (topicChanged) this.announceTopic(room, 'admin')
     // Who was taken out or put in, when the hub knew the members before.
     if (!before) return
     for (const userId of before.keys()) {

@@ -19,17 +19,22 @@ export const checkPassword = (password: string, policy: PasswordPolicy): void =>
   if (password.length > 1024) throw coreErrors.frameInvalid('password is longer than 1024 characters')
 }
 
+/** What else a write does in its transaction (the admin service's audit row). */
+type AlsoInTransaction = (user: User) => void
+
 /** Create an account (argon2id hash under the policy). Feed: `user.added`. */
 export const addAccount = async (
   db: Db,
   input: { name: string; password: string; admin?: boolean },
   policy: PasswordPolicy,
+  also?: AlsoInTransaction,
 ): Promise<User> => {
   checkPassword(input.password, policy)
   const passwordHash = await hashPassword(input.password, policy.argon2)
   return writeTransaction(db, (tx) => {
     const user = insertUser(db, { name: input.name, passwordHash, isAdmin: input.admin ?? false })
     recordChange(tx, { kind: 'user.added', userId: user.id })
+    also?.(user)
     return user
   })
 }
@@ -39,7 +44,13 @@ export const addAccount = async (
  * running hub closes their sockets). All in one transaction: a write that fails (disk full) leaves
  * the old password with its sessions, never a new password beside sessions that should have ended.
  */
-export const setPassword = async (db: Db, name: string, password: string, policy: PasswordPolicy): Promise<User> => {
+export const setPassword = async (
+  db: Db,
+  name: string,
+  password: string,
+  policy: PasswordPolicy,
+  also?: AlsoInTransaction,
+): Promise<User> => {
   checkPassword(password, policy)
   requireUser(db, name)
   const passwordHash = await hashPassword(password, policy.argon2)
@@ -48,6 +59,7 @@ export const setPassword = async (db: Db, name: string, password: string, policy
     tx.update(users).set({ passwordHash }).where(eq(users.id, user.id)).run()
     revokeSessionRows(tx, { userId: user.id })
     recordChange(tx, { kind: 'user.password_changed', userId: user.id })
+    also?.(user)
     return user
   })
 }

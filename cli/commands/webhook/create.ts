@@ -48,6 +48,7 @@ export default class WebhookCreate extends ChathubCommand {
           return h
         },
         { roomId: room.id },
+        (h) => ({ action: 'created', target: h.room, detail: { id: h.id, name: h.name } }),
       )
       const base = config.server.publicUrl || `http://${config.server.host}:${config.server.port}`
       return { id: hook.id, room: hook.room, name: hook.name, url: new URL(hook.path, base).href }

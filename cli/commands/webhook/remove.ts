@@ -37,7 +37,7 @@ export default class WebhookRemove extends ChathubCommand {
           )
         }
         return hook
-      })
+      }, {}, (hook) => ({ action: 'removed', target: hook.room, detail: { id: hook.id } }))
     })
     this.log(
       `removed webhook ${removed.id} ("${removed.name}" in ${removed.room}); its URL no longer works`,

@@ -113,5 +113,19 @@ describe('webhook list / remove', () => {
     // Nothing posted after the removal reached the room.
     const texts = (await alice.history('general')).messages.map((m) => m.text)
     expect(texts).toEqual(['before removal'])
+
+    // Created and removed hooks, and their links, are in the audit log; never a secret.
+    const audit = await cli('audit')
+    const rows = json<{ actor: string; action: string; target: string; detail: unknown }[]>(audit)
+    expect(rows.filter((r) => /^(webhooks|bridge)\./.test(r.action)).map((r) => [r.actor, r.action, r.target])).toEqual([
+      ['data-dir', 'bridge.linked', 'general'],
+      ['data-dir', 'webhooks.created', 'general'],
+      ['data-dir', 'bridge.linked', 'ops'],
+      ['data-dir', 'webhooks.created', 'ops'],
+      ['data-dir', 'bridge.unlinked', 'general'],
+      ['data-dir', 'webhooks.removed', 'general'],
+    ])
+    expect(audit.stdout).not.toContain(ci.secret)
+    expect(audit.stdout).not.toContain(deploy.secret)
   })
 })
