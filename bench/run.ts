@@ -34,6 +34,7 @@ const benches: Record<string, () => Promise<string>> = {
   presence: async () => (await import('./presence.ts')).runPresence({ runs }),
   joins: async () => (await import('./joins.ts')).runJoins({ runs }),
   startup: async () => (await import('./startup.ts')).runStartup({ runs, only: values.only }),
+  search: async () => (await import('./search.ts')).runSearch({ runs, only: values.only }),
 }
 
 const bench = name ? benches[name] : undefined

@@ -9,7 +9,9 @@ import { type ChatError, coreErrors, isChatError } from '#core/errors'
 import { CloseCodes } from '#core/protocol/close-codes'
 import type { EventOf, MessageView } from '#core/protocol/messages'
 import { cliErrors } from './errors.ts'
-import { formatMessage } from './format.ts'
+import { LOCAL_HELP, chatHint } from './chat-hint.ts'
+import { formatMessage, plural } from './format.ts'
+import { ReadTracker } from './read-tracker.ts'
 
 export interface ChatOptions {
   room: string
@@ -40,9 +42,6 @@ const RECONNECT_CODES = new Set<number>([
 ])
 const RECONNECT_TRIES = 6
 
-const HELP =
-  'type a message and press Enter; /quit leaves; other /commands go to the hub (e.g. /roll)'
-
 /** Resolves when the user quits or stdin ends (after the last ack); rejects when the hub ends the chat. */
 export const runChat = async (client: ChatClient, options: ChatOptions): Promise<void> => {
   const { room, input, output } = options
@@ -51,6 +50,10 @@ export const runChat = async (client: ChatClient, options: ChatOptions): Promise
   const me = client.user
   let rl: Interface | undefined = undefined
   let shownUpTo = 0
+  // What is shown is read: the hub moves the marker (unread counts on every device follow).
+  const reads = new ReadTracker(client, room)
+  /** Other rooms whose messages reach this chat: the user's direct conversations. */
+  const directRooms = new Set<string>()
   let live = false
   const early: MessageView[] = []
   const sentTxns = new Set<string>()
@@ -93,6 +96,7 @@ export const runChat = async (client: ChatClient, options: ChatOptions): Promise
   const showMessage = (m: MessageView) => {
     if (m.seq <= shownUpTo) return
     shownUpTo = m.seq
+    reads.shownUpTo(m.seq)
     typingShownAt.delete(m.from)
     if (m.txn !== undefined && m.from === me && sentTxns.delete(m.txn)) return // our own line, already on screen
     print(formatMessage(m))
@@ -103,6 +107,7 @@ export const runChat = async (client: ChatClient, options: ChatOptions): Promise
     closing = true
     clearTimeout(typingTimer)
     rl?.close()
+    await reads.flush()
     client.removeAllListeners()
     await client.close()
     if (err) settle?.reject(err)
@@ -112,6 +117,7 @@ export const runChat = async (client: ChatClient, options: ChatOptions): Promise
   client.on('message', (m: EventOf<'message'>) => {
     // This connection follows only the chat's room and, unasked, the user's direct conversations.
     if (m.room !== room) {
+      directRooms.add(m.room)
       if (live && m.from !== me && m.text !== null) print(`* direct message from ${m.from}: ${m.text} (answer with chathub chat --dm ${m.from})`)
       return
     }
@@ -146,9 +152,16 @@ export const runChat = async (client: ChatClient, options: ChatOptions): Promise
   client.on('left', (e: EventOf<'left'>) => {
     if (e.room === room && e.user !== me) print(`* ${e.user} left ${title}`)
   })
+  // Mentions elsewhere (a direct message that mentions you is shown whole already).
+  client.on('mention', (e: EventOf<'mention'>) => {
+    if (e.room !== room && !directRooms.has(e.room)) print(`* ${e.from} mentioned you in ${e.room} (#${e.seq})`)
+  })
   client.on('invited', (e: EventOf<'invited'>) =>
     print(`* ${e.by} invited you to ${e.room} (chathub chat --room ${e.room})`),
   )
+  client.on('topic', (e: EventOf<'topic'>) => {
+    if (e.room === room) print(e.topic === '' ? `* ${e.by} cleared the topic` : `* ${e.by} set the topic: ${e.topic}`)
+  })
   client.on('notice', (e: EventOf<'notice'>) => {
     if (e.room === undefined || e.room === room) print(`* ${e.text}`)
   })
@@ -189,9 +202,12 @@ export const runChat = async (client: ChatClient, options: ChatOptions): Promise
   const page =
     options.history > 0 ? await client.history(room, { limit: options.history }) : { messages: [] }
   const heading = options.peer === undefined ? room : `direct with ${options.peer}`
-  print(`— ${heading} — ${joined.seq} message${joined.seq === 1 ? '' : 's'}${tty ? `; ${HELP}` : ''}`)
+  // On a terminal, the hint suggests only commands this hub has (it lists them for the room).
+  const hint = tty ? `; ${chatHint(await client.commands(room).then((a) => a.commands, () => undefined))}` : ''
+  print(`— ${heading} — ${plural(joined.seq, 'message')}${hint}`)
   for (const m of page.messages) showMessage(m)
   shownUpTo = Math.max(shownUpTo, joined.seq)
+  reads.shownUpTo(shownUpTo)
   live = true
   for (const m of early.splice(0)) showMessage(m)
   const others = joined.online.filter((u) => u !== me)
@@ -206,7 +222,8 @@ export const runChat = async (client: ChatClient, options: ChatOptions): Promise
       rl?.close()
       return
     }
-    if (text === '/help') return print(`* ${HELP}`)
+    // `/help` is answered by the hub (its commands); the chat's own keys come first.
+    if (text === '/help') print(`* ${LOCAL_HELP}`)
     await ready
     const txn = randomUUID()
     sentTxns.add(txn)
@@ -236,7 +253,7 @@ export const runChat = async (client: ChatClient, options: ChatOptions): Promise
   if (tty) {
     input.on('keypress', (_s: string, key: { name?: string } | undefined) => {
       if (key?.name === 'return' || key?.name === 'enter') return
-      // Commands (/quit, /roll) and an empty line are not "typing a message".
+      // Commands (/quit, /help) and an empty line are not "typing a message".
       const current = rl?.line ?? ''
       if (current.trim() === '' || current.startsWith('/')) return
       const now = Date.now()

@@ -7,6 +7,13 @@ export const cliErrors = {
     400,
     () => 'No terminal to ask for the password; pipe it in and pass --password-stdin.',
   ),
+  /** `chathub passwd --password-stdin` without both lines. */
+  passwordsRequired: defineError(
+    'CHATHUB_PASSWORD_REQUIRED',
+    400,
+    () =>
+      'Pipe the current password and the new one on two lines of stdin with --password-stdin, or run this on a terminal to be asked.',
+  ),
   passwordMismatch: defineError(
     'CHATHUB_PASSWORD_MISMATCH',
     400,
@@ -40,6 +47,32 @@ export const cliErrors = {
     503,
     (code: number, reason: string) =>
       `The hub closed the connection (${code}${reason ? ` ${reason}` : ''}).`,
+  ),
+  fileExists: defineError(
+    'CHATHUB_FILE_EXISTS',
+    409,
+    (file: string) => `${file} already exists; pass --force to overwrite it, or choose another --out.`,
+  ),
+  fileUnwritable: defineError(
+    'CHATHUB_FILE_UNWRITABLE',
+    400,
+    (file: string, why: string) => `Cannot write ${file} (${why}); choose another --out.`,
+  ),
+  noAttachment: defineError(
+    'CHATHUB_MESSAGE_NO_ATTACHMENT',
+    404,
+    (room: string, seq: number, n: number, count: number) =>
+      count === 0
+        ? `Message #${seq} in "${room}" has no attachment.`
+        : count === 1
+          ? `Message #${seq} in "${room}" has one attachment, not ${n}; leave out --attachment.`
+          : `Message #${seq} in "${room}" has ${count} attachments, not ${n}; pick one with --attachment 1..${count}.`,
+  ),
+  downloadIncomplete: defineError(
+    'CHATHUB_DOWNLOAD_INCOMPLETE',
+    502,
+    (name: string, got: number, size: number) =>
+      `The download of ${name} stopped after ${got} of ${size} bytes; nothing was saved. Try again.`,
   ),
   kicked: defineError(
     'CHATHUB_ROOM_KICKED',

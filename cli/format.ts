@@ -1,5 +1,5 @@
 // How the client commands print messages: one line each, "#seq time from: text", with attachment,
-// edit/delete and bot marks.
+// edit/delete, bot, thread and reaction marks.
 import type { MessageView } from '#core/protocol/messages'
 
 const pad = (n: number) => String(n).padStart(2, '0')
@@ -19,6 +19,8 @@ export const formatMessage = (m: MessageView, now?: Date): string => {
     m.bot ? '[bot]' : '',
   ]
   const reply = m.replyTo !== undefined ? `↪#${m.replyTo} ` : ''
+  if (m.replies) marks.push(`[${plural(m.replies.count, 'reply', 'replies')}: --thread ${m.seq}]`)
+  if (m.reactions && m.deletedAt === undefined) marks.push(m.reactions.map((r) => `${r.emoji} ${r.count}`).join('  '))
   const tail = marks.filter(Boolean).join(' ')
   // Attachments: one "[file name, size, id]" mark each; `chathub reveal --message SEQ` reads hidden text.
   const files = (m.deletedAt === undefined ? (m.attachments ?? []) : [])
@@ -29,3 +31,6 @@ export const formatMessage = (m: MessageView, now?: Date): string => {
 
 const formatSize = (bytes: number): string =>
   bytes < 1024 ? `${bytes} B` : bytes < 1048576 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1048576).toFixed(1)} MiB`
+
+/** A count with its noun: "1 message", "2 messages" (`many` for irregular plurals). */
+export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`

@@ -4,6 +4,7 @@
 import { existsSync, writeFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import type { Payload } from '#plugins/stego/codec'
+import { plural } from './format.ts'
 import { stegoCliErrors } from './stego-errors.ts'
 
 export type RevealedView =
@@ -23,7 +24,7 @@ export const showPayload = (cmd: Printer, payload: Payload, flags: { out?: strin
   if (payload.kind === 'text') {
     if (flags.out !== undefined) {
       write(flags.out, payload.text, flags.force)
-      cmd.log(`wrote the hidden text (${Buffer.byteLength(payload.text)} bytes) to ${flags.out}`)
+      cmd.log(`wrote the hidden text (${plural(Buffer.byteLength(payload.text), 'byte')}) to ${flags.out}`)
       return { kind: 'text', text: payload.text, out: flags.out }
     }
     cmd.log(payload.text)
@@ -31,7 +32,7 @@ export const showPayload = (cmd: Printer, payload: Payload, flags: { out?: strin
   }
   const out = flags.out ?? (basename(payload.name) || 'hidden-file')
   write(out, payload.data, flags.force)
-  cmd.log(`wrote the hidden file "${payload.name}" (${payload.data.length} bytes) to ${out}`)
+  cmd.log(`wrote the hidden file "${payload.name}" (${plural(payload.data.length, 'byte')}) to ${out}`)
   return { kind: 'file', name: payload.name, bytes: payload.data.length, out }
 }
 
@@ -40,7 +41,7 @@ export const embedWarnings = (r: { overSafe: boolean; jpegRisk: boolean; payload
   const out: string[] = []
   if (r.overSafe) {
     out.push(
-      `${r.payloadBytes} bytes is above this image's safe size (${r.safeBytes} bytes): it is hidden, but ` +
+      `${plural(r.payloadBytes, 'byte')} is above this image's safe size (${plural(r.safeBytes, 'byte')}): it is hidden, but ` +
         'steganalysis may notice; use a larger image or a shorter message.',
     )
   }

@@ -200,6 +200,23 @@ export const HubConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    retention: Type.Object(
+      {
+        days: Type.Integer({
+          minimum: 0,
+          default: 0,
+          description:
+            'delete messages older than this many days, in every room without its own policy (`chathub room set ' +
+            '--retention`); 0: keep forever',
+        }),
+        sweepIntervalSeconds: Type.Integer({
+          minimum: 0,
+          default: 3600,
+          description: 'how often the hub deletes messages past their room\'s retention; 0: never',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     ws: Type.Object(
       {
         perMessageDeflate: Type.Boolean({
@@ -215,6 +232,12 @@ export const HubConfigSchema = Type.Object(
           ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
           { default: 'info', description: 'log level' },
         ),
+        file: Type.String({
+          default: '',
+          description:
+            'append the log to this file (JSON lines); "": to stderr, readable lines on a terminal and JSON ' +
+            'lines otherwise. `serve` prints its own messages to stdout either way',
+        }),
       },
       { default: {}, additionalProperties: false },
     ),

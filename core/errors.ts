@@ -112,6 +112,8 @@ export const coreErrors = {
     (problems: string) => `The configuration is invalid:\n${problems}`,
   ),
   frameInvalid: defineError('CHATHUB_FRAME_INVALID', 400, (why: string) => `Frame rejected: ${why}.`),
+  /** A name, topic or password the hub refuses, from any door (CLI, HTTP, a frame's field). */
+  inputInvalid: defineError('CHATHUB_INPUT_INVALID', 400, (why: string) => `${why.charAt(0).toUpperCase()}${why.slice(1)}.`),
   frameMalformed: defineError(
     'CHATHUB_FRAME_MALFORMED',
     400,
@@ -221,7 +223,13 @@ export const coreErrors = {
   commandUnknown: defineError(
     'CHATHUB_COMMAND_UNKNOWN',
     404,
-    (name: string) => `Unknown command "/${name}".`,
+    (name: string) => `Unknown command "/${name}"; /help lists the commands you can run here.`,
+  ),
+  commandAmbiguous: defineError(
+    'CHATHUB_COMMAND_AMBIGUOUS',
+    409,
+    (name: string, forms: string[]) =>
+      `Several plugins have "/${name}": say which with ${forms.map((f) => `"${f}"`).join(' or ')}.`,
   ),
   notLoggedIn: defineError(
     'CHATHUB_NOT_LOGGED_IN',

@@ -15,7 +15,9 @@ import { Pipeline } from '#core/messages/pipeline'
 import { createMetrics, type Metrics } from '#core/metrics'
 import { PluginHost } from '#core/plugins/host'
 import { CloseCodes, type ErrorFrame, type EventFrame } from '#core/protocol/messages'
+import { ReadService } from '#core/reads/read-service'
 import { RoomService } from '#core/rooms/room-service'
+import { Search } from '#core/search/search'
 
 /**
  * How long open connections still get answers after the shutdown notice: frames they sent before
@@ -34,6 +36,10 @@ export class Hub {
   /** What was committed, for plugins (ctx.hub.subscribe). */
   readonly events: HubEvents
   readonly rooms: RoomService
+  /** Read markers, unread counts and read receipts (core/reads). */
+  readonly reads: ReadService
+  /** Full-text search of the messages a user may read (core/search). */
+  readonly search: Search
   readonly plugins: PluginHost
   readonly verifySession: (token: string) => SessionUser | undefined
   /** limits.maxBufferedBytes, for every write to every connection. */
@@ -66,7 +72,11 @@ export class Hub {
       (room, event, frame) => this.delivery.announce(room, event, frame),
     )
     this.events = new HubEvents(log)
+    this.search = new Search(db, this.rooms, this.messages)
     this.delivery = new Delivery(this.rooms, this.events, metrics, (id) => this.connectionsOf(id))
+    this.reads = new ReadService(db, this.rooms, (id) => this.connectionsOf(id), (room, event, frame) =>
+      this.delivery.announce(room, event, frame),
+    )
     this.pipeline = new Pipeline(this.messages, storageHealth(db.$client), this.delivery)
     this.pipeline.onBatch = (n) => metrics.commitBatch.observe(n)
     this.plugins = new PluginHost(log)

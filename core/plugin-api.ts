@@ -6,6 +6,9 @@ export type {
   Caller,
   ChatCommand,
   ChatPlugin,
+  CommandAccess,
+  CommandDefinition,
+  CommandInfo,
   JoinEvent,
   LoginDecision,
   LoginEvent,
@@ -15,12 +18,13 @@ export type {
   PluginRegistry,
   PluginRuntime,
   PluginUser,
+  StepUpEvent,
 } from './plugins/contract.ts'
 export type { SessionUser } from './auth/session-store.ts'
 /** ctx.hub: the committed event stream, and writes as a plugin's account (docs/plugins.md). */
 export { catchUpThenGoLive } from './plugins/hub-api.ts'
 export type { HubActor, HubApi } from './plugins/hub-api.ts'
-export type { HubEvent, HubEventListener, HubEventType, MembershipEvent, RoomEvent } from './messages/events.ts'
+export type { HubEvent, HubEventListener, HubEventType, MembershipEvent, MentionEvent, RoomEvent } from './messages/events.ts'
 export type { CatchUpPage, Cursor } from './messages/catch-up.ts'
 export type { WriteAck } from './messages/delivery.ts'
 export type { SayInput } from './messages/writes.ts'

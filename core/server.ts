@@ -17,13 +17,17 @@ import { registerErrorHandler } from '#core/http/error-handler'
 import { registerOpsRoutes } from '#core/http/ops-routes'
 import { serializeRequest } from '#core/http/request-log'
 import { registerRoomRoutes } from '#core/http/room-routes'
+import { startSearchIndexer } from '#core/search/indexer'
+import { registerSearchRoutes } from '#core/search/routes'
 import { Hub } from '#core/hub'
 import { loadServerKey } from '#core/keys/server-key'
+import { logOutput } from '#core/logging/output'
 import { createAuthApi } from '#core/plugins/auth-api'
 import { createHubApi } from '#core/plugins/hub-api'
 import type { PluginRegistry } from '#core/plugins/contract'
 import { CloseCodes } from '#core/protocol/messages'
 import { warmFrameCheckers } from '#core/protocol/validate'
+import { startRetentionSweeper } from '#core/retention/sweeper'
 
 /**
  * Log paths that may hold secrets; pino replaces them with [Redacted]. Secrets in request URLs
@@ -49,11 +53,12 @@ export interface BuildOptions {
   config: HubConfig
   /** Plugins that can be enabled by name (the CLI passes plugins/registry.ts). */
   builtins?: PluginRegistry
-  /** A pino destination stream (tests capture logs with it). */
+  /** A pino destination stream (tests capture logs with it); default: log.file, or stderr. */
   logStream?: NodeJS.WritableStream
   /**
-   * The clock plugins get as ctx.now (ms since epoch), also used for attachment upload times and the
-   * attachment sweep's TTL; tests inject one (TOTP, attachment expiry). Default Date.now.
+   * The clock plugins get as ctx.now (ms since epoch), also used for attachment upload times, the
+   * attachment sweep's TTL and the retention sweep's cutoff; tests inject one (TOTP, attachment
+   * expiry, retention). Default Date.now.
    */
   now?: () => number
 }
@@ -76,7 +81,7 @@ export const buildServer = async (options: BuildOptions): Promise<Server> => {
     level: config.log.level,
     redact: { paths: REDACT, censor: '[Redacted]' },
     serializers: { req: serializeRequest },
-    ...(options.logStream ? { stream: options.logStream } : {}),
+    stream: options.logStream ?? logOutput({ file: config.log.file }),
   }
   const app = Fastify({
     logger,
@@ -99,6 +104,7 @@ export const buildServer = async (options: BuildOptions): Promise<Server> => {
   }
   registerAuthRoutes(app, hub, { now: options.now })
   registerRoomRoutes(app, hub)
+  registerSearchRoutes(app, hub)
   const attachments = registerAttachmentRoutes(app, hub, { now: options.now })
   await registerGateway(app, hub)
   // Frame validators compile when first needed; once listening, the rest compile in the background.
@@ -135,6 +141,10 @@ export const buildServer = async (options: BuildOptions): Promise<Server> => {
   const checkpointer = startCheckpointer(db.$client)
   // Expired uploads, attachments of deleted messages and unreferenced files (attachments.sweepIntervalSeconds).
   const attachmentSweeper = startAttachmentSweeper(hub, attachments.store, options.now)
+  // Messages past their room's retention (retention.sweepIntervalSeconds), then their files.
+  const retentionSweeper = startRetentionSweeper(hub, attachments.store, options.now)
+  // New messages into the full-text index, in batches (a search catches up by itself first).
+  const searchIndexer = startSearchIndexer(hub.search.index, app.log)
 
   // Shutdown: stop taking frames, commit what is queued (acks and fan-out go out), then say goodbye.
   app.addHook('preClose', async () => {
@@ -149,7 +159,10 @@ export const buildServer = async (options: BuildOptions): Promise<Server> => {
   app.addHook('onClose', async () => {
     stopWatching()
     hub.rooms.close()
+    hub.reads.close()
+    await retentionSweeper.stop()
     await attachmentSweeper.stop()
+    searchIndexer.stop()
     await hub.plugins.close()
     hub.pipeline.flush()
     await checkpointer.close()

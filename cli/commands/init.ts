@@ -17,7 +17,8 @@ export default class Init extends ChathubCommand {
   static override summary =
     'write a commented config file and create the data directory and server key'
   static override description =
-    'Writes every option with its description and default, so the file documents itself. The server key ' +
+    'Writes every option with its description and default, so the file documents itself; the built-in ' +
+    "plugins' options follow, commented out (uncomment a plugin's lines to enable it). The server key " +
     'encrypts secrets at rest; back it up with the database.'
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -36,6 +37,7 @@ export default class Init extends ChathubCommand {
   async run(): Promise<InitResult> {
     const { flags } = await this.parse(Init)
     const { configTemplate } = await import('#cli/config-template')
+    const { builtinPlugins } = await import('#plugins/registry')
     const { loadConfig } = await import('#core/config')
     const { loadServerKey } = await import('#core/keys/server-key')
 
@@ -44,7 +46,7 @@ export default class Init extends ChathubCommand {
     const values = flags['data-dir'] ? { dataDir: flags['data-dir'] } : {}
     mkdirSync(dirname(file), { recursive: true })
     // Mode 0600: the file may later hold the server key or other secrets.
-    writeFileSync(file, configTemplate(values), { mode: 0o600 })
+    writeFileSync(file, configTemplate(values, builtinPlugins), { mode: 0o600 })
     chmodSync(file, 0o600)
     // Read it back as `serve` will (the environment applies too), so a bad CHATHUB_* value shows now.
     const { config } = loadConfig({ file })
@@ -53,7 +55,7 @@ export default class Init extends ChathubCommand {
     const key = loadServerKey(config.dataDir, config.serverKey)
     const serverKey = config.serverKey !== '' ? 'configured' : key.created ? 'created' : 'existing'
 
-    this.log(`wrote ${flags.config} (every option with its default; edit what you need)`)
+    this.log(`wrote ${flags.config} (every option with its default, the plugins' commented out; edit what you need)`)
     if (serverKey === 'created')
       this.log(`created the server key ${key.file} (mode 0600; back it up with the database)`)
     if (serverKey === 'existing') this.log(`kept the existing server key ${key.file}`)

@@ -1,6 +1,7 @@
 // `chathub join`: become a member of a public room, or of a private room you were invited to.
 import { Args } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
+import { plural } from '#cli/format'
 
 export default class Join extends ChathubCommand {
   static override summary = 'join a room'
@@ -13,7 +14,7 @@ export default class Join extends ChathubCommand {
     const { withClient } = await import('#cli/hub-client')
     const ack = await withClient((client) => client.join(args.room))
     this.log(
-      `joined ${ack.room} (${ack.seq} messages; read them with \`chathub history --room ${ack.room}\`)`,
+      `joined ${ack.room} (${plural(ack.seq, 'message')}; read them with \`chathub history --room ${ack.room}\`)`,
     )
     return { room: ack.room, seq: ack.seq, online: ack.online }
   }

@@ -5,8 +5,10 @@ import { basename } from 'node:path'
 import { Args, Flags } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 import { cliErrors } from '#cli/errors'
+import { plural } from '#cli/format'
 import { progressLine } from '#cli/progress'
 import { readStdin } from '#cli/prompt'
+import { resolveRoom, roomTargetFlags } from '#cli/room-target'
 import { downscaleFlag, passphraseFlags, readInput, readPassphrase } from '#cli/stego-input'
 import type { AttachmentView } from '#core/protocol/messages'
 
@@ -26,11 +28,14 @@ export default class Send extends ChathubCommand {
   static override summary = 'send a message to a room'
   static override description =
     'The text is the arguments, or stdin when there are none. Text starting with "/" is a chat command ' +
-    '(e.g. /roll); start it with "//" to send a literal slash.'
+    '(e.g. /roll); start it with "//" to send a literal slash. --reply-to SEQ answers a message; --dm USER ' +
+    'sends to your direct conversation with USER (opened if needed), as `chathub dm` does.'
   static override examples = [
     '<%= config.bin %> <%= command.id %> --room general "hello, world"',
     'uptime | <%= config.bin %> <%= command.id %> --room ops',
     '<%= config.bin %> <%= command.id %> --room general --txn deploy-42 "deployed v42"',
+    '<%= config.bin %> <%= command.id %> --room general --reply-to 41 "yes, after lunch"',
+    '<%= config.bin %> <%= command.id %> --dm bob "lunch at noon?"',
     '<%= config.bin %> <%= command.id %> --room general --image cat.png "look at this"',
     '<%= config.bin %> <%= command.id %> --room general --image cat.png --hide "meet at noon" --passphrase-file ~/.key',
   ]
@@ -38,7 +43,8 @@ export default class Send extends ChathubCommand {
   static override strict = false
   static override args = { text: Args.string({ description: 'message text (default: stdin)' }) }
   static override flags = {
-    room: Flags.string({ summary: 'room to send to', required: true, char: 'r' }),
+    ...roomTargetFlags('room to send to'),
+    'reply-to': Flags.integer({ summary: 'answer this message (its sequence number, e.g. 41)', min: 1 }),
     txn: Flags.string({
       summary: 'idempotency key: sending again with the same key stores the message once',
     }),
@@ -55,10 +61,15 @@ export default class Send extends ChathubCommand {
 
   async run(): Promise<SendResult> {
     const { argv, flags } = await this.parse(Send)
-    const { withClientRetried } = await import('#cli/hub-client')
+    const { withClient, withClientRetried } = await import('#cli/hub-client')
     let text = argv.map(String).join(' ')
     if (text === '' && flags.image === undefined) text = (await readStdin()).replace(/\r?\n$/, '')
-    const attached = flags.image === undefined ? undefined : await this.attach(flags.image, flags)
+    // --dm with --image: the upload needs the conversation's room first.
+    const early =
+      flags.image !== undefined && flags.dm !== undefined
+        ? await withClient((client) => resolveRoom(flags, { client, open: true }))
+        : flags.room
+    const attached = flags.image === undefined ? undefined : await this.attach(flags.image, early ?? '', flags)
     if (text.trim() === '' && attached) text = attached.view.name
     if (text.trim() === '') throw cliErrors.messageEmpty()
     const txn = flags.txn ?? randomUUID()
@@ -69,7 +80,12 @@ export default class Send extends ChathubCommand {
       client.on('notice', (f: { text: string }) => {
         notice = f.text
       })
-      const ack = await client.say(flags.room, text, { txn, ...(attachments ? { attachments } : {}) })
+      const room = early ?? (await resolveRoom(flags, { client, open: true }))
+      const ack = await client.say(room, text, {
+        txn,
+        ...(flags['reply-to'] === undefined ? {} : { replyTo: flags['reply-to'] }),
+        ...(attachments ? { attachments } : {}),
+      })
       return {
         room: ack.room,
         seq: ack.seq,
@@ -81,10 +97,10 @@ export default class Send extends ChathubCommand {
       }
     })
     if (result.notice !== undefined) this.log(result.notice)
-    else this.log(`sent #${result.seq} to ${result.room}${result.duplicate ? ' (already sent before)' : ''}`)
+    else this.log(`sent #${result.seq} to ${flags.dm ?? result.room}${result.duplicate ? ' (already sent before)' : ''}`)
     if (result.attachment) {
-      const hidden = result.hiddenBytes === undefined ? '' : `, ${result.hiddenBytes} bytes hidden in it`
-      this.log(`  with ${result.attachment.name} (${result.attachment.size} bytes${hidden})`)
+      const hidden = result.hiddenBytes === undefined ? '' : `, ${plural(result.hiddenBytes, 'byte')} hidden in it`
+      this.log(`  with ${result.attachment.name} (${plural(result.attachment.size, 'byte')}${hidden})`)
     }
     return result
   }
@@ -95,8 +111,8 @@ export default class Send extends ChathubCommand {
    */
   private async attach(
     image: string,
+    room: string,
     flags: {
-      room: string
       hide?: string
       'hide-file'?: string
       'passphrase-file'?: string
@@ -118,9 +134,9 @@ export default class Send extends ChathubCommand {
         const { embedInFile } = await import('#plugins/stego/files')
         const { embedWarnings } = await import('#cli/stego-output')
         const passphrase = await readPassphrase(flags, {
-          roomKey: creds.roomKeys?.[flags.room],
+          roomKey: creds.roomKeys?.[room],
           confirm: true,
-          question: `Passphrase for room ${flags.room}: `,
+          question: `Passphrase for room ${room}: `,
         })
         const result = await embedInFile(bytes, { kind: 'text', text: hidden }, passphrase, {
           ...(flags.downscale === undefined ? {} : { downscale: Number(flags.downscale) }),
@@ -132,7 +148,7 @@ export default class Send extends ChathubCommand {
         hiddenBytes = result.payloadBytes
       }
       progress.phase('upload')
-      const view = await uploadAttachment(creds.server, creds.token, flags.room, bytes, { name })
+      const view = await uploadAttachment(creds.server, creds.token, room, bytes, { name })
       return { view, ...(hiddenBytes === undefined ? {} : { hiddenBytes }) }
     } finally {
       progress.done()

@@ -9,11 +9,14 @@ const isLoopback = (host: string) =>
 export default class Serve extends ChathubCommand {
   static override summary = 'run the hub'
   static override description =
-    'Starts the hub. With no config it keeps its database and server key in ./data and listens on 127.0.0.1:8080.'
+    'Starts the hub. With no config it keeps its database and server key in ./data and listens on 127.0.0.1:8080. ' +
+    'What it tells you goes to stdout; its log goes to stderr (readable lines on a terminal, JSON lines otherwise) ' +
+    'or to log.file.'
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --config ./chathub.yaml',
     '<%= config.bin %> <%= command.id %> --port 9000 --data-dir /var/lib/chathub',
+    'CHATHUB_LOG_FILE=/var/log/chathub/hub.log <%= config.bin %> <%= command.id %>',
   ]
   static override flags = {
     ...dataFlags,
@@ -58,6 +61,17 @@ export default class Serve extends ChathubCommand {
       await close()
       throw err
     }
+    // From here on, SIGTERM or Ctrl-C closes the hub cleanly, even one sent the moment it says it listens.
+    const purging = new AbortController()
+    const stopped = new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        app.log.info({ signal }, 'shutting down')
+        purging.abort()
+        close().then(resolve, resolve)
+      }
+      process.once('SIGTERM', () => stop('SIGTERM'))
+      process.once('SIGINT', () => stop('SIGINT'))
+    })
     const address = app.server.address()
     const bound = address && typeof address !== 'string' ? address.port : port
     const tls = Boolean(config.server.tlsCert && config.server.tlsKey)
@@ -78,7 +92,6 @@ export default class Serve extends ChathubCommand {
 
     // Room deletions cut short (a `chathub room delete` that was killed) are finished in the
     // background, in the same short batches.
-    const purging = new AbortController()
     void purgeDeletedRooms(hub.db, { signal: purging.signal }).then(
       (done) => {
         if (done.rooms > 0) app.log.info({ rooms: done.rooms, rows: done.rows }, 'finished deleting rooms')
@@ -86,14 +99,6 @@ export default class Serve extends ChathubCommand {
       (err: unknown) => app.log.warn({ err }, 'finishing room deletions failed; the next start tries again'),
     )
 
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string) => {
-        app.log.info({ signal }, 'shutting down')
-        purging.abort()
-        close().then(resolve, resolve)
-      }
-      process.once('SIGTERM', () => stop('SIGTERM'))
-      process.once('SIGINT', () => stop('SIGINT'))
-    })
+    await stopped
   }
 }

@@ -26,11 +26,22 @@ import {
 import type { Role, Room } from '#core/db/schema/rooms'
 import { type User, users } from '#core/db/schema/users'
 import { ChatError } from '#core/errors'
+import { GHOST } from '#core/retention/erase'
+import { retentionErrors } from '#core/retention/errors'
+import { type RetentionOptions, type RetentionReport, sweepRetention } from '#core/retention/sweep'
+import { UserMessages, type UserMessagesReport } from '#core/retention/user-messages'
+import { startReading } from '#core/reads/queries'
 import { directErrors } from '#core/rooms/errors'
 import * as rq from '#core/rooms/queries'
 import { addAccount, type PasswordPolicy, setPassword } from '#core/users/accounts'
 import { checkUserName, findUser, insertUser, requireUser } from '#core/users/queries'
 import { eq } from '#drizzle'
+
+/** A removed account and what became of its messages (kept anonymised, or erased). */
+export interface UserRemoval extends UserMessagesReport {
+  user: User
+  erased: boolean
+}
 
 export interface MemberChange {
   room: string
@@ -105,16 +116,31 @@ export class AdminService {
   }
 
   /**
-   * Delete an account (its sessions, memberships and the like go by cascade). Feed: `user.removed`
-   * (running hubs close the sockets).
+   * Delete an account. Its messages stay, anonymised (their sender becomes the `~deleted` account),
+   * or with `erase` are deleted for good with their attachments, reactions, mentions, search entries
+   * and bridge ledger rows (core/retention/user-messages.ts): first in short batches, then what is
+   * left in the one transaction that deletes the account (its sessions, memberships, reactions, read
+   * markers and unsent uploads go by cascade). Feed: `user.removed` (running hubs close the sockets)
+   * and, with erase, `messages.swept` for each room it erased from. Audit: `user.erased` (with erase,
+   * the counts) and `user.removed`. Interrupted, it leaves the account with part of its messages
+   * handled; running it again finishes.
    */
-  removeUser(name: string): User {
+  async removeUser(name: string, options: { erase?: boolean } = {}): Promise<UserRemoval> {
+    const found = requireUser(this.db, name)
+    if (found.name === GHOST) throw retentionErrors.ghostReserved(name)
+    const erased = options.erase === true
+    const messages = new UserMessages(this.db, found.id, erased ? 'erase' : 'keep')
+    await messages.run()
     return writeTransaction(this.db, (tx) => {
-      const user = requireUser(this.db, name)
+      const user = requireUser(this.db, name) // still there (another process may have removed it)
+      const rooms = messages.finish()
       tx.delete(users).where(eq(users.id, user.id)).run()
       recordChange(tx, { kind: 'user.removed', userId: user.id })
-      this.audit('user.removed', user.name)
-      return user
+      for (const room of rooms) recordChange(tx, { kind: 'messages.swept', roomId: room.id })
+      const { report } = messages
+      if (erased) this.audit('user.erased', user.name, { ...report })
+      this.audit('user.removed', user.name, { messages: report.messages, erased })
+      return { user, erased, ...report }
     })
   }
 
@@ -170,13 +196,20 @@ export class AdminService {
   }
 
   /**
-   * Change a room's topic and/or privacy. Feed: `room.changed` (running hubs enforce the new privacy
-   * at once). Direct conversations have neither.
+   * Change a room's topic, privacy, read receipts and/or retention (`retentionDays`: days, 0 forever,
+   * null the hub's retention.days; see core/retention/policy.ts). Feed: `room.changed` (running hubs
+   * enforce the new privacy at once, and start or stop announcing receipts; their retention sweeper
+   * reads the policy at each sweep). Direct conversations have none of these.
    */
-  updateRoom(name: string, settings: { topic?: string; isPrivate?: boolean }): Room {
+  updateRoom(
+    name: string,
+    settings: { topic?: string; isPrivate?: boolean; readReceipts?: boolean; retentionDays?: number | null },
+  ): Room {
     if (settings.topic !== undefined) rq.checkTopic(settings.topic)
     return writeTransaction(this.db, (tx) => {
-      const room = this.adminRoom(name, 'change its topic or privacy')
+      const what =
+        settings.retentionDays === undefined ? 'change its topic or privacy' : 'give it a retention (it follows retention.days)'
+      const room = this.adminRoom(name, what)
       rq.updateRoomSettings(this.db, room.id, settings)
       recordChange(tx, { kind: 'room.changed', roomId: room.id })
       this.audit('room.changed', room.name, { ...settings })
@@ -193,8 +226,10 @@ export class AdminService {
       const room = this.adminRoom(roomName, 'add members or change roles')
       const user = requireUser(this.db, userName)
       const previous = rq.memberRole(this.db, room.id, user.id) ?? null
-      if (previous === null) rq.addMember(this.db, room.id, user.id, role)
-      else if (previous !== role) rq.setRole(this.db, room.id, user.id, role)
+      if (previous === null) {
+        rq.addMember(this.db, room.id, user.id, role)
+        startReading(this.db, user.id, room.id)
+      } else if (previous !== role) rq.setRole(this.db, room.id, user.id, role)
       rq.removeBan(this.db, room.id, user.id)
       recordChange(tx, { kind: 'room.changed', roomId: room.id, userId: user.id })
       this.audit('room.member_set', user.name, { room: room.name, role, previous })
@@ -311,6 +346,17 @@ export class AdminService {
    */
   pruneAttachments(store: AttachmentStore, options: SweepOptions): Promise<SweepReport> {
     return sweepAttachments(this.db, store, options)
+  }
+
+  // ---- retention --------------------------------------------------------------------------------
+
+  /**
+   * One retention sweep (the one a hub runs every retention.sweepIntervalSeconds), audited
+   * (`retention.swept`) with this service's actor. Its files go with the attachment sweep that
+   * should follow (pruneAttachments). Feed: `messages.swept` for each room it deleted from.
+   */
+  sweepRetention(options: Omit<RetentionOptions, 'actor'>): Promise<RetentionReport> {
+    return sweepRetention(this.db, { ...options, actor: this.actor })
   }
 
   // ---- helpers ----------------------------------------------------------------------------------

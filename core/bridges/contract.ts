@@ -93,6 +93,11 @@ export type OutboundItem =
     }
   | { type: 'edit'; seq: number; from: string; text: string; remoteId: string }
   | { type: 'delete'; seq: number; from: string; remoteId: string }
+  /**
+   * A hub user added or took back a reaction (networks with `reactions` only; the others get the
+   * `reactionLine` as a message). `remoteId`: the message on the network, when the ledger has it.
+   */
+  | { type: 'reaction'; seq: number; from: string; emoji: string; added: boolean; remoteId?: string }
   /** `count` outbound items were dropped while the link was down (queue full). */
   | { type: 'dropped'; count: number }
 
@@ -187,6 +192,13 @@ export const BridgeOptions = {
     minimum: 50,
     default: 1000,
     description: 'how often the hub looks for links added or removed with the CLI',
+  }),
+  reactionLine: Type.String({
+    maxLength: 200,
+    default: 'reacted {emoji} to {to}: "{excerpt}"',
+    description:
+      'networks without reactions (IRC): the line an added reaction becomes, sent as an action of the one ' +
+      'who reacted ({emoji}, {to}: whose message, {excerpt}: its first words); "" relays no reactions',
   }),
 }
 export const BridgeOptionsSchema = Type.Object(BridgeOptions)

@@ -24,7 +24,7 @@ import { OutboundQueue, type QueuedItem } from './outbound-queue.ts'
 import * as q from './queries.ts'
 import { RecentTexts } from './recent-texts.ts'
 import { safeOutbound } from './safe-text.ts'
-import { correctionLine, splitText } from './text.ts'
+import { correctionLine, reactionLine, splitText } from './text.ts'
 
 export interface WorkerDeps {
   definition: BridgeDefinition
@@ -294,7 +294,7 @@ export class LinkWorker {
     this.hubTimer = setTimeout(retry, delay)
   }
 
-  private onHubEvent(event: HubEvent | EventOf<'message' | 'edited' | 'deleted'>): void {
+  private onHubEvent(event: HubEvent | EventOf<'message' | 'edited' | 'deleted' | 'reactions'>): void {
     if (event.room !== this.link.room) return
     switch (event.type) {
       case 'message':
@@ -303,11 +303,18 @@ export class LinkWorker {
         return this.onHubEdited(event)
       case 'deleted':
         return this.onHubDeleted(event)
+      case 'reaction':
+        return this.onHubReaction(event)
+      case 'reactions':
+        // Catch-up has reactions as they are, not who reacted when: those made while the link was
+        // down are not relayed.
+        return this.noteRev(event.rev)
       case 'membership':
         if (event.user === this.deps.account && (event.change === 'left' || event.change === 'kicked' || event.change === 'banned')) this.hubDown(`hub: the bridge account was ${event.change}`)
         return
       case 'room':
         if (event.change === 'deleted') this.hubDown('hub: the room was deleted')
+        if (event.change === 'swept') this.onHubSwept()
         return
     }
   }
@@ -423,6 +430,43 @@ export class LinkWorker {
         0,
       )
     }
+  }
+
+  /**
+   * A hub reaction: as a reaction where the network has them, else (when added) as the configured
+   * line, an action of the one who reacted. Never for messages deleted or not relayed text.
+   */
+  private onHubReaction(f: EventOf<'reaction'>): void {
+    this.noteRev(f.rev)
+    const caps = this.deps.definition.capabilities
+    const first = q.ledgerBySeq(this.deps.db, this.link.id, this.link.room, f.seq)[0]
+    if (caps.reactions) {
+      const item = { type: 'reaction' as const, seq: f.seq, from: f.user, emoji: f.emoji, added: f.added }
+      this.push({ item: first ? { ...item, remoteId: first.remoteId } : item, ledger: false }, 0)
+      return
+    }
+    const format = this.deps.options.reactionLine
+    if (!f.added || format === '') return
+    const message = this.actor.message(this.link.room, f.seq)
+    if (!message || message.text === null) return
+    const line = reactionLine(format, { emoji: f.emoji, to: message.from, text: message.text })
+    const parts = splitText(line, caps.maxLength - (this.deps.definition.overhead?.(f.user) ?? 0), caps.multiline)
+    this.push({ item: { type: 'message', seq: f.seq, from: f.user, parts: parts.slice(0, 1), action: true }, ledger: false }, 0)
+  }
+
+  /**
+   * Messages of the room were deleted for good (retention, an account's erasure), with their ledger
+   * rows and queued items in the database (core/retention/erase.ts): what this link still holds of
+   * them in memory goes too. Nothing is deleted on the remote side, which keeps its own history.
+   */
+  private onHubSwept(): void {
+    let removed = 0
+    for (const seq of new Set([...this.recent.seqs(), ...this.queue.seqs()])) {
+      if (this.actor.message(this.link.room, seq)?.text != null) continue
+      this.recent.forget(seq)
+      removed += this.queue.purge(seq).removed
+    }
+    if (removed > 0) this.setStatus({ queueLength: this.queue.length })
   }
 
   /**

@@ -81,6 +81,11 @@ export class OutboundQueue {
     q.updateQueued(this.db, entry.id, JSON.stringify(entry.q))
   }
 
+  /** The hub seqs the items hold text of (what purge() takes). */
+  seqs(): number[] {
+    return this.items.flatMap((e) => seqOf(e.q.item) ?? [])
+  }
+
   /**
    * Remove every waiting item of hub message `seq` (the message, an edit of it, a correction line),
    * with their text. Returns whether the item being sent belongs to it (it cannot be called back).

@@ -22,6 +22,10 @@ export class RecentTexts {
     }
   }
 
+  seqs(): number[] {
+    return [...this.texts.keys()]
+  }
+
   forget(seq: number): void {
     this.texts.delete(seq)
   }

@@ -64,6 +64,8 @@ export const safeOutbound = (item: OutboundItem, caps: BridgeCapabilities): Outb
       return { ...item, from: oneLine(item.from), text: text(item.text) }
     case 'delete':
       return { ...item, from: oneLine(item.from) }
+    case 'reaction':
+      return { ...item, from: oneLine(item.from), emoji: oneLine(item.emoji) }
     case 'dropped':
       return item
   }

@@ -1,5 +1,5 @@
 // Text shaping for networks with other limits: split to a byte limit (never inside a character,
-// preferring line and word breaks) and the short correction line sent where edits do not exist.
+// preferring line and word breaks), and the short lines sent where edits or reactions do not exist.
 import { LINE_BREAK } from './safe-text.ts'
 
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8')
@@ -56,4 +56,15 @@ export const correctionLine = (before: string | null, after: string): string => 
   if (was === '') return `correction: added "${clip(now, 100)}"`
   if (now === '') return `correction: removed "${clip(was, 100)}"`
   return `correction: "${clip(was, 80)}" → "${clip(now, 80)}"`
+}
+
+/**
+ * The line a reaction becomes where the network has none: `format` with {emoji}, {to} (whose
+ * message) and {excerpt} (its first words, on one line) filled in.
+ */
+export const reactionLine = (format: string, r: { emoji: string; to: string; text: string }): string => {
+  const excerpt = clip(r.text.replace(/\s+/g, ' ').trim(), 60)
+  return format.replace(/\{(emoji|to|excerpt)\}/g, (_all, key: 'emoji' | 'to' | 'excerpt') =>
+    key === 'emoji' ? r.emoji : key === 'to' ? r.to : excerpt,
+  )
 }

@@ -23,6 +23,8 @@ export type ChangeKind =
   /** Topic, privacy or membership of the room changed. */
   | 'room.changed'
   | 'room.deleted'
+  /** Messages of the room were deleted for good (retention, `user remove --erase`). */
+  | 'messages.swept'
   | 'bridge.linked'
   | 'bridge.unlinked'
   /** A plugin's own tables were written by an admin command (e.g. `plugin.totp`). */

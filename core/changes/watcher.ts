@@ -1,6 +1,7 @@
 // Follows the change feed (written by the admin CLI through core/admin/admin-service.ts, or by another
 // hub) and applies it to what this hub holds: sockets of ended sessions close, deleted rooms are
-// dropped, changed rooms reloaded. Polls one indexed query.
+// dropped, changed rooms reloaded, swept messages announced to in-process listeners. Polls one
+// indexed query.
 import type { Hub } from '#core/hub'
 import { type ChangeKind, pruneChangeFeed } from './feed.ts'
 
@@ -68,6 +69,13 @@ const apply = (hub: Hub, row: ChangeRow, live: (sessionId: number) => boolean): 
     case 'room.changed':
       if (row.room_id !== null) hub.rooms.reload(row.room_id)
       return
+    case 'messages.swept': {
+      // Not a wire event: clients see the messages gone from history. A room not loaded here has
+      // nothing of them in this hub's memory.
+      const room = row.room_id === null ? undefined : hub.rooms.findById(row.room_id)
+      if (room) hub.delivery.announce(room, { type: 'room', room: room.name, change: 'swept' })
+      return
+    }
     // Nothing here holds them: accounts, sessions and new rooms are read from the database when
     // used; the bridge runner polls the link table itself; plugins keep no copy of what an admin
     // writes to their tables (totp, webhooks).

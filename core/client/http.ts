@@ -1,7 +1,7 @@
 // The client SDK's HTTP requests, on node:http(s). Node's fetch (undici) costs a one-shot CLI command
 // about 200 ms more than the request itself (it is loaded, and compiles its parser, on first use):
 // more than the rest of `chathub rooms --json`. The subset of a fetch Response the SDK reads.
-import { request as httpRequest } from 'node:http'
+import { type IncomingMessage, request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 
 export interface HttpResponse {
@@ -43,6 +43,18 @@ export const httpRequestOf = (url: URL, init: HttpInit = {}): Promise<HttpRespon
         })
       })
     })
+    req.on('error', reject)
+    req.end(init.body)
+  })
+
+/**
+ * One HTTP request whose answer is not read: the response with its body as a stream, for downloads
+ * too big to hold in memory. Rejects only when no answer came; the caller reads (or destroys) it.
+ */
+export const httpStreamOf = (url: URL, init: HttpInit = {}): Promise<IncomingMessage> =>
+  new Promise((resolve, reject) => {
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest
+    const req = send(url, { method: init.method ?? 'GET', headers: init.headers }, resolve)
     req.on('error', reject)
     req.end(init.body)
   })

@@ -5,7 +5,8 @@ import { EventEmitter } from 'node:events'
 import { randomUUID } from 'node:crypto'
 import WebSocket from 'ws'
 import { ChatError, coreErrors } from '#core/errors'
-import { type HttpResponse, httpRequestOf } from './http.ts'
+import type { Readable } from 'node:stream'
+import { type HttpResponse, httpRequestOf, httpStreamOf } from './http.ts'
 import type {
   AckFrame,
   AttachmentView,
@@ -110,7 +111,7 @@ export interface Downloaded {
   name: string
 }
 
-const failure = async (res: HttpResponse): Promise<ChatError> => {
+const failure = async (res: Pick<HttpResponse, 'status' | 'json'>): Promise<ChatError> => {
   const body = (await res.json().catch(() => ({}))) as Record<string, unknown>
   const code = typeof body.code === 'string' ? body.code : 'CHATHUB_HTTP_ERROR'
   const message = typeof body.message === 'string' ? body.message : `HTTP ${res.status}`
@@ -156,18 +157,61 @@ export const downloadAttachment = async (
     throw coreErrors.serverUnreachable(server)
   }
   if (!res.ok) throw await failure(res)
-  const disposition = res.headers.get('content-disposition') ?? ''
-  const exact = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1]
-  let name = id
-  try {
-    if (exact) name = decodeURIComponent(exact)
-  } catch {
-    // a malformed header keeps the id as the name
-  }
   return {
     bytes: Buffer.from(await res.arrayBuffer()),
     mime: res.headers.get('content-type') ?? 'application/octet-stream',
-    name,
+    name: dispositionName(res.headers.get('content-disposition') ?? '', id),
+  }
+}
+
+/** The file name of a Content-Disposition header (RFC 6266 `filename*`), or `fallback`. */
+const dispositionName = (disposition: string, fallback: string): string => {
+  const exact = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1]
+  try {
+    if (exact) return decodeURIComponent(exact)
+  } catch {
+    // a malformed header keeps the fallback
+  }
+  return fallback
+}
+
+/** An attachment being downloaded: its body as a stream (read it to the end, or destroy it). */
+export interface DownloadStream {
+  stream: Readable
+  mime: string
+  /** The display name from Content-Disposition (never use it as a path unchecked). */
+  name: string
+  /** Content-Length, when the hub sent one. */
+  size: number | undefined
+}
+
+/** GET /api/v1/attachments/:id as a stream: nothing of the file is held in memory. */
+export const streamAttachment = async (server: string, token: string, id: string): Promise<DownloadStream> => {
+  let res: Awaited<ReturnType<typeof httpStreamOf>>
+  try {
+    res = await httpStreamOf(new URL(`/api/v1/attachments/${encodeURIComponent(id)}`, server), {
+      headers: { authorization: `Bearer ${token}` },
+    })
+  } catch {
+    throw coreErrors.serverUnreachable(server)
+  }
+  const status = res.statusCode ?? 0
+  const header = (name: string) => {
+    const value = res.headers[name]
+    return Array.isArray(value) ? value.join(', ') : value
+  }
+  if (status < 200 || status >= 300) {
+    const chunks: Buffer[] = []
+    for await (const chunk of res) chunks.push(chunk as Buffer)
+    const body = Buffer.concat(chunks).toString('utf8')
+    throw await failure({ status, json: async () => JSON.parse(body) as unknown })
+  }
+  const length = Number(header('content-length'))
+  return {
+    stream: res,
+    mime: header('content-type') ?? 'application/octet-stream',
+    name: dispositionName(header('content-disposition') ?? '', id),
+    size: Number.isFinite(length) ? length : undefined,
   }
 }
 
@@ -454,6 +498,10 @@ export class ChatClient extends EventEmitter {
   download(id: string): Promise<Downloaded> {
     return downloadAttachment(this.server, this.token, id)
   }
+  /** Download an attachment as a stream (large files: nothing is held in memory). */
+  downloadStream(id: string): Promise<DownloadStream> {
+    return streamAttachment(this.server, this.token, id)
+  }
   /** An image attachment's thumbnail (WebP). */
   thumbnail(id: string): Promise<Downloaded> {
     return downloadAttachment(this.server, this.token, id, 'thumbnail')
@@ -464,17 +512,38 @@ export class ChatClient extends EventEmitter {
   delete(room: string, seq: number) {
     return this.request('delete', { room, seq })
   }
-  history(room: string, options: { before?: number; limit?: number } = {}) {
+  /** Follow a thread (by its root's seq): a `thread` event comes for each reply. `false` stops. */
+  followThread(room: string, seq: number, follow = true) {
+    return this.request('thread', { room, seq, follow })
+  }
+  /** Add your reaction to a message (one emoji), or take it back with `remove`. */
+  react(room: string, seq: number, emoji: string, options: { remove?: boolean } = {}) {
+    return this.request('react', { room, seq, emoji, ...(options.remove ? { remove: true } : {}) })
+  }
+  /** A page of history (oldest first), before `before`; with `thread`, that thread only (its root first). */
+  history(room: string, options: { before?: number; limit?: number; thread?: number } = {}) {
     return this.request('history', { room, ...options })
   }
   typing(room: string) {
     return this.request('typing', { room })
+  }
+  /**
+   * Full-text search of the messages you may read, newest first: words, "phrases", prefix*,
+   * -left-out, OR. Filters: `room`, `from` (a user or `name@network`), `after` / `before` (ms or an
+   * ISO date). With `more`, pass the ack's `cursor` for the next (older) page.
+   */
+  search(q: string, options: Omit<Request<'search'>, 'q'> = {}) {
+    return this.request('search', { q, ...options })
   }
   rooms() {
     return this.request('rooms', {})
   }
   members(room: string) {
     return this.request('members', { room })
+  }
+  /** The chat commands you may run in a room (what `/help` lists there). */
+  commands(room: string) {
+    return this.request('commands', { room })
   }
   invite(room: string, user: string) {
     return this.request('invite', { room, user })
@@ -484,6 +553,29 @@ export class ChatClient extends EventEmitter {
   }
   ban(room: string, user: string, reason?: string) {
     return this.request('ban', reason === undefined ? { room, user } : { room, user, reason })
+  }
+  unban(room: string, user: string) {
+    return this.request('unban', { room, user })
+  }
+  /** Owners only: make a member a moderator, or a member again. */
+  setRole(room: string, user: string, role: 'moderator' | 'member') {
+    return this.request('role', { room, user, role })
+  }
+  /** Set the room's topic (moderators and owners; `""` clears it); followers get a `topic` event. */
+  topic(room: string, topic: string) {
+    return this.request('topic', { room, topic })
+  }
+  /**
+   * Mark the room read up to `seq` (what you have shown): your marker only moves forward and stops at
+   * the newest message. The ack is the stored marker with what is still unread; your other
+   * connections get a `read` event.
+   */
+  read(room: string, seq: number) {
+    return this.request('read', { room, seq })
+  }
+  /** Moderators and owners: turn the room's read receipts ("seen by") on or off. */
+  setReceipts(room: string, enabled: boolean) {
+    return this.request('receipts', { room, enabled })
   }
   /**
    * Open the direct conversation with `user` (the same room every time, from either side) and

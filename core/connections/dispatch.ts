@@ -4,7 +4,7 @@ import type { SessionUser } from '#core/auth/session-store'
 import { coreErrors } from '#core/errors'
 import type { Hub } from '#core/hub'
 import { catchUp } from '#core/messages/catch-up'
-import { edit, joinRoom, remove, say, type SayReply } from '#core/messages/writes'
+import { commandCaller, edit, joinRoom, react, remove, say, type SayReply } from '#core/messages/writes'
 import type { AckFrame, AckResults, ClientFrame, ClientFrameType } from '#core/protocol/messages'
 import type { Connection } from './connection.ts'
 import { sendError } from './errors.ts'
@@ -53,10 +53,23 @@ const handle = (
       return edit(hub, user, frame, socketReply(hub, conn, frame.ref, 'edit'), receivedAt)
     case 'delete':
       return remove(hub, user, frame, socketReply(hub, conn, frame.ref, 'delete'), receivedAt)
+    case 'react':
+      return react(hub, user, frame, socketReply(hub, conn, frame.ref, 'react'), receivedAt)
+    case 'thread': {
+      // Any thread of a room one may read; its root must be a message there (not a reply).
+      const room = rooms.readable(user, frame.room)
+      const root = messages.one(room, frame.seq)
+      if (!root || root.thread !== undefined) throw coreErrors.messageNotFound(room.name, frame.seq)
+      const changed = messages.threads.set(user.userId, room.id, frame.seq, frame.follow)
+      return ack<'thread'>(conn, frame.ref, { room: room.name, seq: frame.seq, following: frame.follow, changed })
+    }
     case 'history': {
       const room = rooms.readable(user, frame.room)
       const limit = Math.min(frame.limit ?? 50, config.limits.historyPageMax)
-      const page = messages.page(room, frame.before, limit)
+      const page =
+        frame.thread === undefined
+          ? messages.page(room, frame.before, limit)
+          : messages.threadPage(room, frame.thread, frame.before, limit)
       return ack<'history'>(conn, frame.ref, { room: room.name, ...page })
     }
     case 'typing': {
@@ -68,9 +81,9 @@ const handle = (
       return
     }
     case 'rooms':
-      return ack<'rooms'>(conn, frame.ref, { rooms: rooms.list(user) })
+      return ack<'rooms'>(conn, frame.ref, { rooms: hub.reads.list(user), invites: rooms.invites(user) })
     case 'members':
-      return ack<'members'>(conn, frame.ref, { room: frame.room, members: rooms.members(user, frame.room) })
+      return ack<'members'>(conn, frame.ref, { room: frame.room, members: hub.reads.members(user, frame.room) })
     case 'invite':
       rooms.invite(user, frame.room, frame.user, (id, event) => hub.notifyUser(id, event))
       return ack<'invite'>(conn, frame.ref, { room: frame.room, user: frame.user })
@@ -95,6 +108,28 @@ const handle = (
       rooms.reachDirect(room, (id) => hub.connectionsOf(id))
       return ack<'dm'>(conn, frame.ref, { room: room.name, user: peer, seq: room.seq, created })
     }
+    case 'search': {
+      const { type: _type, ref: _ref, ...request } = frame
+      return ack<'search'>(conn, frame.ref, hub.search.run(user, request))
+    }
+    case 'topic': {
+      const room = rooms.setTopic(user, frame.room, frame.topic)
+      hub.log.info({ room: room.name, user: user.name }, 'topic changed')
+      return ack<'topic'>(conn, frame.ref, { room: room.name, topic: room.topic })
+    }
+    case 'read':
+      return ack<'read'>(conn, frame.ref, hub.reads.mark(user, frame.room, frame.seq, conn))
+    case 'receipts': {
+      const room = hub.reads.setReceipts(user, frame.room, frame.enabled)
+      hub.log.info({ room: room.name, user: user.name, enabled: room.readReceipts }, 'read receipts changed')
+      return ack<'receipts'>(conn, frame.ref, { room: room.name, enabled: room.readReceipts })
+    }
+    case 'commands': {
+      const { room, role } = rooms.membership(user, frame.room)
+      return hub.plugins
+        .listCommands(commandCaller(user, room.name, role))
+        .then((commands) => ack<'commands'>(conn, frame.ref, { room: room.name, commands }))
+    }
     default:
       return assertNever(frame)
   }
@@ -108,12 +143,13 @@ const assertNever = (frame: never): never => {
  * Answers to a write as frames on the writer's socket: the ack with the frame's ref once it is
  * stored (a say's also says whether it was a retry), its error otherwise, and command notices.
  */
-const socketReply = (hub: Hub, conn: Connection, ref: string, type: 'say' | 'edit' | 'delete'): SayReply => ({
+const socketReply = (hub: Hub, conn: Connection, ref: string, type: 'say' | 'edit' | 'delete' | 'react'): SayReply => ({
   socket: conn.ws,
-  ok: (a) =>
-    type === 'say'
-      ? ack<'say'>(conn, ref, { room: a.room, seq: a.seq, duplicate: a.duplicate })
-      : ack<'edit'>(conn, ref, { room: a.room, seq: a.seq }),
+  ok: (a) => {
+    if (type === 'say') return ack<'say'>(conn, ref, { room: a.room, seq: a.seq, duplicate: a.duplicate })
+    if (a.reaction) return ack<'react'>(conn, ref, { room: a.room, seq: a.seq, ...a.reaction })
+    ack<'edit'>(conn, ref, { room: a.room, seq: a.seq })
+  },
   fail: (err) => sendError(hub, conn, err, ref),
   notice: (room, text) => conn.send({ type: 'notice', room, text, ref }),
 })

@@ -6,31 +6,20 @@
 //    a name no client can type), made private and emptied of members, invites and bans, and the
 //    change feed tells running hubs to drop it. From then on nobody sees or reaches it.
 // 2. purgeDeletedRooms: the rows that reference a tombstone (messages, attachments, any plugin
-//    table with ON DELETE CASCADE) go in batches, each its own short write transaction sized to
-//    take about BATCH_MS, with a pause after each so that waiting writers get the lock; the room's
-//    own row goes last.
+//    table with ON DELETE CASCADE) go in batches, each its own short write transaction of about
+//    10 ms with a pause after each so that waiting writers get the lock (paced-batches.ts); the
+//    room's own row goes last.
 // Every reference stays valid at every commit, so a crash in between leaves a consistent database
 // with a tombstone, which the next purge finishes (`chathub serve` at start, `chathub room delete`).
 import { eq, inArray } from '#drizzle'
 import { coreErrors } from '#core/errors'
 import { type Db, type Sqlite, writeTransaction } from './client.ts'
+import { pacedBatches } from './paced-batches.ts'
 import { changeFeed } from './schema/changes.ts'
 import { type RoomKind, roomBans, roomInvites, roomMembers, rooms } from './schema/rooms.ts'
 import { users } from './schema/users.ts'
 
 export const TOMBSTONE_PREFIX = '~deleting-'
-
-/** Target duration of one batch's transaction; rows per batch follow the measured speed. */
-export const BATCH_MS = 10
-const FIRST_BATCH_ROWS = 1000
-const MIN_BATCH_ROWS = 50
-const MAX_BATCH_ROWS = 5000
-/**
- * Pause after each batch, at least this long (and as long as the batch took): SQLite's busy
- * handler in a waiting writer sleeps 1, 2, 5, 10, 15, 20, 25 ms between retries, so a pause of
- * 25 ms is always seen by one of them.
- */
-const MIN_PAUSE_MS = 25
 
 export interface MarkedRoom {
   id: number
@@ -101,23 +90,27 @@ export const purgeDeletedRooms = async (
   const sqlite = db.$client
   const report: PurgeReport = { rooms: 0, rows: 0, batches: 0 }
   const children = cascadingChildren(sqlite)
-  const pace = new Pace()
   for (const { id } of pendingDeletions(sqlite)) {
     for (const child of children) {
       const del = sqlite.prepare<[number, number]>(
         `DELETE FROM "${child.table}" WHERE rowid IN (SELECT rowid FROM "${child.table}" WHERE "${child.column}" = ? LIMIT ?)`,
       )
-      for (;;) {
-        if (options.signal?.aborted) return report
-        const started = performance.now()
-        const { changes } = writeTransaction(db, () => del.run(id, pace.rows))
-        const ms = performance.now() - started
-        if (changes === 0) break
-        report.rows += changes
-        report.batches++
-        options.onBatch?.({ room: id, table: child.table, rows: changes, ms })
-        await pace.after(ms)
-      }
+      const finished = await pacedBatches(
+        db,
+        (limit) => {
+          const { changes } = del.run(id, limit)
+          return { rows: changes, done: changes === 0 }
+        },
+        {
+          signal: options.signal,
+          onBatch: (rows, ms) => {
+            report.rows += rows
+            report.batches++
+            options.onBatch?.({ room: id, table: child.table, rows, ms })
+          },
+        },
+      )
+      if (!finished) return report
     }
     if (options.signal?.aborted) return report
     // Nothing references it any more, so this cascades to nothing (SET NULL references are set).
@@ -131,17 +124,6 @@ export const purgeDeletedRooms = async (
     report.rooms++
   }
   return report
-}
-
-/** Rows per batch, adjusted to take about BATCH_MS each, and the pause after each. */
-class Pace {
-  rows = FIRST_BATCH_ROWS
-
-  after(ms: number): Promise<void> {
-    const scaled = Math.round((this.rows * BATCH_MS) / Math.max(ms, 1))
-    this.rows = Math.min(MAX_BATCH_ROWS, Math.max(MIN_BATCH_ROWS, Math.min(scaled, this.rows * 2)))
-    return new Promise((resolve) => setTimeout(resolve, Math.max(MIN_PAUSE_MS, ms)))
-  }
 }
 
 /**

@@ -7,7 +7,7 @@ import { verifyPassword } from '#core/auth/passwords'
 import { issueSession, revokeSessions } from '#core/auth/session-store'
 import { coreErrors } from '#core/errors'
 import type { Hub } from '#core/hub'
-import { setPassword } from '#core/users/accounts'
+import { checkPassword, setPassword } from '#core/users/accounts'
 import { findUser } from '#core/users/queries'
 import { requireUser } from './bearer.ts'
 
@@ -23,6 +23,9 @@ const PasswordBody = Type.Object(
   {
     current: Type.String({ minLength: 1, maxLength: 1024 }),
     password: Type.String({ minLength: 1, maxLength: 1024 }),
+    /** Step-up (e.g. the totp plugin): a fresh two-factor code, or a recovery code. */
+    code: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    recoveryCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   },
   { additionalProperties: false },
 )
@@ -110,7 +113,7 @@ export const registerAuthRoutes = (
     }
   })
 
-  app.post<{ Body: { current: string; password: string } }>(
+  app.post<{ Body: { current: string; password: string; code?: string; recoveryCode?: string } }>(
     '/api/v1/password',
     { schema: { body: PasswordBody } },
     async (req) => {
@@ -123,6 +126,10 @@ export const registerAuthRoutes = (
         attempt.settle(ok)
       }
       if (!ok) throw coreErrors.authFailed()
+      // A weak password is refused before a two-factor code is spent on the step-up.
+      checkPassword(req.body.password, policy)
+      const { current: _current, password: _password, ...extra } = req.body
+      await hub.plugins.onStepUp({ userId: user.userId, user: user.name, admin: user.admin, action: 'password', body: extra })
       await setPassword(hub.db, user.name, req.body.password, policy, (changed) =>
         appendAudit(hub.db, { actor: changed.name, action: 'user.password_changed', target: changed.name, detail: { via: 'self' } }),
       )

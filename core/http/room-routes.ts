@@ -1,4 +1,5 @@
-// HTTP read API for rooms: the rooms a user can see and a room's history, by cursor.
+// HTTP read API for rooms: the rooms a user can see (and is invited to, with unread counts), a room's
+// history, by cursor, and the read marker a client moves once it has shown the messages.
 import type { FastifyInstance } from 'fastify'
 import { Type } from '#typebox'
 import type { Hub } from '#core/hub'
@@ -9,6 +10,8 @@ const HistoryQuery = Type.Object(
   {
     before: Type.Optional(Type.Integer({ minimum: 1 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    /** Only this thread: its root and its replies. */
+    thread: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
   },
   { additionalProperties: false },
 )
@@ -16,17 +19,19 @@ const HistoryQuery = Type.Object(
 export const registerRoomRoutes = (app: FastifyInstance, hub: Hub): void => {
   app.get('/api/v1/rooms', async (req) => {
     const user = requireUser(hub, req)
-    return { rooms: hub.rooms.list(user) }
+    return { rooms: hub.reads.list(user), invites: hub.rooms.invites(user) }
   })
 
-  app.get<{ Params: { room: string }; Querystring: { before?: number; limit?: number } }>(
+  app.get<{ Params: { room: string }; Querystring: { before?: number; limit?: number; thread?: number } }>(
     '/api/v1/rooms/:room/messages',
     { schema: { params: Type.Object({ room: RoomName }), querystring: HistoryQuery } },
     async (req) => {
       const user = requireUser(hub, req)
       const room = hub.rooms.readable(user, req.params.room)
       const limit = Math.min(req.query.limit ?? 50, hub.config.limits.historyPageMax)
-      return { room: room.name, ...hub.messages.page(room, req.query.before, limit) }
+      const { before, thread } = req.query
+      const page = thread === undefined ? hub.messages.page(room, before, limit) : hub.messages.threadPage(room, thread, before, limit)
+      return { room: room.name, ...page }
     },
   )
 
@@ -35,7 +40,19 @@ export const registerRoomRoutes = (app: FastifyInstance, hub: Hub): void => {
     { schema: { params: Type.Object({ room: RoomName }) } },
     async (req) => {
       const user = requireUser(hub, req)
-      return { room: req.params.room, members: hub.rooms.members(user, req.params.room) }
+      return { room: req.params.room, members: hub.reads.members(user, req.params.room) }
     },
+  )
+
+  // As the `read` frame: the user's connections get a `read` event (another device clears its badge).
+  app.post<{ Params: { room: string }; Body: { seq: number } }>(
+    '/api/v1/rooms/:room/read',
+    {
+      schema: {
+        params: Type.Object({ room: RoomName }),
+        body: Type.Object({ seq: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) }, { additionalProperties: false }),
+      },
+    },
+    async (req) => hub.reads.mark(requireUser(hub, req), req.params.room, req.body.seq),
   )
 }

@@ -11,8 +11,11 @@ export interface Cursor {
 }
 
 export interface CatchUpPage {
-  /** First the edits and deletes of messages the follower has, then the messages after `since`. */
-  events: EventOf<'message' | 'edited' | 'deleted'>[]
+  /**
+   * First the changes to messages the follower has (edits, deletes, reactions as they are now), then
+   * the messages after `since`.
+   */
+  events: EventOf<'message' | 'edited' | 'deleted' | 'reactions'>[]
   /** Where this page leaves the follower: ask again from (seq, rev) while `more`. */
   seq: number
   rev: number
@@ -31,14 +34,13 @@ export const catchUp = (store: MessageStore, room: RoomState, from: Cursor, max:
   let rev = store.rev(room)
   if (from.rev !== undefined && from.rev < rev) {
     const upTo = Math.min(from.since ?? room.seq, room.seq)
-    const changes = store.changesAfter(room, from.rev, upTo, max + 1)
-    if (changes.length > max) {
+    const changes = store.changesAfter(room, from.rev, upTo, max)
+    if (changes.more) {
       more = true
-      changes.length = max
-      rev = changes[max - 1]?.rev ?? rev
+      rev = changes.rev
       seq = upTo
     }
-    events.push(...changes)
+    events.push(...changes.events)
   }
   if (!more && from.since !== undefined && from.since < room.seq) {
     const missed = store.after(room, from.since, max + 1)

@@ -1,24 +1,28 @@
 // Delivery of what the store committed: the writer's answer (ack or error), the fan-out to the
 // sockets that follow the room (serialised once, corked per batch), then the in-process event
-// stream. Every kind of event takes this way: messages, edits and deletes after their commit
+// stream. Every kind of event takes this way: messages, edits, deletes and reactions after their commit
 // (core/messages/pipeline.ts), membership and room changes after theirs (core/rooms/room-service.ts).
 // Delivery knows nothing of SQL.
 import type { WebSocket } from 'ws'
 import type { Connection } from '#core/connections/connection'
-import { corkWhile } from '#core/connections/frame-writer'
+import { corkWhile, sendFramed, textFrame } from '#core/connections/frame-writer'
 import { coreErrors } from '#core/errors'
 import type { Metrics } from '#core/metrics'
 import type { EventFrame } from '#core/protocol/messages'
 import type { RoomService } from '#core/rooms/room-service'
+import { MAX_EMOJI_PER_MESSAGE, MAX_REACTIONS_PER_USER, reactionErrors } from '#core/reactions/reactions'
 import type { RoomState } from '#core/rooms/room-state'
 import type { HubEvent, HubEvents, MembershipEvent, RoomEvent } from './events.ts'
-import type { LogWrite, MessageWrite } from './message-store.ts'
+import type { MentionTarget } from './mentions.ts'
+import type { LogWrite, MessageWrite, ReactionWrite } from './message-store.ts'
 
 /** What a writer is told once its write committed: the room and seq (and, for a say, a retry). */
 export interface WriteAck {
   room: string
   seq: number
   duplicate: boolean
+  /** A reaction: the emoji as stored, and whether anything changed (false: it was already so). */
+  reaction?: { emoji: string; changed: boolean }
 }
 
 /** How a writer hears back: a socket's ack or error frame, or an in-process writer's promise. */
@@ -80,17 +84,57 @@ export class Delivery {
       reply.ok({ room: room.name, seq: w.seq, duplicate: w.duplicate })
       if (w.duplicate) return
       this.fanout(room, messageEvent(w), w.seq)
+      if (w.mentions) this.mention(room, w.seq, w.alias ?? w.sender, w.mentions.users, w.seq)
+      if (w.threadFollowers?.length) this.threadReply(room, w, w.threadFollowers)
       this.metrics.fanoutLatency.observe((performance.now() - receivedAt) / 1000)
       return
     }
+    if (w.kind === 'reaction') return this.reaction(w, reply)
     // Deleted between the writer's check and the commit: nothing changed.
     if (!w.applied) return reply.fail(coreErrors.messageNotFound(room.name, w.seq))
     reply.ok({ room: room.name, seq: w.seq, duplicate: false })
     this.fanout(
       room,
       w.kind === 'edit'
-        ? { type: 'edited', room: room.name, seq: w.seq, text: w.text, editedAt: w.at, rev: w.rev }
+        ? { type: 'edited', room: room.name, seq: w.seq, text: w.text, editedAt: w.at, rev: w.rev, ...(w.mentions ? { mentions: w.mentions.names } : {}) }
         : { type: 'deleted', room: room.name, seq: w.seq, by: w.by, deletedAt: w.at, rev: w.rev },
+      room.seq,
+    )
+    // Those the new text mentions and the old one did not are told as for a new message.
+    if (w.kind === 'edit' && w.mentioned?.length) this.mention(room, w.seq, w.from ?? '', w.mentioned, room.seq)
+  }
+
+  /**
+   * A `mention` to every connection of each mentioned user, whether it follows the room or not (a
+   * badge, a notification), then one `mention` per user on the event stream.
+   */
+  private mention(room: RoomState, seq: number, from: string, users: readonly MentionTarget[], roomSeq: number): void {
+    const frame = textFrame(JSON.stringify({ type: 'mention', room: room.name, seq, from } satisfies EventFrame))
+    for (const { userId, name } of users) {
+      for (const conn of this.connectionsOf(userId)) if (conn.ws.readyState === 1 && !conn.overBound()) sendFramed(conn.ws, frame)
+      if (this.events.subscribed) this.pending.push({ type: 'mention', room: room.name, roomSeq, seq, from, user: name })
+    }
+  }
+
+  /** A `thread` event to every connection of each follower of a reply's thread (a notification). */
+  private threadReply(room: RoomState, w: MessageWrite, followers: readonly number[]): void {
+    const event: EventFrame = { type: 'thread', room: room.name, root: w.threadRoot ?? 0, seq: w.seq, from: w.alias ?? w.sender }
+    const frame = textFrame(JSON.stringify(event))
+    for (const userId of followers) {
+      for (const conn of this.connectionsOf(userId)) if (conn.ws.readyState === 1 && !conn.overBound()) sendFramed(conn.ws, frame)
+    }
+  }
+
+  private reaction(w: ReactionWrite, reply: Reply): void {
+    const room = w.room
+    if (w.refused === 'not_found') return reply.fail(coreErrors.messageNotFound(room.name, w.seq))
+    if (w.refused === 'per_user') return reply.fail(reactionErrors.limit(`You have ${MAX_REACTIONS_PER_USER} reactions on this message`))
+    if (w.refused === 'per_message') return reply.fail(reactionErrors.limit(`This message has ${MAX_EMOJI_PER_MESSAGE} different emoji`))
+    reply.ok({ room: room.name, seq: w.seq, duplicate: false, reaction: { emoji: w.emoji, changed: w.applied } })
+    if (!w.applied) return
+    this.fanout(
+      room,
+      { type: 'reaction', room: room.name, seq: w.seq, emoji: w.emoji, user: w.user, added: w.add, rev: w.rev },
       room.seq,
     )
   }
@@ -101,7 +145,7 @@ export class Delivery {
     if (this.events.subscribed) this.events.publish({ ...event, roomSeq: room.seq } as MembershipEvent | RoomEvent)
   }
 
-  private fanout(room: RoomState, frame: Extract<EventFrame, { type: 'message' | 'edited' | 'deleted' }>, roomSeq: number): void {
+  private fanout(room: RoomState, frame: Extract<EventFrame, { type: 'message' | 'edited' | 'deleted' | 'reaction' }>, roomSeq: number): void {
     this.broadcast(room, frame)
     if (this.events.subscribed) this.pending.push({ ...frame, roomSeq })
   }
@@ -125,7 +169,9 @@ const messageEvent = (m: MessageWrite): Extract<EventFrame, { type: 'message' }>
   }
   if (m.alias !== undefined) event.via = m.sender
   if (m.replyTo !== undefined) event.replyTo = m.replyTo
+  if (m.threadRoot !== undefined) event.thread = m.threadRoot
   if (m.bot) event.bot = true
   if (m.attachments) event.attachments = m.attachments
+  if (m.mentions) event.mentions = m.mentions.names
   return event
 }

@@ -20,19 +20,45 @@ export interface MembershipEvent extends InRoom {
   by?: string
 }
 
-/** A room created or deleted. */
+/**
+ * A room created or deleted, or its topic or read receipts setting changed; `swept`: messages of the
+ * room were deleted by retention or an account's erasure (no event per message; what a listener
+ * keeps of the room's messages it should check against the store: history no longer has them).
+ */
 export interface RoomEvent extends InRoom {
   type: 'room'
-  change: 'created' | 'deleted'
+  change: 'created' | 'deleted' | 'topic' | 'receipts' | 'swept'
+  /** With `topic`: the new topic. */
+  topic?: string
+  /** With `receipts`: whether the room now shows how far its members have read. */
+  readReceipts?: boolean
+  /** With `topic` and `receipts`: who changed it ("admin" for an admin command). */
+  by?: string
 }
 
-/** A committed message, edit or delete has the wire event's shape (docs/protocol.md) plus roomSeq. */
+/**
+ * A committed message (or an edit) mentions `user`, a member of the room: one event per mentioned
+ * user, right after the message's own — what notification plugins act on.
+ */
+export interface MentionEvent extends InRoom {
+  type: 'mention'
+  /** The message. */
+  seq: number
+  /** Its sender as the message shows it (a bridged sender: `name@network`). */
+  from: string
+  /** Who is mentioned. */
+  user: string
+}
+
+/** A committed message, edit, delete or reaction has the wire event's shape (docs/protocol.md) plus roomSeq. */
 export type HubEvent =
   | (EventOf<'message'> & InRoom)
   | (EventOf<'edited'> & InRoom)
   | (EventOf<'deleted'> & InRoom)
+  | (EventOf<'reaction'> & InRoom)
   | MembershipEvent
   | RoomEvent
+  | MentionEvent
 
 export type HubEventType = HubEvent['type']
 

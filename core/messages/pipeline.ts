@@ -1,15 +1,16 @@
-// The message pipeline: writes (say, edit, delete) queue up during an event-loop turn, commit as one
+// The message pipeline: writes (say, edit, delete, react) queue up during an event-loop turn, commit as one
 // transaction in the store, then go to delivery (answers, fan-out, event stream). Acks wait for the
 // commit, so no acknowledged write is lost when the process is killed.
 import type { StorageHealth } from '#core/db/storage-health'
 import type { Delivery, Reply, Submitted } from './delivery.ts'
-import type { EditWrite, DeleteWrite, MessageWrite, MessageStore } from './message-store.ts'
+import type { EditWrite, DeleteWrite, MessageWrite, MessageStore, ReactionWrite } from './message-store.ts'
 
 /** What a writer hands in; the store fills in the rest (seq, rev, whether it applied). */
 export type NewWrite =
   | Omit<MessageWrite, 'seq' | 'duplicate'>
   | Omit<EditWrite, 'rev' | 'applied'>
   | Omit<DeleteWrite, 'rev' | 'applied'>
+  | Omit<ReactionWrite, 'rev' | 'applied'>
 
 export class Pipeline {
   private queue: Submitted[] = []

@@ -4,10 +4,14 @@
 import { ownAttachments } from '#core/attachments/queries'
 import type { SessionUser } from '#core/auth/session-store'
 import { coreErrors } from '#core/errors'
+import type { Role } from '#core/db/schema/rooms'
 import type { Hub } from '#core/hub'
+import type { Caller } from '#core/plugins/contract'
 import type { AttachmentView } from '#core/protocol/messages'
+import { normalizeEmoji } from '#core/reactions/reactions'
 import type { RoomState } from '#core/rooms/room-state'
 import type { Reply } from './delivery.ts'
+import { resolveMentions } from './mentions.ts'
 
 export interface SayInput {
   room: string
@@ -42,11 +46,13 @@ export const joinRoom = (hub: Hub, user: SessionUser, name: string): RoomState |
 /** Send a message (or run a `/command`); the reply hears once it is stored, or why not. */
 export const say = (hub: Hub, user: SessionUser, input: SayInput, reply: SayReply, receivedAt: number): void | Promise<void> => {
   const { rooms, config, plugins } = hub
-  const { room } = rooms.membership(user, input.room)
+  const { room, role } = rooms.membership(user, input.room)
   if (input.as !== undefined && user.kind !== 'bridge') throw coreErrors.forbidden('send as a remote sender (bridge accounts only)')
   if (input.text.length > config.limits.maxMessageLength) throw coreErrors.messageTooLong(config.limits.maxMessageLength)
   if (input.replyTo !== undefined && input.replyTo > room.seq) throw coreErrors.messageNotFound(room.name, input.replyTo)
-  if (input.text.startsWith('/') && !input.text.startsWith('//')) return command(hub, user, input, reply)
+  if (input.text.startsWith('/') && !input.text.startsWith('//')) {
+    return command(hub, commandCaller(user, room.name, role), input.text, reply)
+  }
   const text = input.text.startsWith('//') ? input.text.slice(1) : input.text
   const files = input.attachments && ownAttachments(hub.db, input.attachments, user.userId, room)
   if (plugins.hasMessageHooks) {
@@ -69,6 +75,11 @@ const append = (
   // Still a member after the hooks ran (they may have awaited).
   const room = hub.rooms.find(input.room)
   if (!room || !room.members?.has(user.userId)) throw coreErrors.notMember(input.room)
+  // A reply joins the thread of the message it answers (a reply to a reply: the same thread).
+  const threadRoot = input.replyTo === undefined ? undefined : hub.messages.threadOf(room, input.replyTo)
+  if (input.replyTo !== undefined && threadRoot === undefined) throw coreErrors.messageNotFound(room.name, input.replyTo)
+  // `@name` of members, `@room` from moderators and owners: their rows commit with the message.
+  const mentions = resolveMentions(hub.db, room, user.userId, room.members.get(user.userId), text)
   hub.metrics.received.inc()
   hub.pipeline.submit(
     {
@@ -81,7 +92,9 @@ const append = (
       txn: input.txn,
       text,
       replyTo: input.replyTo,
+      ...(threadRoot === undefined ? {} : { threadRoot }),
       ...(attachments ? { attachments } : {}),
+      ...(mentions ? { mentions } : {}),
       ts: Date.now(),
     },
     reply,
@@ -89,12 +102,42 @@ const append = (
   )
 }
 
-const command = async (hub: Hub, user: SessionUser, input: SayInput, reply: SayReply): Promise<void> => {
-  const found = hub.plugins.findCommand(input.text)
-  if (!found) throw coreErrors.commandUnknown(input.text.slice(1).split(/\s+/)[0] ?? '')
-  const answer = await found.run({ user: user.name, userId: user.userId, room: input.room, admin: user.admin })
-  if (typeof answer === 'string' && answer !== '') reply.notice?.(input.room, answer)
-  reply.ok({ room: input.room, seq: 0, duplicate: false })
+/** Who runs a chat command (or asks which they may run) in a room they are a member of. */
+export const commandCaller = (user: SessionUser, room: string, role: Role): Caller => ({
+  user: user.name,
+  userId: user.userId,
+  room,
+  admin: user.admin,
+  role,
+})
+
+const command = async (hub: Hub, caller: Caller, text: string, reply: SayReply): Promise<void> => {
+  const found = hub.plugins.findCommand(text)
+  if (!found) throw coreErrors.commandUnknown(text.slice(1).split(/\s+/)[0] ?? '')
+  const answer = await found.run(caller)
+  if (typeof answer === 'string' && answer !== '') reply.notice?.(caller.room, answer)
+  reply.ok({ room: caller.room, seq: 0, duplicate: false })
+}
+
+/**
+ * Add or take back one's emoji reaction to a message of a room one is a member of (any message that
+ * is not deleted, one's own too). The emoji is checked and normalised here; limits in the commit.
+ */
+export const react = (
+  hub: Hub,
+  user: SessionUser,
+  input: { room: string; seq: number; emoji: string; remove?: boolean },
+  reply: Reply,
+  receivedAt: number,
+): void => {
+  const { room } = hub.rooms.membership(user, input.room)
+  const emoji = normalizeEmoji(input.emoji)
+  if (input.seq > room.seq) throw coreErrors.messageNotFound(input.room, input.seq)
+  hub.pipeline.submit(
+    { kind: 'reaction', room, seq: input.seq, userId: user.userId, user: user.name, emoji, add: input.remove !== true, at: Date.now() },
+    reply,
+    receivedAt,
+  )
 }
 
 /** Change the text of one's own message. */
@@ -105,13 +148,19 @@ export const edit = (
   reply: Reply,
   receivedAt: number,
 ): void => {
-  const { room } = hub.rooms.membership(user, input.room)
+  const { room, role } = hub.rooms.membership(user, input.room)
   const msg = hub.messages.one(room, input.seq)
   if (!msg || msg.deletedAt !== undefined) throw coreErrors.messageNotFound(input.room, input.seq)
   if (msg.senderId !== user.userId) throw coreErrors.forbidden('edit messages of others')
   const max = hub.config.limits.maxMessageLength
   if (input.text.length > max) throw coreErrors.messageTooLong(max)
-  hub.pipeline.submit({ kind: 'edit', room, seq: input.seq, text: input.text, at: Date.now() }, reply, receivedAt)
+  // The new text's mentions replace the old ones (new ones are told, as for a new message).
+  const mentions = resolveMentions(hub.db, room, user.userId, role, input.text)
+  hub.pipeline.submit(
+    { kind: 'edit', room, seq: input.seq, text: input.text, at: Date.now(), from: msg.from, ...(mentions ? { mentions } : {}) },
+    reply,
+    receivedAt,
+  )
 }
 
 /** Delete one's own message, or anyone's as a moderator or owner. */

@@ -7,6 +7,7 @@ import type { SessionUser } from '#core/auth/session-store'
 import type { PluginDb } from '#core/db/client'
 import type { BridgeDefinition, BridgeOptionsValue } from '#core/bridges/contract'
 import type { BridgeRunner } from '#core/bridges/runner'
+import type { RoleName } from '#core/protocol/messages'
 import type { HubApi } from './hub-api.ts'
 
 export type Awaitable<T> = T | Promise<T>
@@ -17,6 +18,8 @@ export interface Caller {
   userId: number
   room: string
   admin: boolean
+  /** The caller's role in the room (commands run only in rooms the caller is a member of). */
+  role: RoleName
 }
 
 export interface JoinEvent {
@@ -43,6 +46,17 @@ export interface LoginEvent {
   ip: string
 }
 
+/** A sensitive action a user takes on their own account (e.g. a password change), before it is done. */
+export interface StepUpEvent {
+  userId: number
+  user: string
+  admin: boolean
+  /** What is about to happen, e.g. `password`. */
+  action: string
+  /** The request's extra fields (e.g. `code` for TOTP); never the passwords. */
+  body: Record<string, unknown>
+}
+
 /** A login hook's answer. */
 export interface LoginDecision {
   /**
@@ -60,17 +74,52 @@ export interface PluginHooks {
    * this plugin's routes with the new session.
    */
   onLogin?(event: LoginEvent): Awaitable<LoginDecision | void>
+  /**
+   * Runs before a sensitive action on the user's own account (`POST /api/v1/password`), after the
+   * current password was checked. Throw a ChatError to refuse it until the user proves more (e.g.
+   * TOTP_STEP_UP_REQUIRED: a fresh two-factor code); the client sees its code and message.
+   */
+  onStepUp?(event: StepUpEvent): Awaitable<void>
   /** Throw a ChatError to refuse the join; the user sees its code and message. */
   onJoin?(event: JoinEvent): Awaitable<void>
   /** Return a string to replace the text; return nothing to pass it through; throw a ChatError to refuse. */
   onMessage?(event: MessageEvent): Awaitable<string | void>
 }
 
-/** A chat command: `/name args` (or `/plugin name args`). The returned text is shown to the caller only. */
+/** A chat command: `/plugin name args` (or `/name args`). The returned text is shown to the caller only. */
 export type ChatCommand = (args: string[], caller: Caller) => Awaitable<string | void>
 
+/**
+ * Who may run a chat command, and so who sees it in `/help`: `member` anyone in the room,
+ * `moderator` the room's moderators and owner, `admin` hub admins.
+ */
+export type CommandAccess = 'member' | 'moderator' | 'admin'
+
+/** A chat command with what `/help` shows of it. */
+export interface CommandDefinition {
+  run: ChatCommand
+  /** One line for `/help`, a lowercase fragment: `how many bytes an image that size hides`. */
+  summary?: string
+  /** Its arguments for `/help`, e.g. `WIDTHxHEIGHT`. */
+  usage?: string
+  /** Default `member`. Anyone else gets CHATHUB_FORBIDDEN and does not see it in `/help`. */
+  access?: CommandAccess
+}
+
+/** A command as `/help` lists it. */
+export interface CommandInfo {
+  /** The command's name, without the plugin's (`poll`). */
+  name: string
+  usage?: string
+  summary?: string
+}
+
 export interface PluginRuntime extends PluginHooks {
-  commands?: Record<string, ChatCommand>
+  /**
+   * Chat commands, by name: `/<plugin> <name> args`, or `/<name> args` when no other plugin has the
+   * name and the hub has no command of that name (`/help` is the hub's). docs/plugins.md.
+   */
+  commands?: Record<string, ChatCommand | CommandDefinition>
   /**
    * Services for plugins that declare this one in `dependencies`: they get this object as
    * `ctx.services[<this plugin's name>]` (e.g. totp's `requireFreshCode` for step-up).
@@ -84,10 +133,13 @@ export interface PluginRuntime extends PluginHooks {
   /** Routes, mounted in an encapsulated scope under /plugins/<name>. */
   routes?(app: FastifyInstance): Awaitable<void>
   /**
-   * Commands known only at run time (e.g. the ones bot scripts define), asked for `/name` when no
-   * plugin registered `name` in `commands`. Return undefined for names that are not yours.
+   * Commands known only at run time (e.g. the ones bot scripts define), asked for `/<plugin> name`
+   * and for a bare `/name`. Return undefined for names that are not yours. Check who may run it in
+   * the command itself.
    */
   commandFor?(name: string): ChatCommand | undefined
+  /** The run-time commands (`commandFor`) `caller` may run in their room, for `/help`. */
+  listCommands?(caller: Caller): Awaitable<CommandInfo[]>
   close?(): Awaitable<void>
 }
 
@@ -155,6 +207,8 @@ export interface ChatPlugin<S extends TSchema = TSchema> {
   /** kebab-case, identical to its folder; prefixes its tables, error codes, routes and logs. */
   name: string
   version: string
+  /** What it does, a lowercase fragment (`two-factor login`): heads its options in `chathub init`. */
+  description?: string
   /** Plugins that must be enabled and set up before this one. */
   dependencies?: readonly string[]
   /** Plugins set up before this one when they are enabled (not required); their `provides` are in ctx.services. */

@@ -9,17 +9,19 @@ import { type Db, pluginDb } from '#core/db/client'
 import { coreErrors, isChatError } from '#core/errors'
 import { compile } from '#core/schema/validator'
 import { appendAudit } from '#core/audit/audit-log'
+import type { CommandView } from '#core/protocol/messages'
+import { CommandTable, type ResolvedCommand } from './commands.ts'
 import { applyPluginMigrations } from './migrations.ts'
 import type {
   AuthApi,
   Caller,
-  ChatCommand,
   ChatPlugin,
   JoinEvent,
   LoginEvent,
   MessageEvent,
   PluginRegistry,
   PluginRuntime,
+  StepUpEvent,
 } from './contract.ts'
 import type { HubApi } from './hub-api.ts'
 
@@ -45,10 +47,11 @@ export interface HostOptions {
 
 export class PluginHost {
   private readonly loaded: Loaded[] = []
-  private readonly commands = new Map<string, { plugin: string; run: NonNullable<PluginRuntime['commands']>[string] }>()
+  private readonly commands = new CommandTable((plugin, fn) => this.guard(plugin, fn))
   private readonly messageHooks: Loaded[] = []
   private readonly joinHooks: Loaded[] = []
   private readonly loginHooks: Loaded[] = []
+  private readonly stepUpHooks: Loaded[] = []
 
   constructor(private readonly log: FastifyBaseLogger) {}
 
@@ -118,12 +121,9 @@ export class PluginHost {
       if (runtime.onMessage) this.messageHooks.push(loaded)
       if (runtime.onJoin) this.joinHooks.push(loaded)
       if (runtime.onLogin) this.loginHooks.push(loaded)
+      if (runtime.onStepUp) this.stepUpHooks.push(loaded)
       provided.set(plugin.name, runtime.provides ?? {})
-      for (const [cmd, run] of Object.entries(runtime.commands ?? {})) {
-        this.commands.set(`${plugin.name}.${cmd}`, { plugin: plugin.name, run })
-        // `/cmd` works too, for the first plugin that claims the name.
-        if (!this.commands.has(cmd)) this.commands.set(cmd, { plugin: plugin.name, run })
-      }
+      this.commands.add(plugin.name, runtime)
       log.info({ version: plugin.version }, 'plugin loaded')
     }
   }
@@ -151,21 +151,30 @@ export class PluginHost {
     return restrictedTo === undefined ? {} : { restrictedTo }
   }
 
+  /** Run onStepUp hooks in order before a sensitive action; a ChatError refuses it. */
+  async onStepUp(event: StepUpEvent): Promise<void> {
+    for (const { plugin, runtime } of this.stepUpHooks) {
+      await this.guard(plugin.name, () => runtime.onStepUp?.(event))
+    }
+  }
+
   async onJoin(event: JoinEvent): Promise<void> {
     for (const { plugin, runtime } of this.joinHooks) {
       await this.guard(plugin.name, () => runtime.onJoin?.(event))
     }
   }
 
-  /** `/name args` or `/plugin name args`; undefined when no plugin has that command. */
-  findCommand(text: string): { run: (caller: Caller) => Promise<string | void> } | undefined {
-    const words = text.slice(1).trim().split(/\s+/)
-    const [first = '', second = ''] = words
-    const qualified = this.commands.get(`${first}.${second}`)
-    const found = qualified ?? this.commands.get(first) ?? this.dynamicCommand(first)
-    if (!found) return undefined
-    const args = words.slice(qualified ? 2 : 1)
-    return { run: (caller) => this.guard(found.plugin, () => found.run(args, caller)) }
+  /**
+   * `/plugin name args`, `/name args` or the hub's `/help`; undefined when nothing has that name
+   * (throws CHATHUB_COMMAND_AMBIGUOUS when several plugins do). core/plugins/commands.ts.
+   */
+  findCommand(text: string): ResolvedCommand | undefined {
+    return this.commands.resolve(text)
+  }
+
+  /** The commands `caller` may run in their room (what `/help` lists). */
+  listCommands(caller: Caller): Promise<CommandView[]> {
+    return this.commands.list(caller)
   }
 
   /** Tell every plugin the hub's URL once it listens; a failure stops the hub like a failed setup. */
@@ -177,15 +186,6 @@ export class PluginHost {
         throw coreErrors.pluginFailed(plugin.name, err instanceof Error ? err.message : String(err))
       }
     }
-  }
-
-  /** A command a plugin knows only at run time (`commandFor`), e.g. one a bot script defines. */
-  private dynamicCommand(name: string): { plugin: string; run: ChatCommand } | undefined {
-    for (const { plugin, runtime } of this.loaded) {
-      const run = runtime.commandFor?.(name)
-      if (run) return { plugin: plugin.name, run }
-    }
-    return undefined
   }
 
   async close(): Promise<void> {

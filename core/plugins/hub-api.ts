@@ -9,7 +9,7 @@ import type { Hub } from '#core/hub'
 import { type CatchUpPage, type Cursor, catchUp } from '#core/messages/catch-up'
 import type { Reply, WriteAck } from '#core/messages/delivery'
 import type { HubEventListener } from '#core/messages/events'
-import { edit, joinRoom, remove, say, type SayInput } from '#core/messages/writes'
+import { edit, joinRoom, react, remove, say, type SayInput } from '#core/messages/writes'
 import type { MemberView, MessageView, RoomSummary } from '#core/protocol/messages'
 import { findUser } from '#core/users/queries'
 
@@ -36,6 +36,8 @@ export interface HubActor {
   say(input: SayInput): Promise<WriteAck>
   edit(room: string, seq: number, text: string): Promise<WriteAck>
   delete(room: string, seq: number): Promise<WriteAck>
+  /** Add (or with `remove`, take back) a reaction; `ack.reaction` says whether anything changed. */
+  react(room: string, seq: number, emoji: string, options?: { remove?: boolean }): Promise<WriteAck>
   /** A message as it is now, in a room this account may read; undefined when there is none. */
   message(room: string, seq: number): MessageView | undefined
   /** What a follower at `from` missed in a room this account may read: one page (see `more`). */
@@ -158,6 +160,8 @@ const actor = (
     say: (input) => write((reply) => say(hub, user, input, reply, performance.now())),
     edit: (room, seq, text) => write((reply) => edit(hub, user, { room, seq, text }, reply, performance.now())),
     delete: (room, seq) => write((reply) => remove(hub, user, { room, seq }, reply, performance.now())),
+    react: (room, seq, emoji, options = {}) =>
+      write((reply) => react(hub, user, { room, seq, emoji, ...options }, reply, performance.now())),
     message: (name, seq) => {
       const found = hub.messages.one(hub.rooms.readable(user, name), seq)
       if (!found) return undefined

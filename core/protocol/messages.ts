@@ -13,6 +13,8 @@ const Ref = Type.String({ minLength: 1, maxLength: 64 })
 /** Sequence numbers stay exact doubles: 1e20 is refused, not looked up. */
 const Seq = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
 const Text = Type.String({ minLength: 1, maxLength: 16000 })
+/** A search bound: ms since the epoch, or an ISO date or time (`2025-03-01`, `2025-03-01T14:30:00Z`). */
+const SearchTime = Type.Union([Type.Integer({ minimum: 0, maximum: 8.64e15 }), Type.String({ minLength: 1, maxLength: 64 })])
 
 const frame = <T extends string, P extends Record<string, TSchema>>(type: T, props: P) =>
   Type.Object({ type: Type.Literal(type), ref: Ref, ...props }, { additionalProperties: false })
@@ -46,6 +48,8 @@ export const ClientFrames = {
   history: frame('history', {
     room: RoomName,
     before: Type.Optional(Seq),
+    /** Only this thread: its root message and its replies. */
+    thread: Type.Optional(Seq),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   }),
   typing: frame('typing', { room: RoomName }),
@@ -62,6 +66,39 @@ export const ClientFrames = {
   }),
   /** Open (or find again) the direct conversation with `user`; the ack names its room. */
   dm: frame('dm', { user: UserName }),
+  /** Full-text search of the messages you may read, newest first (docs/protocol.md, "Search"). */
+  search: frame('search', {
+    /** Words, "phrases", prefix*, -left-out, OR; at most 256 characters (longer: CHATHUB_SEARCH_QUERY_TOO_LONG). */
+    q: Type.String({ minLength: 1, maxLength: 4000 }),
+    room: Type.Optional(RoomName),
+    /** Only messages shown as sent by this user, or by this bridged sender (`name@network`). */
+    from: Type.Optional(Type.Union([UserName, RemoteName])),
+    /** Sent at or after this time. */
+    after: Type.Optional(SearchTime),
+    /** Sent before this time. */
+    before: Type.Optional(SearchTime),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    /** The `cursor` of the previous page. */
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 16 })),
+  }),
+  /** Follow a thread (`seq`: its root) to get a `thread` event for each reply, or stop with `follow: false`. */
+  thread: frame('thread', { room: RoomName, seq: Seq, follow: Type.Boolean() }),
+  /** Add (or with `remove`, take back) your emoji reaction to a message. */
+  react: frame('react', {
+    room: RoomName,
+    seq: Seq,
+    /** One emoji (with skin tone, ZWJ sequence or flag): 👍, 👍🏽, 🇫🇷. */
+    emoji: Type.String({ minLength: 1, maxLength: 32 }),
+    remove: Type.Optional(Type.Boolean()),
+  }),
+  /** The chat commands you may run in a room you are a member of (what `/help` lists there). */
+  commands: frame('commands', { room: RoomName }),
+  /** Moderators and owners: set the room's topic (`""` clears it); followers get a `topic` event. */
+  topic: frame('topic', { room: RoomName, topic: Type.String({ maxLength: 256 }) }),
+  /** Mark the room read up to `seq` (members; only forward, capped at the room's newest message). */
+  read: frame('read', { room: RoomName, seq: Seq }),
+  /** Moderators and owners: turn the room's read receipts ("seen by") on or off. */
+  receipts: frame('receipts', { room: RoomName, enabled: Type.Boolean() }),
 }
 export type ClientFrameType = keyof typeof ClientFrames
 export type ClientFrameOf<T extends ClientFrameType> = Static<(typeof ClientFrames)[T]>
@@ -71,6 +108,9 @@ export const CLIENT_FRAME_TYPES = Object.keys(ClientFrames) as ClientFrameType[]
 export type RoleName = 'owner' | 'moderator' | 'member'
 
 export type RoomKindName = 'room' | 'direct'
+
+/** Unread and mention counts stop here: 1000 means "a thousand or more". */
+export const UNREAD_COUNT_MAX = 1000
 
 export interface RoomSummary {
   name: string
@@ -85,6 +125,12 @@ export interface RoomSummary {
   seq: number
   /** Your role, when you are a member. */
   role?: RoleName
+  /** Where you are a member: messages after your read marker, not yours, not deleted (at most 1000). */
+  unread?: number
+  /** Where you are a member: unread messages that mention you (at most 1000). */
+  mentions?: number
+  /** The room shows its members how far each has read (`receipt` events, `read` in `members`). */
+  readReceipts?: boolean
 }
 
 export interface MessageView {
@@ -103,6 +149,21 @@ export interface MessageView {
   bot?: boolean
   /** Files the message carries (download with GET /api/v1/attachments/:id). */
   attachments?: AttachmentView[]
+  /** Emoji reactions, in the order first used. */
+  reactions?: ReactionView[]
+  /** A reply: the seq of its thread's root (replies to replies join the root's thread). */
+  thread?: number
+  /** A thread's root: how many replies it has and the latest one's seq and time. */
+  replies?: { count: number; last: number; lastTs: number }
+  /** The members it mentions by name, in order, then "@room" when it mentions everyone. */
+  mentions?: string[]
+}
+
+/** One emoji on a message: how many reacted with it, and who (in the order they did). */
+export interface ReactionView {
+  emoji: string
+  count: number
+  users: string[]
 }
 
 /** An attachment as messages carry it; `mime` is sniffed by the hub, `width`/`height` for images. */
@@ -115,10 +176,56 @@ export interface AttachmentView {
   height?: number
 }
 
+/** A pending invitation: a room you may `join` and are not a member of yet. */
+export interface InviteView {
+  room: string
+  private: boolean
+  topic: string
+  members: number
+  /** Highest message sequence number in the room. */
+  seq: number
+  /** Who invited you (absent when that account was removed). */
+  by?: string
+  /** When, in ms since the epoch. */
+  at: number
+}
+
+/** A chat command, as the `commands` ack lists it. */
+export interface CommandView {
+  /** What to type after the `/`: `help`, `stego capacity`, or a command bare when that reaches it (`poll`). */
+  name: string
+  /** The plugin it belongs to; absent for the hub's own. */
+  plugin?: string
+  /** Its arguments, e.g. `WIDTHxHEIGHT`. */
+  usage?: string
+  /** One line on what it does. */
+  summary?: string
+}
+
 export interface MemberView {
   user: string
   role: RoleName
   online: boolean
+  /** With read receipts on (shown to members): the seq this member has read up to. */
+  read?: number
+}
+
+/** Your read marker in a room and what is still unread after it (as in the rooms list). */
+export interface ReadMarker {
+  room: string
+  /** You have read up to this seq (0: nothing yet). */
+  seq: number
+  unread: number
+  mentions: number
+}
+
+/** A search result: the message as history shows it, and the text around the match. */
+export interface SearchHit {
+  message: MessageView
+  /** Up to 16 words of the text around the match; `…` where it was cut. */
+  snippet: string
+  /** The matched words in `snippet`: [start, end) offsets in UTF-16 code units (JavaScript string indices). */
+  marks: [number, number][]
 }
 
 /** What the `ack` to each client frame carries besides `type` and `ref`. */
@@ -142,7 +249,8 @@ export interface AckResults {
   delete: { room: string; seq: number }
   history: { room: string; messages: MessageView[]; more: boolean }
   typing: Record<string, never>
-  rooms: { rooms: RoomSummary[] }
+  /** `invites`: your pending invitations (rooms you may join), by room name. */
+  rooms: { rooms: RoomSummary[]; invites: InviteView[] }
   members: { room: string; members: MemberView[] }
   invite: { room: string; user: string }
   kick: { room: string; user: string }
@@ -151,6 +259,18 @@ export interface AckResults {
   role: { room: string; user: string; role: RoleName }
   /** `user`: the peer; `seq`: the conversation's latest seq; `created`: this call opened it. */
   dm: { room: string; user: string; seq: number; created: boolean }
+  /** Newest first; with `more`, pass `cursor` to get the next (older) page. */
+  search: { results: SearchHit[]; more: boolean; cursor?: string }
+  /** `changed`: false when it was so already. */
+  thread: { room: string; seq: number; following: boolean; changed: boolean }
+  /** `changed`: false when the reaction was already there (add) or not there (remove). */
+  react: { room: string; seq: number; emoji: string; changed: boolean }
+  /** The hub's commands first, then each plugin's, in load order. */
+  commands: { room: string; commands: CommandView[] }
+  topic: { room: string; topic: string }
+  /** Your marker as stored: further than asked when it already was. */
+  read: ReadMarker
+  receipts: { room: string; enabled: boolean }
 }
 
 export type AckFrame<T extends ClientFrameType = ClientFrameType> = { type: 'ack'; ref: string } & AckResults[T]
@@ -166,15 +286,34 @@ export interface ErrorFrame {
 /** Events pushed by the server. */
 export type EventFrame =
   | ({ type: 'message' } & MessageView)
-  | { type: 'edited'; room: string; seq: number; text: string; editedAt: number; rev: number }
+  | { type: 'edited'; room: string; seq: number; text: string; editedAt: number; rev: number; mentions?: string[] }
   | { type: 'deleted'; room: string; seq: number; by: string; deletedAt: number; rev: number }
+  /**
+   * A reply in a thread you follow (you wrote its root, replied to it, or followed it), sent to
+   * all your connections whether they follow the room or not.
+   */
+  | { type: 'thread'; room: string; root: number; seq: number; from: string }
+  /** Someone added or removed a reaction (live). */
+  | { type: 'reaction'; room: string; seq: number; emoji: string; user: string; added: boolean; rev: number }
+  /** A message's reactions as they are now (catch-up after `rev`: sent for each changed message). */
+  | { type: 'reactions'; room: string; seq: number; reactions: ReactionView[]; rev: number }
   | { type: 'typing'; room: string; user: string }
   | { type: 'presence'; room: string; user: string; status: 'online' | 'offline' }
   | { type: 'joined'; room: string; user: string }
   | { type: 'left'; room: string; user: string }
   | { type: 'kicked'; room: string; by: string; reason: string; banned: boolean }
   | { type: 'invited'; room: string; by: string }
+  /** The room's topic changed (`by` a moderator or owner, or "admin" for `chathub room set`). */
+  | { type: 'topic'; room: string; topic: string; by: string }
   | { type: 'notice'; room?: string; text: string; ref?: string }
+  /** You marked a room read on another connection. */
+  | ({ type: 'read' } & ReadMarker)
+  /** Read receipts: a member has read up to `seq` (at most one per member per second). */
+  | { type: 'receipt'; room: string; user: string; seq: number }
+  /** The room's read receipts were turned on or off (`by` a moderator or owner, or "admin"). */
+  | { type: 'receipts'; room: string; enabled: boolean; by: string }
+  /** A message mentions you (to all your connections, also where you do not follow the room). */
+  | { type: 'mention'; room: string; seq: number; from: string }
 
 export type ServerFrame = AckFrame | ErrorFrame | EventFrame
 export type EventType = EventFrame['type']

@@ -12,7 +12,7 @@ export const ROOM_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/
 
 export const checkRoomName = (name: string): string => {
   if (!ROOM_NAME.test(name)) {
-    throw coreErrors.frameInvalid(
+    throw coreErrors.inputInvalid(
       `"${name}" is not a valid room name (1-32 of a-z, 0-9 and "-", starting with a letter or digit)`,
     )
   }
@@ -36,14 +36,18 @@ export const MAX_TOPIC_LENGTH = 256
 
 export const checkTopic = (topic: string): string => {
   if (topic.length > MAX_TOPIC_LENGTH) {
-    throw coreErrors.frameInvalid(`the topic is longer than ${MAX_TOPIC_LENGTH} characters`)
+    throw coreErrors.inputInvalid(`the topic is longer than ${MAX_TOPIC_LENGTH} characters`)
   }
   return topic
 }
 
-/** Change a room's topic and/or privacy (the fields given). */
-export const updateRoomSettings = (db: Db, roomId: number, settings: { topic?: string; isPrivate?: boolean }): void => {
-  if (settings.topic === undefined && settings.isPrivate === undefined) return
+/** Change a room's topic, privacy and/or read receipts (the fields given). */
+export const updateRoomSettings = (
+  db: Db,
+  roomId: number,
+  settings: { topic?: string; isPrivate?: boolean; readReceipts?: boolean; retentionDays?: number | null },
+): void => {
+  if (Object.values(settings).every((v) => v === undefined)) return
   db.update(rooms).set(settings).where(eq(rooms.id, roomId)).run()
 }
 
@@ -86,6 +90,8 @@ export interface RoomListing {
   members: number
   seq: number
   createdAt: string
+  /** The room's own retention in days (0: forever); null: the hub's retention.days. */
+  retentionDays: number | null
   /** Direct rooms: the participants' names (a removed account is no longer listed). */
   participants?: string[]
 }
@@ -107,6 +113,7 @@ export const listAllRooms = (db: Db): RoomListing[] =>
       kind: rooms.kind,
       topic: rooms.topic,
       createdAt: rooms.createdAt,
+      retentionDays: rooms.retentionDays,
       members: roomMemberCount,
       seq: roomSeq,
       names: roomMemberNames,
@@ -206,5 +213,32 @@ export const visibleRooms = (db: Db, userId: number) =>
     .from(rooms)
     .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), eq(roomMembers.userId, userId)))
     .where(sql`${rooms.isPrivate} = 0 OR ${roomMembers.userId} IS NOT NULL`)
+    .orderBy(asc(rooms.name))
+    .all()
+
+/**
+ * A user's pending invitations: rooms (not direct ones) they were invited to, are not a member of
+ * and are not banned from, by room name; `by` is null when the inviter's account was removed.
+ */
+export const pendingInvites = (db: Db, userId: number) =>
+  db
+    .select({
+      name: rooms.name,
+      private: rooms.isPrivate,
+      topic: rooms.topic,
+      by: users.name,
+      at: roomInvites.createdAt,
+    })
+    .from(roomInvites)
+    .innerJoin(rooms, eq(rooms.id, roomInvites.roomId))
+    .leftJoin(users, eq(users.id, roomInvites.invitedBy))
+    .where(
+      and(
+        eq(roomInvites.userId, userId),
+        eq(rooms.kind, 'room'),
+        sql`NOT EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = "room_invites"."room_id" AND m.user_id = ${userId})`,
+        sql`NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = "room_invites"."room_id" AND b.user_id = ${userId})`,
+      ),
+    )
     .orderBy(asc(rooms.name))
     .all()

@@ -11,6 +11,7 @@ import type { Role } from '#core/db/schema/rooms'
 import { coreErrors } from '#core/errors'
 import type { EventFrame, InviteView, MemberView, RoomSummary } from '#core/protocol/messages'
 import type { MembershipEvent, RoomEvent } from '#core/messages/events'
+import { startReading } from '#core/reads/queries'
 import { findUser, findUserById } from '#core/users/queries'
 import { openDirectRoom } from './direct.ts'
 import { directErrors } from './errors.ts'
@@ -66,6 +67,7 @@ export class RoomService {
     const row = q.findRoom(this.db, name)
     if (!row) return undefined
     room = new RoomState(row.id, row.name, row.isPrivate, row.topic, this.maxSeq(row.id), row.kind)
+    room.readReceipts = row.readReceipts
     this.byName.set(name, room)
     this.byId.set(room.id, room)
     return room
@@ -162,6 +164,7 @@ export class RoomService {
     }
     if (room.isPrivate && !q.hasInvite(this.db, room.id, user.userId)) throw coreErrors.roomNotFound(name)
     q.addMember(this.db, room.id, user.userId)
+    startReading(this.db, user.userId, room.id, room.seq)
     members.set(user.userId, 'member')
     this.announceChange(
       room,
@@ -342,7 +345,7 @@ export class RoomService {
     if (victim.id === user.userId) throw coreErrors.forbidden('kick or ban yourself; leave the room instead')
     const victimRole = this.roleOf(room, victim.id)
     if (victimRole && RANK[victimRole] >= RANK[role]) {
-      throw coreErrors.forbidden(`remove a ${victimRole} of "${name}"`)
+      throw coreErrors.forbidden(`remove ${victimRole === 'owner' ? 'an' : 'a'} ${victimRole} of "${name}"`)
     }
     if (!victimRole && !options.ban) throw coreErrors.notMember(`${name}" for "${target}`)
     // The ban, the removal and the audit row in one transaction.
@@ -381,7 +384,10 @@ export class RoomService {
     const { room } = this.moderator(user, name, `set the topic of "${name}"`)
     q.checkTopic(topic)
     if (topic === room.topic) return room
-    q.updateRoomSettings(this.db, room.id, { topic })
+    writeTransaction(this.db, () => {
+      q.updateRoomSettings(this.db, room.id, { topic })
+      appendAudit(this.db, { actor: user.name, action: 'room.topic_changed', target: room.name, detail: { topic } })
+    })
     room.topic = topic
     this.announceTopic(room, user.name)
     return room
@@ -472,8 +478,10 @@ export class RoomService {
     // Gone, or already a deletion tombstone: its `room.deleted` row follows.
     if (!row || row.name !== room.name) return this.dropRoom(id)
     const topicChanged = row.topic !== room.topic
+    const receiptsChanged = row.readReceipts !== room.readReceipts
     room.isPrivate = row.isPrivate
     room.topic = row.topic
+    room.readReceipts = row.readReceipts
     const before = room.members
     const members = q.listMembers(this.db, id)
     const now = new Map(members.map((m) => [m.userId, m.role]))
@@ -485,6 +493,13 @@ export class RoomService {
       conn.send(removed)
     }
     if (topicChanged) this.announceTopic(room, 'admin')
+    if (receiptsChanged) {
+      this.announceChange(
+        room,
+        { type: 'room', room: room.name, change: 'receipts', readReceipts: room.readReceipts, by: 'admin' },
+        { type: 'receipts', room: room.name, enabled: room.readReceipts, by: 'admin' },
+      )
+    }
     // Who was taken out or put in, when the hub knew the members before.
     if (!before) return
     for (const userId of before.keys()) {

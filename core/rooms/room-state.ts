@@ -14,6 +14,8 @@ export class RoomState {
   rev: number | undefined = undefined
   /** userId -> role; loaded on first use. */
   members: Map<number, Role> | undefined = undefined
+  /** Members see how far each has read (core/reads); set from the room's row. */
+  readReceipts = false
 
   constructor(
     readonly id: number,

@@ -16,7 +16,7 @@ export interface PasswordPolicy {
 
 export const checkPassword = (password: string, policy: PasswordPolicy): void => {
   if (password.length < policy.minPasswordLength) throw coreErrors.passwordWeak(policy.minPasswordLength)
-  if (password.length > 1024) throw coreErrors.frameInvalid('password is longer than 1024 characters')
+  if (password.length > 1024) throw coreErrors.inputInvalid('the password is longer than 1024 characters')
 }
 
 /** What else a write does in its transaction (the admin service's audit row). */

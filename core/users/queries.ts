@@ -8,7 +8,7 @@ export const USER_NAME = /^[a-z0-9][a-z0-9._-]{0,31}$/
 
 export const checkUserName = (name: string): string => {
   if (!USER_NAME.test(name)) {
-    throw coreErrors.frameInvalid(
+    throw coreErrors.inputInvalid(
       `"${name}" is not a valid user name (1-32 of a-z, 0-9, ".", "_", "-", starting with a letter or digit)`,
     )
   }

@@ -10,7 +10,7 @@ import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'nod
 import { compileBot } from './compile.ts'
 import { BotEngine, type BotIo, CommandCoolingDown, CommandDenied } from './engine.ts'
 import { guardedFetch } from './fetch-guard.ts'
-import type { BotInput, BotMessage, BotSpec, ChildToParent, CommandCaller, HostLimits, HubOp, ParentToChild, StoreOp } from './protocol.ts'
+import type { BotInput, BotMessage, BotSpec, ChildToParent, CommandCaller, HelpEntry, HostLimits, HubOp, ParentToChild, StoreOp } from './protocol.ts'
 import { BotFault } from './sandbox.ts'
 import { realClock } from './schedule.ts'
 
@@ -196,15 +196,13 @@ const runCommand = async (msg: Extract<ParentToChild, { t: 'command' }>): Promis
 
 /** The commands each bot offers the caller in the caller's room (its direct rooms come as `direct` first). */
 const help = async (id: number, caller: CommandCaller): Promise<void> => {
-  const lines: string[] = []
+  const commands: HelpEntry[] = []
   for (const r of bots.values()) {
     for (const c of await r.engine.allowedCommands(caller).catch(() => [])) {
-      const usage = c.usage ? ` ${c.usage}` : ''
-      const sensitive = c.sensitive || r.spec.commands[c.name]?.sensitive ? ' (needs a fresh TOTP code)' : ''
-      lines.push(`/${c.name}${usage} — ${c.help || 'no help text'} [${r.spec.name}]${sensitive}`)
+      commands.push({ ...c, sensitive: c.sensitive || r.spec.commands[c.name]?.sensitive === true, bot: r.spec.name })
     }
   }
-  send({ t: 'result', id, text: lines.join('\n') })
+  send({ t: 'result', id, commands })
 }
 
 const answered = (id: number, value: unknown, error: { code: string; message: string; retryAfter?: number } | undefined): void => {

@@ -4,10 +4,10 @@
 // WebSocket, no token). Its `/commands` reach it through this plugin (access controls, TOTP
 // step-up), `/help` lists them.
 import { resolve } from 'node:path'
-import { type ChatCommand, definePlugin } from '#core/plugin-api'
+import { type Caller, type ChatCommand, definePlugin } from '#core/plugin-api'
 import { BotsConfigSchema } from './config.ts'
 import { botsErrors } from './errors.ts'
-import type { BotSpec } from './protocol.ts'
+import type { BotSpec, HelpEntry } from './protocol.ts'
 import { Supervisor } from './supervisor.ts'
 
 /**
@@ -27,6 +27,7 @@ const isStepUp = (v: unknown): v is StepUp =>
 export default definePlugin({
   name: 'bots',
   version: '0.1.0',
+  description: 'scripted bots in sandboxes (isolated-vm), each a bot account in its rooms',
   /** Its tables (schema.ts); `npm run db:generate:plugin -- bots` adds a migration here. */
   migrations: new URL('./migrations/', import.meta.url),
   optionalDependencies: ['totp'],
@@ -102,14 +103,21 @@ export default definePlugin({
         return text
       }
 
+    const offered = (caller: Caller) => supervisor.help({ user: caller.user, room: caller.room, admin: caller.admin })
+
     return {
       commands: {
-        async help(_args, caller) {
-          const text = await supervisor.help({ user: caller.user, room: caller.room, admin: caller.admin })
-          return text || 'No bot commands you may run in this room.'
+        help: {
+          summary: 'the bot commands you may run here, with the bot that answers each',
+          async run(_args, caller) {
+            const lines = (await offered(caller)).map((c) => `/${c.name}${c.usage ? ` ${c.usage}` : ''} — ${helpLine(c)}`)
+            return lines.join('\n') || 'No bot commands you may run in this room.'
+          },
         },
       },
       commandFor: (name) => (supervisor.knowsCommand(name) ? runBotCommand(name) : undefined),
+      listCommands: async (caller) =>
+        (await offered(caller)).map((c) => ({ name: c.name, ...(c.usage ? { usage: c.usage } : {}), summary: helpLine(c) })),
       onListen() {
         supervisor.start()
         log.info({ bots: bots.length }, 'bot host starting')
@@ -118,3 +126,7 @@ export default definePlugin({
     }
   },
 })
+
+/** `ship it [ops] (needs a fresh TOTP code)`: what a bot command does, and which bot answers it. */
+const helpLine = (c: HelpEntry): string =>
+  `${c.help || 'no help text'} [${c.bot}]${c.sensitive ? ' (needs a fresh TOTP code)' : ''}`

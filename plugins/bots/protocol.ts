@@ -117,6 +117,11 @@ export interface CallError {
 }
 
 /** Who ran a command, as the plugin hands it to the child. */
+/** A command a bot offers the caller, for /help. */
+export interface HelpEntry extends CommandInfo {
+  bot: string
+}
+
 export interface CommandCaller {
   user: string
   room: string
@@ -149,6 +154,8 @@ export type ChildToParent =
       t: 'result'
       id: number
       text?: string
+      /** The answer to `help`. */
+      commands?: HelpEntry[]
       error?: { code: string; message: string; retryAfter?: number }
     }
   | { t: 'store'; id: number; bot: string; op: StoreOp }

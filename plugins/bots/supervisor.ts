@@ -24,6 +24,7 @@ import type {
   CallError,
   ChildToParent,
   CommandCaller,
+  HelpEntry,
   HostLimits,
   ParentToChild,
 } from './protocol.ts'
@@ -173,11 +174,12 @@ export class Supervisor {
     }
   }
 
-  async help(caller: CommandCaller): Promise<string> {
+  /** The commands the bots offer `caller` in the caller's room (those the caller may run). */
+  async help(caller: CommandCaller): Promise<HelpEntry[]> {
     // A room no bot is configured for may be a direct conversation with one of them.
     if (![...this.bots.values()].some((b) => b.spec.rooms.includes(caller.room))) this.findDirect(caller.room)
     const res = await this.request((id) => ({ t: 'help', id, caller }), 'bots')
-    return res.text ?? ''
+    return res.commands ?? []
   }
 
   async close(): Promise<void> {

@@ -19,7 +19,7 @@ export default (bot: Bot) => {
   bot.command('${name}-count', { help: 'count how often this was run' }, async (ctx) => {
     const n = ((await ctx.store.get<number>('count')) ?? 0) + 1
     await ctx.store.set('count', n)
-    return \`run \${n} times\`
+    return n === 1 ? 'run once' : \`run \${n} times\`
   })
 
   // Schedules: every('10m', ...) and at('0 9 * * 1-5', ...) (5-field cron, UTC).

@@ -8,6 +8,7 @@ export { ircCapabilities }
 export default definePlugin({
   name: 'irc',
   version: '0.1.0',
+  description: 'bridges hub rooms to IRC channels (links with `chathub bridge link ROOM irc:<server>/#channel`)',
   config: IrcConfig,
   setup({ config, bridgeRunner }) {
     const definition = ircBridge(config)
@@ -18,17 +19,19 @@ export default definePlugin({
         runner.start(url)
       },
       commands: {
-        /** `/irc status`: each link of this hub and whether its relay client is in the channel. */
-        status() {
-          const links = runner.health()
-          if (links.length === 0)
-            return 'No IRC links; add one with `chathub bridge link ROOM irc:<server>/#channel`.'
-          return links
-            .map(
-              (l) =>
-                `${l.room} ↔ ${l.target}: ${l.connected ? `connected (${l.detail ?? ''})` : 'down'}`,
-            )
-            .join('\n')
+        status: {
+          summary: 'each IRC link of this hub and whether its relay is in the channel',
+          run() {
+            const links = runner.health()
+            if (links.length === 0)
+              return 'No IRC links; add one with `chathub bridge link ROOM irc:<server>/#channel`.'
+            return links
+              .map(
+                (l) =>
+                  `${l.room} ↔ ${l.target}: ${l.connected ? `connected (${l.detail ?? ''})` : 'down'}`,
+              )
+              .join('\n')
+          },
         },
       },
       close: () => runner.close(),

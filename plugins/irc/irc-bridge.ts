@@ -181,7 +181,8 @@ class IrcLink implements BridgeConnection {
         return
       case 'edit':
       case 'delete':
-        // Not declared in the capabilities: the runner sends corrections as messages instead.
+      case 'reaction':
+        // Not declared in the capabilities: the runner sends corrections (and reactions) as lines instead.
         return
     }
   }

@@ -49,6 +49,13 @@ export interface Analysis {
   chiSquare: ChiSquareResult
   rs: RsResult
   spa: SpaResult
+  /**
+   * Which detectors the verdict counts as flagging. A chi-square alarm counts only when RS or SPA
+   * corroborates it, so `flags.chiSquare` can be false while `chiSquare.suspicious` (the attack's
+   * own alarm) is true.
+   */
+  flags: { chiSquare: boolean; rs: boolean; spa: boolean }
+  /** Some detector is flagged. */
   suspicious: boolean
   verdict: string
 }
@@ -326,14 +333,15 @@ export const analyze = (image: RawImage): Analysis => {
   // On its own the chi-square attack alarms on noisy or textured covers (their histograms are
   // smooth, so pairs of values look equalised); it counts only when RS or SPA also sees a trace.
   const corroborated = Math.max(rs.estimatedFraction, spa.estimatedFraction) > CORROBORATE
+  const flags = { chiSquare: chiSquare.suspicious && corroborated, rs: rs.suspicious, spa: spa.suspicious }
   const flagged = [
-    chiSquare.suspicious && corroborated && `chi-square (leading ${percent(chiSquare.estimatedFraction)})`,
-    rs.suspicious && `RS (${rs.noRealRoot ? 'full payload' : percent(rs.estimatedFraction)})`,
-    spa.suspicious && `SPA (${spa.noRealRoot ? 'full payload' : percent(spa.estimatedFraction)})`,
+    flags.chiSquare && `chi-square (leading ${percent(chiSquare.estimatedFraction)})`,
+    flags.rs && `RS (${rs.noRealRoot ? 'full payload' : percent(rs.estimatedFraction)})`,
+    flags.spa && `SPA (${spa.noRealRoot ? 'full payload' : percent(spa.estimatedFraction)})`,
   ].filter((s): s is string => typeof s === 'string')
   const suspicious = flagged.length > 0
   const verdict = suspicious
     ? `suspicious: LSB replacement likely, flagged by ${flagged.join(', ')}`
     : `clean: no LSB-replacement signature (RS ${percent(rs.estimatedFraction)}, SPA ${percent(spa.estimatedFraction)})`
-  return { chiSquare, rs, spa, suspicious, verdict }
+  return { chiSquare, rs, spa, flags, suspicious, verdict }
 }

@@ -13,6 +13,7 @@ const HELP =
 export default definePlugin({
   name: 'stego',
   version: '0.1.0',
+  description: 'hidden messages in images (embedding happens in the client; the hub answers /stego capacity)',
   config: Type.Object(
     {
       maxPixels: Type.Integer({
@@ -27,20 +28,28 @@ export default definePlugin({
   setup({ config }) {
     return {
       commands: {
-        help: () => HELP,
-        capacity([size = '']) {
-          const match = /^(\d{1,6})[x×](\d{1,6})$/i.exec(size)
-          if (!match) return 'Usage: /stego capacity WIDTHxHEIGHT (e.g. /stego capacity 4000x3000)'
-          const width = Number(match[1])
-          const height = Number(match[2])
-          if (width * height > config.maxPixels) return `Images above ${config.maxPixels} pixels are not accepted here.`
-          const { maxBytes, safeBytes } = capacityForSize(width, height)
-          return (
-            `A ${width}×${height} opaque image hides up to ${maxBytes} bytes; up to ${safeBytes} bytes ` +
-            'stays hard to detect. Check a real file with `chathub stego capacity FILE`.'
-          )
+        help: { summary: 'how to hide a message in a picture', run: () => HELP },
+        capacity: {
+          usage: 'WIDTHxHEIGHT',
+          summary: 'how many bytes an image that size can hide',
+          run: ([size = '']) => capacityAnswer(size, config.maxPixels),
         },
       },
     }
   },
 })
+
+const capacityAnswer = (size: string, maxPixels: number): string => {
+  const match = /^(\d{1,6})[x×](\d{1,6})$/i.exec(size)
+  if (!match) return 'Usage: /stego capacity WIDTHxHEIGHT (e.g. /stego capacity 4000x3000)'
+  const width = Number(match[1])
+  const height = Number(match[2])
+  if (width * height > maxPixels) return `Images above ${maxPixels} pixels are not accepted here.`
+  const { maxBytes, safeBytes } = capacityForSize(width, height)
+  return (
+    `A ${width}×${height} opaque image hides up to ${bytes(maxBytes)}; up to ${bytes(safeBytes)} ` +
+    'stays hard to detect. Check a real file with `chathub stego capacity FILE`.'
+  )
+}
+
+const bytes = (n: number): string => `${n} ${n === 1 ? 'byte' : 'bytes'}`

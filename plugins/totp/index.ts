@@ -25,6 +25,7 @@ export interface TotpServices {
 export default definePlugin({
   name: 'totp',
   version: '1.0.0',
+  description: 'two-factor login: codes from an authenticator app (RFC 6238), recovery codes, a policy',
   /** Its tables (schema.ts); `npm run db:generate:plugin -- totp` adds a migration here. */
   migrations: new URL('./migrations/', import.meta.url),
   config: TotpConfigSchema,
@@ -64,6 +65,20 @@ export default definePlugin({
         }
         // Required but not enrolled: a session that can only enrol.
         if (service.isRequired(user)) return { restricted: true }
+      },
+      // A password change (and any other step-up action of the core) needs a fresh code, as an
+      // admin's reset does: one entered within stepUpMinutes, or `code`/`recoveryCode` now.
+      onStepUp(event) {
+        if (ctx.config.policy === 'off') return
+        const { code, recoveryCode } = event.body
+        service.requireFreshCode(
+          { id: event.userId, name: event.user, admin: event.admin },
+          {
+            action: event.action,
+            ...(code !== undefined ? { code } : {}),
+            ...(recoveryCode !== undefined ? { recoveryCode } : {}),
+          },
+        )
       },
     }
   },

@@ -10,6 +10,7 @@ export { webhookCapabilities }
 export default definePlugin({
   name: 'webhooks',
   version: '0.1.0',
+  description: 'incoming webhooks (Slack-style POSTs into a room) and outgoing ones (signed POSTs of its messages)',
   /** Its tables (schema.ts); `npm run db:generate:plugin -- webhooks` adds a migration here. */
   migrations: new URL('./migrations/', import.meta.url),
   config: WebhooksConfig,

@@ -20,11 +20,11 @@ import { postJson } from './post.ts'
 import { recordAttempt, startDelivery } from './queries.ts'
 import { sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './signing.ts'
 
-/** JSON carries edits, deletes, replies and attachment URLs; nothing is encrypted end to end. */
+/** JSON carries edits, deletes, reactions, replies and attachment URLs; nothing is encrypted end to end. */
 export const webhookCapabilities: BridgeCapabilities = {
   edits: true,
   deletes: true,
-  reactions: false,
+  reactions: true,
   threads: true,
   // Bytes: more than a hub message can hold (16000 characters of up to 4 bytes), so never split.
   maxLength: 64000,
@@ -247,6 +247,8 @@ const toPayload = (room: string, item: OutboundItem): Record<string, unknown> =>
       return { type: 'edited', room, seq: item.seq, from: item.from, text: item.text }
     case 'delete':
       return { type: 'deleted', room, seq: item.seq, from: item.from }
+    case 'reaction':
+      return { type: 'reaction', room, seq: item.seq, user: item.from, emoji: item.emoji, added: item.added }
     case 'dropped':
       return { type: 'dropped', room, count: item.count }
   }

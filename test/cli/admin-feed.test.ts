@@ -94,8 +94,8 @@ test(
     expect(
       await rowsOf(['room', 'set', 'general', '--private', '--topic', 'members only']),
     ).toEqual([row('room.changed', { roomId: 1 })])
-    await refused(['room', 'set', 'general'], 'CHATHUB_FRAME_INVALID')
-    await refused(['room', 'set', 'general', '--topic', 'x'.repeat(257)], 'CHATHUB_FRAME_INVALID')
+    await refused(['room', 'set', 'general'], 'CHATHUB_INPUT_INVALID')
+    await refused(['room', 'set', 'general', '--topic', 'x'.repeat(257)], 'CHATHUB_INPUT_INVALID')
     await refused(['room', 'set', 'nope', '--public'], 'CHATHUB_ROOM_NOT_FOUND')
     expect(
       await rowsOf(['room', 'member', 'add', 'general', 'bob', '--role', 'moderator']),

@@ -34,7 +34,10 @@ test(
     // No terminal and no --password-stdin: a clear error rather than a hang.
     expect(noTty.code).toBe(1)
     expect(noTty.stderr).toContain('CHATHUB_PASSWORD_REQUIRED')
-    expect([badName.code, errorCode(badName)]).toEqual([1, 'CHATHUB_FRAME_INVALID'])
+    expect([badName.code, errorCode(badName)]).toEqual([1, 'CHATHUB_INPUT_INVALID'])
+    // Offline, there is no wire protocol to speak of: the message is about the name.
+    expect(badName.stdout).toContain('is not a valid user name')
+    expect(badName.stdout + badName.stderr).not.toMatch(/frame/i)
 
     const [passwd, disable, missing] = await Promise.all([
       cli(['user', 'passwd', 'bob', '--password-stdin'], 'another long password\n'),
@@ -95,7 +98,7 @@ test('rooms: create, list, members, delete, with their errors', { timeout: 120_0
   ])
   expect(errorCode(exists)).toBe('CHATHUB_ROOM_EXISTS')
   expect(errorCode(noOwner)).toBe('CHATHUB_USER_NOT_FOUND')
-  expect(errorCode(badName)).toBe('CHATHUB_FRAME_INVALID')
+  expect(errorCode(badName)).toBe('CHATHUB_INPUT_INVALID')
   expect(json(list)).toEqual([
     expect.objectContaining({
       name: 'general',
@@ -116,6 +119,6 @@ test('rooms: create, list, members, delete, with their errors', { timeout: 120_0
     cli(['room', 'list']),
     cli(['room', 'delete', 'ops', '--json']),
   ])
-  expect(after.stdout).toMatch(/^general\s+public\s+1 members\s+0 messages\s+everything else\n$/)
+  expect(after.stdout).toMatch(/^general\s+public\s+1 member\s+0 messages\s+everything else\n$/)
   expect(errorCode(again)).toBe('CHATHUB_ROOM_NOT_FOUND')
 })

@@ -50,9 +50,10 @@ test('dm sends from arguments or stdin, the peer gets it live; rooms and history
   expect(errorCode(ghost)).toBe('CHATHUB_USER_NOT_FOUND')
   expect(errorCode(empty)).toBe('CHATHUB_MESSAGE_EMPTY')
   expect(json<RoomSummary[]>(rooms)).toEqual([
-    { name: room, private: true, kind: 'direct', peer: 'bob', topic: '', members: 2, seq: 3, role: 'member' },
+    { name: room, private: true, kind: 'direct', peer: 'bob', topic: '', members: 2, seq: 3, role: 'member', unread: 0, mentions: 0 },
   ])
-  expect(listed.stdout).toMatch(new RegExp(`^${room}\\s+direct\\s+2 members\\s+member\\s+with alice\\n$`))
+  // Bob has not read alice's three messages yet.
+  expect(listed.stdout).toMatch(new RegExp(`^${room}\\s+direct\\s+2 members\\s+member\\s+with alice  \\(3 unread\\)\\n$`))
 
   const [history, page, none, both] = await Promise.all([
     runCli(['history', '--dm', 'bob'], { env: alice }),
@@ -119,7 +120,7 @@ test('admin room commands: list marks direct rooms with their participants; crea
     expect.objectContaining({ name: 'general', kind: 'room', private: false, members: 1 }),
   ])
   expect(json<{ name: string }[]>(list)[1]).not.toHaveProperty('participants')
-  expect(text.stdout).toMatch(new RegExp(`^${room}\\s+direct\\s+2 members\\s+1 messages  between alice and bob$`, 'm'))
+  expect(text.stdout).toMatch(new RegExp(`^${room}\\s+direct\\s+2 members\\s+1 message  between alice and bob$`, 'm'))
   expect(json<{ user: string; role: string }[]>(members).map((m) => [m.user, m.role])).toEqual([
     ['alice', 'member'],
     ['bob', 'member'],

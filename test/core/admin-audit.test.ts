@@ -50,7 +50,7 @@ test('the admin service audits every user and room change as data-dir', async ()
     admin.linkBridge('ops', 'irc:irc.example.org/#ops', [])
     admin.unlinkBridge('ops', 'irc:irc.example.org/#ops', false)
     await admin.deleteRoom('ops')
-    admin.removeUser('ben')
+    await admin.removeUser('ben')
   })
   expect(rows.map((r) => [r.actor, r.action, r.target])).toEqual([
     ['data-dir', 'user.added', 'ann'],
@@ -96,6 +96,7 @@ test("a moderator's kick, ban, unban and role change are audited with the modera
     await carl.kick('crew', 'dan', 'spam')
     await carl.ban('crew', 'dan')
     await carl.request('unban', { room: 'crew', user: 'dan' })
+    await carl.request('topic', { room: 'crew', topic: 'ship it' })
   })
   expect(rows.map((r) => [r.actor, r.action, r.target, r.detail])).toEqual([
     ['olga', 'room.created', 'crew', { private: false, owner: 'olga' }],
@@ -103,6 +104,7 @@ test("a moderator's kick, ban, unban and role change are audited with the modera
     ['carl', 'room.kicked', 'dan', { room: 'crew', reason: 'spam' }],
     ['carl', 'room.banned', 'dan', { room: 'crew' }],
     ['carl', 'room.unbanned', 'dan', { room: 'crew' }],
+    ['carl', 'room.topic_changed', 'crew', { topic: 'ship it' }],
   ])
   // Refused: kicking someone who is not a member, and a member who is not a moderator.
   const refused = await rowsOf(async () => {

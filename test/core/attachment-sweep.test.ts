@@ -135,7 +135,8 @@ describe('expiry and deletion', () => {
 
     deleteRoom(hub.hub.db, 'doomed') // rows go by cascade, the file stays until the sweep
     await carol.close()
-    new AdminService(hub.hub.db).removeUser('carol')
+    // Erased: a removal without --erase keeps her messages (and their files), anonymised.
+    await new AdminService(hub.hub.db).removeUser('carol', { erase: true })
     expect(filesOnDisk(hub)).toHaveLength(4)
     expect(await sweep()).toMatchObject({ unlinked: 0, ofDeletedMessages: 0, files: 2, thumbnails: 1 })
     expect(filesOnDisk(hub)).toHaveLength(1)
@@ -166,7 +167,7 @@ describe('races', () => {
       await temp.join('files')
       await temp.upload('files', bytes)
       await temp.close()
-      new AdminService(hub.hub.db).removeUser(`temp${i}`)
+      await new AdminService(hub.hub.db).removeUser(`temp${i}`)
       const [, view] = await Promise.all([sweep(), alice.upload('files', bytes)])
       expect((await alice.download(view.id)).bytes.equals(bytes)).toBe(true)
     }

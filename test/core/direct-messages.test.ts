@@ -35,8 +35,8 @@ describe('opening a direct conversation', () => {
     await alice.create('general')
     const summary = (c: ChatClient) => c.rooms().then((r) => r.rooms)
     expect(await summary(alice)).toEqual<RoomSummary[]>([
-      { name: first.room, private: true, kind: 'direct', peer: 'bob', topic: '', members: 2, seq: 0, role: 'member' },
-      { name: 'general', private: false, kind: 'room', topic: '', members: 1, seq: 0, role: 'owner' },
+      { name: first.room, private: true, kind: 'direct', peer: 'bob', topic: '', members: 2, seq: 0, role: 'member', unread: 0, mentions: 0 },
+      { name: 'general', private: false, kind: 'room', topic: '', members: 1, seq: 0, role: 'owner', unread: 0, mentions: 0 },
     ])
     expect((await summary(bob)).find((r) => r.name === first.room)).toMatchObject({ kind: 'direct', peer: 'alice' })
     // The HTTP listing says the same.

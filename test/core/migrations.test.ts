@@ -64,3 +64,34 @@ test('broken references are found by db check; opening does not scan for them un
     expect.arrayContaining([expect.stringMatching(/^messages -> (rooms|users)$/)]),
   )
 })
+
+test('0011 puts the replies of an older database into threads (a reply to a reply joins its root) and marks rooms read', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'chathub-db-')), 'chathub.db')
+  const old = databaseBefore(file, '0011_everyday_chat')
+  old.exec(`
+    INSERT INTO users (id, name, password_hash, created_at) VALUES (1, 'alice', NULL, 0);
+    INSERT INTO rooms (id, name, created_by, created_at) VALUES (1, 'general', 1, 0), (2, 'ops', 1, 0);
+    INSERT INTO messages (room_id, seq, sender_id, txn, text, reply_to, created_at) VALUES
+      (1, 1, 1, 't1', 'root', NULL, 0), (1, 2, 1, 't2', 'reply', 1, 0), (1, 3, 1, 't3', 'reply to reply', 2, 0),
+      (1, 4, 1, 't4', 'plain', NULL, 0), (1, 5, 1, 't5', 'deep', 3, 0), (2, 1, 1, 't6', 'other root', NULL, 0),
+      (2, 2, 1, 't7', 'other reply', 1, 0);
+    INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES (1, 1, 'owner', 0), (2, 1, 'member', 0);
+  `)
+  old.close()
+  const sqlite = openDb(file).$client
+  expect(sqlite.prepare('SELECT room_id, seq, thread_root FROM messages ORDER BY room_id, seq').all()).toEqual([
+    { room_id: 1, seq: 1, thread_root: null },
+    { room_id: 1, seq: 2, thread_root: 1 },
+    { room_id: 1, seq: 3, thread_root: 1 },
+    { room_id: 1, seq: 4, thread_root: null },
+    { room_id: 1, seq: 5, thread_root: 1 },
+    { room_id: 2, seq: 1, thread_root: null },
+    { room_id: 2, seq: 2, thread_root: 1 },
+  ])
+  // Members start with their rooms read: no unread counts from before markers existed.
+  expect(sqlite.prepare('SELECT user_id, room_id, seq FROM read_markers ORDER BY room_id').all()).toEqual([
+    { user_id: 1, room_id: 1, seq: 5 },
+    { user_id: 1, room_id: 2, seq: 2 },
+  ])
+  sqlite.close()
+})

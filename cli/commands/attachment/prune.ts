@@ -1,9 +1,8 @@
 // `chathub attachment prune`: one attachment sweep on the data directory (the one the hub runs every
 // attachments.sweepIntervalSeconds), safe while the hub runs.
 import { ChathubCommand, dataFlags } from '#cli/base-command'
+import { plural } from '#cli/format'
 import type { SweepReport } from '#core/attachments/sweep'
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
 
 export default class AttachmentPrune extends ChathubCommand {
   static override summary = 'delete expired uploads, attachments of deleted messages and unreferenced files'

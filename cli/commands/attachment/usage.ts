@@ -2,6 +2,7 @@
 // the hub's total against attachments.maxTotalBytes.
 import { Flags } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
+import { plural } from '#cli/format'
 import type { UserUsage } from '#core/attachments/queries'
 
 export interface UsageReport {
@@ -59,7 +60,7 @@ export default class AttachmentUsage extends ChathubCommand {
     }
     const { total } = report
     const limit = report.maxTotalBytes > 0 ? ` of ${share(total.bytes, report.maxTotalBytes)}` : ' (no hub-wide limit)'
-    this.log(`hub: ${total.uploads} uploads, ${total.files} distinct files, ${formatBytes(total.bytes)}${limit}`)
+    this.log(`hub: ${plural(total.uploads, 'upload')}, ${plural(total.files, 'distinct file')}, ${formatBytes(total.bytes)}${limit}`)
     return report
   }
 }

@@ -1,5 +1,6 @@
 // `chathub audit verify`: recompute the audit log's hash chain; an edited or deleted row fails it.
 import { ChathubCommand, dataFlags } from '#cli/base-command'
+import { plural } from '#cli/format'
 import type { AuditVerdict } from '#core/audit/audit-log'
 
 export default class AuditVerify extends ChathubCommand {
@@ -20,12 +21,12 @@ export default class AuditVerify extends ChathubCommand {
     if (!verdict.ok) {
       throw new ChatError(
         'CHATHUB_AUDIT_BROKEN',
-        `The audit log was altered: row ${verdict.brokenAt} (${verdict.reason}) does not match the chain (${verdict.rows} rows read).`,
+        `The audit log was altered: row ${verdict.brokenAt} (${verdict.reason}) does not match the chain (${plural(verdict.rows, 'row')} read).`,
         409,
         { details: { ...verdict } },
       )
     }
-    this.log(`audit log intact: ${verdict.rows} rows, head ${verdict.head || '(empty)'}`)
+    this.log(`audit log intact: ${plural(verdict.rows, 'row')}, head ${verdict.head || '(empty)'}`)
     return verdict
   }
 }

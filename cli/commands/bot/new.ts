@@ -22,7 +22,7 @@ export default class BotNew extends ChathubCommand {
     const { args, flags } = await this.parse(BotNew)
     const { botTemplate, configSnippet } = await import('#plugins/bots/template')
     if (!/^[a-z0-9][a-z0-9._-]{0,31}$/.test(args.name)) {
-      throw new ChatError('CHATHUB_FRAME_INVALID', `"${args.name}" is not a valid bot name (1-32 of a-z, 0-9, ".", "_", "-").`)
+      throw new ChatError('CHATHUB_INPUT_INVALID', `"${args.name}" is not a valid bot name (1-32 of a-z, 0-9, ".", "_", "-").`)
     }
     const file = join(resolve(flags.dir), `${args.name}.ts`)
     if (existsSync(file) && !flags.force) {

@@ -3,6 +3,7 @@
 // hub runs, and on a damaged file.
 import { Flags } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
+import { plural } from '#cli/format'
 import type { DatabaseReport } from '#core/db/check-report'
 
 export default class DbCheck extends ChathubCommand {
@@ -31,14 +32,14 @@ export default class DbCheck extends ChathubCommand {
     const report = checkDatabase(hubDbFile(resolveHubConfig(flags)), flags.full ? 'full' : 'quick')
     const kib = (pages: number) => `${Math.round((pages * report.pageSize) / 1024)} KiB`
     this.log(
-      `${report.file}: ${report.ok ? 'ok' : 'DAMAGED'} (${report.check} check of ${report.pages} pages, ${kib(report.pages)}; ${report.freePages} free)`,
+      `${report.file}: ${report.ok ? 'ok' : 'DAMAGED'} (${report.check} check of ${plural(report.pages, 'page')}, ${kib(report.pages)}; ${report.freePages} free)`,
     )
     for (const problem of report.problems) this.log(`  ${problem}`)
     for (const b of report.brokenReferences)
-      this.log(`  broken references: ${b.rows} rows of ${b.table} point at missing ${b.parent}`)
+      this.log(`  broken references: ${plural(b.rows, 'row')} of ${b.table} point at missing ${b.parent}`)
     for (const d of report.pendingDeletions) {
       this.log(
-        `  deletion of room ${d.room} unfinished (${d.messages} messages left): \`chathub serve\` finishes it at start, or \`chathub room delete ${d.room}\``,
+        `  deletion of room ${d.room} unfinished (${plural(d.messages, 'message')} left): \`chathub serve\` finishes it at start, or \`chathub room delete ${d.room}\``,
       )
     }
     for (const f of report.files.filter((f) => f.mode !== '0600')) {

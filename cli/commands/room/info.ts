@@ -1,4 +1,5 @@
-// `chathub room info ROOM`: a room's settings, members and bridges, with its weakest link in words.
+// `chathub room info ROOM`: a room's settings (retention too), members and bridges, with its weakest
+// link in words.
 import { Args } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
 
@@ -10,6 +11,10 @@ export interface RoomInfo {
   participants?: string[]
   topic: string
   members: number
+  /** Days messages are kept; 0: forever; null: the hub's retention.days. */
+  retentionDays: number | null
+  /** The same in words, with the hub's default spelled out: `30 days`, `forever`, `hub default (forever)`. */
+  retention: string
   bridges: { target: string; network: string; state: string; limitations: string[] }[]
   /** The link that carries least (most limitations), in words; null when the room is not bridged. */
   weakestLink: string | null
@@ -31,6 +36,7 @@ export default class RoomInfoCommand extends ChathubCommand {
     const { listMembers, memberCount, requireRoom } = await import('#core/rooms/queries')
     const { allLinks, limitations, NETWORKS } = await import('#cli/bridge-targets')
     const { allStatus, linkId } = await import('#core/bridges/queries')
+    const { describeRetention } = await import('#core/retention/policy')
     const info = await withHubDb(flags, (db, config): RoomInfo => {
       const room = requireRoom(db, args.name)
       const status = new Map(allStatus(db).map((s) => [s.link, s.state]))
@@ -54,6 +60,8 @@ export default class RoomInfoCommand extends ChathubCommand {
         ...(room.kind === 'direct' ? { participants: listMembers(db, room.id).map((m) => m.user) } : {}),
         topic: room.topic,
         members: memberCount(db, room.id),
+        retentionDays: room.retentionDays,
+        retention: describeRetention(room.retentionDays, config.retention.days),
         bridges,
         weakestLink: weakest
           ? `bridged to ${label}: ${weakest.limitations.length > 0 ? weakest.limitations.join('; ') : 'carries everything'}`
@@ -63,6 +71,7 @@ export default class RoomInfoCommand extends ChathubCommand {
     const label = info.participants ? ` (direct, between ${info.participants.join(' and ')})` : info.private ? ' (private)' : ''
     this.log(`${info.name}${label}${info.topic ? ` — ${info.topic}` : ''}`)
     this.log(`members: ${info.members}`)
+    this.log(`retention: ${info.retention}`)
     if (info.bridges.length === 0) this.log('not bridged')
     for (const b of info.bridges) this.log(`bridge: ${b.target} (${b.state})`)
     if (info.weakestLink) this.log(`weakest link: ${info.weakestLink}`)

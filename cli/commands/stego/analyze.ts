@@ -9,7 +9,10 @@ export interface DetectorView {
   detector: 'chi-square' | 'rs' | 'spa'
   statistic: number
   estimatedFraction: number
+  /** Counted by the verdict (the same rule: a chi-square alarm needs RS or SPA to corroborate it). */
   suspicious: boolean
+  /** Chi-square only: its alarm went off, but neither RS nor SPA saw a trace, so it does not count. */
+  uncorroborated?: boolean
   noRealRoot?: boolean
 }
 
@@ -48,20 +51,21 @@ export default class StegoAnalyze extends ChathubCommand {
         detector: 'chi-square',
         statistic: a.chiSquare.leading10.statistic,
         estimatedFraction: a.chiSquare.estimatedFraction,
-        suspicious: a.chiSquare.suspicious,
+        suspicious: a.flags.chiSquare,
+        ...(a.chiSquare.suspicious && !a.flags.chiSquare ? { uncorroborated: true } : {}),
       },
       {
         detector: 'rs',
         statistic: a.rs.rm - a.rs.sm,
         estimatedFraction: a.rs.estimatedFraction,
-        suspicious: a.rs.suspicious,
+        suspicious: a.flags.rs,
         noRealRoot: a.rs.noRealRoot,
       },
       {
         detector: 'spa',
         statistic: a.spa.estimatedFraction,
         estimatedFraction: a.spa.estimatedFraction,
-        suspicious: a.spa.suspicious,
+        suspicious: a.flags.spa,
         noRealRoot: a.spa.noRealRoot,
       },
     ]
@@ -77,7 +81,11 @@ export default class StegoAnalyze extends ChathubCommand {
     this.log(`${args.in}: ${image.width}×${image.height}`)
     this.log('  detector     statistic   estimated  flag')
     for (const d of detectors) {
-      const note = d.noRealRoot ? ' (no real root: full payload)' : ''
+      const note = d.noRealRoot
+        ? ' (no real root: full payload)'
+        : d.uncorroborated
+          ? ' (its pattern alone; RS and SPA see no trace, as on noisy or textured photos)'
+          : ''
       this.log(
         `  ${d.detector.padEnd(11)} ${d.statistic.toFixed(4).padStart(10)}   ${d.estimatedFraction.toFixed(3).padStart(8)}  ${d.suspicious ? 'SUSPICIOUS' : 'ok'}${note}`,
       )

@@ -1,6 +1,7 @@
 // `chathub stego capacity IN`: how much an image can carry, and how much it carries safely.
 import { Args } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
+import { plural } from '#cli/format'
 import { downscaleFlag, readInput } from '#cli/stego-input'
 
 export interface CapacityView {
@@ -45,8 +46,8 @@ export default class StegoCapacity extends ChathubCommand {
       this.warn('This is a JPEG: its block grid can betray hidden data; embed with --downscale 0.75.')
     }
     this.log(`${args.in}: ${cap.width}×${cap.height} ${cap.format}`)
-    this.log(`  max  ${cap.maxBytes} bytes`)
-    this.log(`  safe ${cap.safeBytes} bytes (hard to detect at or below this)`)
+    this.log(`  max  ${plural(cap.maxBytes, 'byte')}`)
+    this.log(`  safe ${plural(cap.safeBytes, 'byte')} (hard to detect at or below this)`)
     return view
   }
 }

@@ -3,6 +3,7 @@
 import { existsSync, writeFileSync } from 'node:fs'
 import { Args, Flags } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
+import { plural } from '#cli/format'
 import { progressLine } from '#cli/progress'
 import { stegoCliErrors } from '#cli/stego-errors'
 import { downscaleFlag, passphraseFlags, readInput, readPassphrase, readPayload } from '#cli/stego-input'
@@ -78,8 +79,8 @@ export default class StegoEmbed extends ChathubCommand {
     }
     for (const w of view.warnings) this.warn(w)
     this.log(
-      `hid ${view.payloadBytes} bytes in ${view.out} (${view.width}×${view.height}); ` +
-        `${(view.changeRate * 100).toFixed(3)}% of samples changed; capacity ${view.maxBytes} bytes, safe ${view.safeBytes}`,
+      `hid ${plural(view.payloadBytes, 'byte')} in ${view.out} (${view.width}×${view.height}); ` +
+        `${(view.changeRate * 100).toFixed(3)}% of samples changed; capacity ${plural(view.maxBytes, 'byte')}, safe ${view.safeBytes}`,
     )
     return view
   }

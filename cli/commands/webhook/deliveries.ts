@@ -1,6 +1,7 @@
 // `chathub webhook deliveries ROOM`: the outgoing webhook delivery log of a room, newest first.
 import { Args, Flags } from '#oclif'
 import { ChathubCommand, dataFlags } from '#cli/base-command'
+import { plural } from '#cli/format'
 import type { DeliveryListing } from '#plugins/webhooks/admin'
 
 export default class WebhookDeliveries extends ChathubCommand {
@@ -27,7 +28,7 @@ export default class WebhookDeliveries extends ChathubCommand {
       const http = d.httpStatus === null ? '' : ` HTTP ${d.httpStatus}`
       const error = d.lastError && d.status !== 'delivered' ? ` (${d.lastError})` : ''
       this.log(
-        `${d.at}  #${d.seq}  ${d.status.padEnd(9)} ${d.attempts} attempt(s)${http}  ${d.url}${error}`,
+        `${d.at}  #${d.seq}  ${d.status.padEnd(9)} ${plural(d.attempts, 'attempt')}${http}  ${d.url}${error}`,
       )
     }
     return rows

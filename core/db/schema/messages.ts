@@ -1,4 +1,6 @@
 // Messages: a gap-free sequence per room; (room, sender, txn) makes client retries idempotent.
+// Triggers on this table keep the full-text index (drizzle/0012_search.sql): a migration that
+// rebuilds the table (new table, copy, drop, rename) drops them and must create them again.
 import { sql } from '#drizzle'
 import { index, integer, sqliteTable, text, uniqueIndex } from '#drizzle'
 import { rooms } from './rooms.ts'
@@ -24,6 +26,8 @@ export const messages = sqliteTable(
     /** null once deleted. */
     text: text('text'),
     replyTo: integer('reply_to'),
+    /** The seq of the thread's root for a reply (a reply to a reply joins its thread); null otherwise. */
+    threadRoot: integer('thread_root'),
     createdAt: integer('created_at').notNull(), // ms since epoch
     editedAt: integer('edited_at'),
     deletedAt: integer('deleted_at'),
@@ -33,11 +37,15 @@ export const messages = sqliteTable(
      * client resuming with the last `rev` it saw gets the edits and deletes it missed.
      */
     rev: integer('rev'),
+    /** The room's change counter at this message's last reaction change (null: never reacted to). */
+    reactionsRev: integer('reactions_rev'),
   },
   (t) => [
     uniqueIndex('messages_room_seq_unique').on(t.roomId, t.seq),
     uniqueIndex('messages_room_sender_txn_unique').on(t.roomId, t.senderId, t.txn),
     // Partial: a new message adds no entry (and no page write to its commit); only changes do.
     index('messages_room_rev_idx').on(t.roomId, t.rev).where(sql`rev IS NOT NULL`),
+    // Partial too: only replies have an entry (a thread's replies, its reply count).
+    index('messages_room_thread_idx').on(t.roomId, t.threadRoot, t.seq).where(sql`thread_root IS NOT NULL`),
   ],
 )

@@ -15,6 +15,10 @@ export const rooms = sqliteTable(
     topic: text('topic').notNull().default(''),
     /** 'direct': a two-person conversation opened with the `dm` frame; 'room': everything else. */
     kind: text('kind', { enum: ROOM_KINDS }).notNull().default('room'),
+    /** Messages older than this many days are deleted; null: the hub's default (`retention.days`). */
+    retentionDays: integer('retention_days'),
+    /** Members see who has read how far ("seen by"); off unless the room turns it on. */
+    readReceipts: integer('read_receipts', { mode: 'boolean' }).notNull().default(false),
     createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull().$defaultFn(() => new Date()),
   },

@@ -1,6 +1,6 @@
-// Text shaping for bridges: splitting to byte limits and short correction lines.
+// Text shaping for bridges: splitting to byte limits, short correction and reaction lines.
 import { expect, test } from 'vitest'
-import { correctionLine, splitText } from '#core/bridges/text'
+import { correctionLine, reactionLine, splitText } from '#core/bridges/text'
 
 test('splitText keeps parts within the byte limit, at word breaks, never inside a character', () => {
   const words = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ')
@@ -28,4 +28,13 @@ test('correctionLine says what changed, not the whole message', () => {
   expect(correctionLine('see you', 'see you tomorrow')).toBe('correction: added "tomorrow"')
   expect(correctionLine('see you tomorrow', 'see you')).toBe('correction: removed "tomorrow"')
   expect(correctionLine(null, 'new text')).toBe('correction: new text')
+})
+
+test('reactionLine fills the configured format with the emoji, whose message and its first words on one line', () => {
+  const r = { emoji: '🎉', to: 'bob@irc', text: 'we shipped\nit   today' }
+  expect(reactionLine('reacted {emoji} to {to}: "{excerpt}"', r)).toBe('reacted 🎉 to bob@irc: "we shipped it today"')
+  expect(reactionLine('[{emoji}] {excerpt} ({to}) {unknown}', r)).toBe('[🎉] we shipped it today (bob@irc) {unknown}')
+  const long = reactionLine('{excerpt}', { ...r, text: 'x'.repeat(200) })
+  expect(long).toHaveLength(60)
+  expect(long.endsWith('…')).toBe(true)
 })

@@ -39,7 +39,7 @@ test('bot new scaffolds a script that bot test runs offline', { timeout: 60_000 
   expect(run.stdout).toContain('#lobby bob: hello helper')
   expect(run.stdout).toContain('#lobby helper: hello bob!')
   const transcript = json<{ transcript: { text: string; private?: boolean }[] }>(count).transcript
-  expect(transcript.filter((l) => l.private).map((l) => l.text)).toEqual(['run 1 times', 'run 2 times'])
+  expect(transcript.filter((l) => l.private).map((l) => l.text)).toEqual(['run once', 'run 2 times'])
 })
 
 test('bot list, logs, disable and enable work on a running hub', { timeout: 60_000 }, async () => {

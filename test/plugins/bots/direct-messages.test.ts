@@ -127,6 +127,10 @@ describe('on a real hub', () => {
     const other = await carol.openDirect('alice')
     await expect(carol.say(other.room, '/whoami')).rejects.toMatchObject({ code: 'BOTS_COMMAND_NOT_HERE' })
     await carol.say(other.room, '/help')
+    const hubHelp = (await carol.next('notice', (n) => n.room === other.room)).text
+    expect(hubHelp).toContain('/bots help')
+    expect(hubHelp).not.toContain('/whoami')
+    await carol.say(other.room, '/bots help')
     expect((await carol.next('notice', (n) => n.room === other.room)).text).toBe('No bot commands you may run in this room.')
   })
 

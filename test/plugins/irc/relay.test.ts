@@ -107,6 +107,27 @@ describe.skipIf(!ircAvailable())('irc bridge relays', () => {
       }
     })
 
+    test('a hub reaction reaches IRC as an action line of the one who reacted; taking it back sends nothing', async () => {
+      const alice = await hub.connect('alice')
+      await alice.create('general')
+      await alice.join('general')
+      await bridgeOnline(alice, 'general')
+      const relay = await bob.waitForNick('#general', 'relay')
+      bob.say('#general', 'lunch at noon? the usual place, unless it rains again today')
+      const msg = await alice.next('message', (f) => f.from === 'bob@irc')
+      await alice.react('general', msg.seq, '👍')
+      const [line] = await bob.waitFor((h) => h.text.includes('reacted'))
+      expect(line).toMatchObject({
+        nick: relay,
+        type: 'action',
+        text: 'alice reacted 👍 to bob@irc: "lunch at noon? the usual place, unless it rains again today"',
+      })
+      await alice.react('general', msg.seq, '👍', { remove: true })
+      await alice.say('general', 'sentinel after the reaction')
+      await bob.waitFor((h) => h.text.includes('sentinel after the reaction'))
+      expect(bob.heard.filter((h) => h.text.includes('reacted'))).toHaveLength(1)
+    })
+
     test('200 rapid messages keep their order both ways', async () => {
       const alice = await hub.connect('alice')
       await alice.create('general')

@@ -146,6 +146,18 @@ describe('degenerate inputs', () => {
     expect(samplePairAnalysis(noise).pairs).toBe(64 * 63 * 3)
   })
 
+  test('the verdict counts exactly the flagged detectors (a chi-square alarm only when RS or SPA corroborates)', () => {
+    const noise: RawImage = { data: bytes(96 * 96 * 3), width: 96, height: 96, channels: 3 }
+    for (const image of [...covers, noise, ...covers.map((c) => lsbReplace(c, 0.5))]) {
+      const result = analyze(image)
+      expect(result.suspicious).toBe(result.flags.chiSquare || result.flags.rs || result.flags.spa)
+      expect(result.flags.rs).toBe(result.rs.suspicious)
+      expect(result.flags.spa).toBe(result.spa.suspicious)
+      if (result.flags.chiSquare) expect(result.chiSquare.suspicious).toBe(true)
+      expect(result.verdict.includes('chi-square')).toBe(result.flags.chiSquare)
+    }
+  })
+
   test('a 1×1 image is analysed without crashing', () => {
     const one: RawImage = { data: new Uint8Array([1, 2, 3]), width: 1, height: 1, channels: 3 }
     expect(analyze(one).suspicious).toBeTypeOf('boolean')

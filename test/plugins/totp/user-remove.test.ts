@@ -64,7 +64,7 @@ test(
 
     const ok = await remove('bob', '--as', 'root', '--code', good)
     expect(ok.code, ok.stderr).toBe(0)
-    expect(json(ok)).toEqual({ name: 'bob', removed: true })
+    expect(json(ok)).toMatchObject({ name: 'bob', removed: true, erased: false })
     expect(findUser(hub.hub.db, 'bob')).toBeUndefined()
 
     const rows = listAudit(hub.hub.db, { user: 'root' })

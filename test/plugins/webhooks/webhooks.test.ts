@@ -181,7 +181,7 @@ describe('webhooks bridge', () => {
     expect(((await limited.json()) as { code: string }).code).toBe('WEBHOOKS_RATE_LIMITED')
   })
 
-  test('outgoing: room messages are POSTed signed, edits follow, and nothing echoes back', async () => {
+  test('outgoing: room messages are POSTed signed, edits and reactions follow, and nothing echoes back', async () => {
     const alice = await setup()
     const hook = await createHook('ci')
     const sent = await alice.say('general', 'hello receiver')
@@ -210,16 +210,25 @@ describe('webhooks bridge', () => {
       text: 'hello, receiver',
     })
 
+    // Reactions go out as events of their own, added and taken back.
+    await alice.react('general', sent.seq, '🎉')
+    await alice.react('general', sent.seq, '🎉', { remove: true })
+    await waitUntil(() => receiver.got.length >= 4, 5000, 'the reactions')
+    expect(receiver.got.slice(2, 4).map((g) => g.payload)).toEqual([
+      { type: 'reaction', room: 'general', seq: sent.seq, user: 'alice', emoji: '🎉', added: true },
+      { type: 'reaction', room: 'general', seq: sent.seq, user: 'alice', emoji: '🎉', added: false },
+    ])
+
     // A message that came in through a webhook goes out to the other link (hub <-> webhook relay) once.
     await hook.post(JSON.stringify({ text: 'from ci', username: 'jenkins' }))
-    await waitUntil(() => receiver.got.length >= 3, 5000, 'the relayed message')
-    expect(receiver.got[2]?.payload).toMatchObject({
+    await waitUntil(() => receiver.got.length >= 5, 5000, 'the relayed message')
+    expect(receiver.got[4]?.payload).toMatchObject({
       type: 'message',
       from: 'jenkins@webhook',
       text: 'from ci',
     })
     await new Promise((r) => setTimeout(r, 300))
-    expect(receiver.got).toHaveLength(3)
+    expect(receiver.got).toHaveLength(5)
     const history = (await alice.history('general')).messages.map((m) => m.text)
     expect(history).toEqual(['hello, receiver', 'from ci'])
   })

@@ -1,0 +1,1 @@
+ALTER TABLE `messages` ADD `reactions_rev` integer;
