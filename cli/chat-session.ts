@@ -10,6 +10,7 @@ import { CloseCodes } from '#core/protocol/close-codes'
 import type { EventOf, MessageView } from '#core/protocol/messages'
 import { cliErrors } from './errors.ts'
 import { LOCAL_HELP, chatHint } from './chat-hint.ts'
+import { CHAT_COMMANDS, parseChatLine } from './chat-commands.ts'
 import { formatMessage, plural } from './format.ts'
 import { ReadTracker } from './read-tracker.ts'
 
@@ -124,6 +125,9 @@ export const runChat = async (client: ChatClient, options: ChatOptions): Promise
     if (live) showMessage(m)
     else early.push(m)
   })
+  client.on('reaction', (e: EventOf<'reaction'>) => {
+    if (e.room === room && e.user !== me) print(`* ${e.user} ${e.added ? 'reacted' : 'took back'} ${e.emoji} ${e.added ? 'to' : 'from'} #${e.seq}`)
+  })
   client.on('edited', (e: EventOf<'edited'>) => {
     if (e.room === room) print(`* #${e.seq} edited: ${e.text}`)
   })
@@ -215,24 +219,73 @@ export const runChat = async (client: ChatClient, options: ChatOptions): Promise
     `* online: ${others.length > 0 ? others.join(', ') : 'nobody else'}${me ? ` (you are ${me})` : ''}`,
   )
 
+  /** The last message this chat sent (what /edit and /delete act on without a SEQ). */
+  let lastOwnSeq: number | undefined
   const sendLine = async (line: string) => {
     const text = line.trimEnd()
     if (text.trim() === '') return
-    if (text === '/quit' || text === '/exit') {
+    const action = parseChatLine(text)
+    if (action.kind === 'quit') {
       rl?.close()
       return
     }
-    // `/help` is answered by the hub (its commands); the chat's own keys come first.
-    if (text === '/help') print(`* ${LOCAL_HELP}`)
+    if (action.kind === 'usage') return print(`! ${action.text}`)
+    // `/help` is answered by the hub (its commands); the chat's own come first.
+    if (text === '/help') {
+      print(`* ${LOCAL_HELP}`)
+      for (const c of CHAT_COMMANDS) print(`*   ${c.usage.padEnd(20)} ${c.summary}`)
+    }
     await ready
-    const txn = randomUUID()
-    sentTxns.add(txn)
     try {
-      await client.say(room, text, { txn })
+      await act(action)
     } catch (err) {
-      sentTxns.delete(txn)
       if (!isChatError(err)) throw err
       if (err.code !== 'CHATHUB_CONNECTION_CLOSED') print(`! ${err.message} (${err.code})`)
+    }
+  }
+  const act = async (action: Exclude<ReturnType<typeof parseChatLine>, { kind: 'quit' | 'usage' }>): Promise<void> => {
+    switch (action.kind) {
+      case 'send': {
+        const txn = randomUUID()
+        sentTxns.add(txn)
+        try {
+          const ack = await client.say(room, action.text, { txn, ...(action.replyTo === undefined ? {} : { replyTo: action.replyTo }) })
+          if (ack.seq > 0) lastOwnSeq = ack.seq
+        } catch (err) {
+          sentTxns.delete(txn)
+          throw err
+        }
+        return
+      }
+      case 'edit': {
+        const seq = action.seq ?? lastOwnSeq
+        if (seq === undefined) return print('! nothing of yours to edit yet: /edit SEQ TEXT')
+        await client.edit(room, seq, action.text)
+        return print(`* #${seq} edited`)
+      }
+      case 'delete': {
+        const seq = action.seq ?? lastOwnSeq
+        if (seq === undefined) return print('! nothing of yours to delete yet: /delete SEQ')
+        await client.delete(room, seq)
+        if (seq === lastOwnSeq) lastOwnSeq = undefined
+        return print(`* #${seq} deleted`)
+      }
+      case 'react': {
+        const seq = action.seq ?? shownUpTo
+        if (seq === 0) return print('! no message to react to yet: /react SEQ EMOJI')
+        const ack = await client.react(room, seq, action.emoji, { remove: action.remove })
+        return print(`* ${action.remove ? 'took back' : 'reacted'} ${ack.emoji} ${action.remove ? 'from' : 'to'} #${seq}`)
+      }
+      case 'topic': {
+        const ack = await client.topic(room, action.topic)
+        return print(ack.topic === '' ? '* topic cleared' : `* topic: ${ack.topic}`)
+      }
+      case 'who': {
+        const { members } = await client.members(room)
+        const online = members.filter((m) => m.online)
+        const list = members.map((m) => `${m.user}${m.role === 'member' ? '' : ` (${m.role})`}${m.online ? ' ●' : ''}`)
+        return print(`* ${plural(members.length, 'member')}, ${online.length} online (●): ${list.join(', ')}`)
+      }
     }
   }
 
