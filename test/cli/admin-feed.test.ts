@@ -4,10 +4,9 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { expect, test } from 'vitest'
-import { type CliResult, json, runCli, tempDir } from '#test/helpers/run-cli'
+import { errorCode, json, runCli, tempDir } from '#test/helpers/run-cli'
 
 const PASSWORD = 'correct horse battery\n'
-const errorCode = (r: CliResult) => json<{ error: { code: string } }>(r).error.code
 
 interface FeedRow {
   kind: string

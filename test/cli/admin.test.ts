@@ -1,9 +1,8 @@
 // The admin CLI on a data directory: users and rooms, --json listings, and error codes.
 import { expect, test } from 'vitest'
-import { type CliResult, json, runCli, tempDir } from '#test/helpers/run-cli'
+import { errorCode, json, runCli, tempDir } from '#test/helpers/run-cli'
 
 const PASSWORD = 'correct horse battery\n'
-const errorCode = (r: CliResult) => json<{ error: { code: string } }>(r).error.code
 
 test(
   'users: add, list, passwd, disable, enable, remove, with their errors',

@@ -8,14 +8,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { ChatClient, httpCall } from '#core/client/sdk'
 import type { MemberView, MessageView } from '#core/protocol/messages'
-import {
-  type CliResult,
-  credentialsHome,
-  json,
-  runCli,
-  startCli,
-  tempDir,
-} from '#test/helpers/run-cli'
+import { type CliResult, credentialsHome, errorCode, json, runCli, startCli, tempDir } from '#test/helpers/run-cli'
 import {
   codeFor,
   enrol,
@@ -25,7 +18,6 @@ import {
   type TotpHub,
 } from '#test/plugins/totp/helpers'
 
-const errorCode = (r: CliResult) => json<{ error: { code: string } }>(r).error.code
 
 let hub: TotpHub
 /** CHATHUB_HOME of each user, holding a session (as `chathub login` writes it). */

@@ -4,10 +4,9 @@ import { join } from 'node:path'
 import { beforeEach, expect, test } from 'vitest'
 import { httpCall } from '#core/client/sdk'
 import { startHub, type TestHub } from '#test/helpers/start-hub'
-import { type CliResult, json, runCli, tempDir } from '#test/helpers/run-cli'
+import { errorCode, json, runCli, tempDir } from '#test/helpers/run-cli'
 
 const PASSWORD = 'correct horse battery'
-const errorCode = (r: CliResult) => json<{ error: { code: string } }>(r).error.code
 
 let hub: TestHub
 let home: string

@@ -4,10 +4,9 @@
 import { beforeEach, expect, test } from 'vitest'
 import type { EventOf, RoomSummary } from '#core/protocol/messages'
 import { findUser } from '#core/users/queries'
-import { type CliResult, credentialsHome, json, runCli, startCli } from '#test/helpers/run-cli'
+import { credentialsHome, errorCode, json, runCli, startCli } from '#test/helpers/run-cli'
 import { startHub, type TestHub } from '#test/helpers/start-hub'
 
-const errorCode = (r: CliResult) => json<{ error: { code: string } }>(r).error.code
 
 let hub: TestHub
 /** A CHATHUB_HOME holding a session for `name` (as `chathub login` would write it). */

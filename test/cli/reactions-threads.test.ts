@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { ChatClient } from '#core/client/sdk'
 import type { MessageView } from '#core/protocol/messages'
-import { type CliResult, credentialsHome, json, runCli } from '#test/helpers/run-cli'
+import { credentialsHome, errorCode, json, runCli } from '#test/helpers/run-cli'
 import { startHub, type TestHub } from '#test/helpers/start-hub'
 
 let hub: TestHub
@@ -15,7 +15,6 @@ const as = (user: string, args: string[]) => {
   if (!env) homes.set(user, (env = credentialsHome(hub.url, user, hub.token(user))))
   return runCli(args, { env })
 }
-const errorCode = (r: CliResult) => json<{ error: { code: string } }>(r).error.code
 
 beforeAll(async () => {
   hub = await startHub()

@@ -5,10 +5,9 @@
 import { rmSync } from 'node:fs'
 import { beforeEach, expect, test } from 'vitest'
 import type { RoomSummary } from '#core/protocol/messages'
-import { type CliResult, credentialsHome, json, runCli, tempDir } from '#test/helpers/run-cli'
+import { credentialsHome, errorCode, json, runCli, tempDir } from '#test/helpers/run-cli'
 import { startHub, type TestHub } from '#test/helpers/start-hub'
 
-const errorCode = (r: CliResult) => json<{ error: { code: string } }>(r).error.code
 
 let hub: TestHub
 let dataDir: string

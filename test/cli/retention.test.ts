@@ -7,10 +7,9 @@ import { afterEach, expect, test } from 'vitest'
 import { listAudit } from '#core/audit/audit-log'
 import type { HubEvent } from '#core/messages/events'
 import { DAY_MS } from '#core/retention/policy'
-import { type CliResult, json, runCli, tempDir } from '#test/helpers/run-cli'
+import { errorCode, json, runCli, tempDir } from '#test/helpers/run-cli'
 import { startHub, type TestHub } from '#test/helpers/start-hub'
 
-const errorCode = (r: CliResult) => json<{ error: { code: string } }>(r).error.code
 
 let hub: TestHub | undefined
 afterEach(async () => {

@@ -2,11 +2,10 @@
 // marked, filters, --dm, paging by --cursor, --json, and the error codes of bad queries.
 import { beforeEach, expect, test } from 'vitest'
 import type { AckResults } from '#core/protocol/messages'
-import { type CliResult, json, runCli, tempDir } from '#test/helpers/run-cli'
+import { type CliResult, errorCode, json, runCli, tempDir } from '#test/helpers/run-cli'
 import { startHub, type TestHub } from '#test/helpers/start-hub'
 
 const PASSWORD = 'correct horse battery'
-const errorCode = (r: CliResult) => json<{ error: { code: string } }>(r).error.code
 
 let hub: TestHub
 let home: string

@@ -5,11 +5,10 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { writePng } from '#plugins/stego/image-io'
-import { type CliResult, json, runCli, tempDir } from '#test/helpers/run-cli'
+import { errorCode, json, runCli, tempDir } from '#test/helpers/run-cli'
 import { startHub, type TestHub } from '#test/helpers/start-hub'
 import { photoLike } from '#test/plugins/stego/fixtures'
 
-const errorCode = (r: CliResult) => json<{ error: { code: string } }>(r).error.code
 const PASSPHRASE = 'violet staple orbit 93'
 const SECRET = 'the ledger is under the third floorboard'
 

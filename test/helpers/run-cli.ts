@@ -132,6 +132,9 @@ export const json = <T = unknown>(result: CliResult): T => {
   }
 }
 
+/** The error code of a failed --json answer. */
+export const errorCode = (result: CliResult): string => json<{ error: { code: string } }>(result).error.code
+
 /** A CHATHUB_HOME holding a session for `user` on `server` (as `chathub login` would write it). */
 export const credentialsHome = (server: string, user: string, token: string): Record<string, string> => {
   const home = tempDir('chathub-home-')
