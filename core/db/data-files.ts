@@ -70,6 +70,8 @@ export const prepareDatabaseFiles = (file: string): void => {
     try {
       closeSync(openSync(path, 'r+'))
     } catch (err) {
+      // Gone since the stat: another process closed the database last (SQLite removes -wal/-shm then).
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue
       throw coreErrors.dataDirUnwritable(path, reasonOf(err))
     }
     // Files made by an older version (0644); only their owner (or root) may change the mode.
