@@ -109,18 +109,23 @@ export class Delivery {
    * badge, a notification), then one `mention` per user on the event stream.
    */
   private mention(room: RoomState, seq: number, from: string, users: readonly MentionTarget[], roomSeq: number): void {
-    const frame = textFrame(JSON.stringify({ type: 'mention', room: room.name, seq, from } satisfies EventFrame))
-    for (const { userId, name } of users) {
-      for (const conn of this.connectionsOf(userId)) if (conn.ws.readyState === 1 && !conn.overBound()) sendFramed(conn.ws, frame)
-      if (this.events.subscribed) this.pending.push({ type: 'mention', room: room.name, roomSeq, seq, from, user: name })
-    }
+    this.toUsers(
+      users.map((u) => u.userId),
+      { type: 'mention', room: room.name, seq, from },
+    )
+    if (!this.events.subscribed) return
+    for (const { name } of users) this.pending.push({ type: 'mention', room: room.name, roomSeq, seq, from, user: name })
   }
 
   /** A `thread` event to every connection of each follower of a reply's thread (a notification). */
   private threadReply(room: RoomState, w: MessageWrite, followers: readonly number[]): void {
-    const event: EventFrame = { type: 'thread', room: room.name, root: w.threadRoot ?? 0, seq: w.seq, from: w.alias ?? w.sender }
+    this.toUsers(followers, { type: 'thread', room: room.name, root: w.threadRoot ?? 0, seq: w.seq, from: w.alias ?? w.sender })
+  }
+
+  /** One event to every open connection of each user (framed once), skipping those over their buffer bound. */
+  private toUsers(userIds: readonly number[], event: EventFrame): void {
     const frame = textFrame(JSON.stringify(event))
-    for (const userId of followers) {
+    for (const userId of userIds) {
       for (const conn of this.connectionsOf(userId)) if (conn.ws.readyState === 1 && !conn.overBound()) sendFramed(conn.ws, frame)
     }
   }

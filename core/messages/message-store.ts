@@ -138,6 +138,12 @@ export const toView = (room: string, r: Row): MessageView => {
   return view
 }
 
+/**
+ * A message whose insert is one statement. With attachments, mentions or a thread (its followers) it
+ * writes other rows too, so it takes the transaction like a batch.
+ */
+const oneStatement = (m: MessageWrite): boolean => !m.attachments && !m.mentions && m.threadRoot === undefined
+
 export class MessageStore {
   private readonly sqlite: Sqlite
   private readonly insertStmt
@@ -300,10 +306,9 @@ export class MessageStore {
   commit(batch: readonly LogWrite[]): void {
     const before = batch.map((w) => [w.room.seq, w.room.rev] as const)
     try {
-      // A lone message is one statement, which SQLite commits by itself: no BEGIN or COMMIT to run.
-      // With attachments or mentions it is several, so it takes the transaction like a batch.
+      // A lone plain message is one statement, which SQLite commits by itself: no BEGIN or COMMIT.
       const only = batch.length === 1 ? batch[0] : undefined
-      if (only?.kind === 'message' && !only.attachments && !only.mentions && only.threadRoot === undefined) this.insert(only)
+      if (only?.kind === 'message' && oneStatement(only)) this.insert(only)
       else this.commitBatch(batch)
     } catch (err) {
       batch.forEach((w, i) => {
