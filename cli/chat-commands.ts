@@ -1,5 +1,5 @@
 // The chat's own commands: lines `chathub chat` acts on itself (`/me`, `/reply`, `/edit`, `/delete`,
-// `/react`, `/topic`, `/who`, `/quit`) instead of sending them. Every other line starting with `/`
+// `/react`, `/topic`, `/who`, `/switch`, `/rooms`, `/quit`) instead of sending them. Every other line starting with `/`
 // goes to the hub, which runs its commands (`/help`, a plugin's `/stego capacity`).
 
 /** What a line asks the chat to do. */
@@ -10,6 +10,9 @@ export type ChatAction =
   | { kind: 'react'; seq?: number; emoji: string; remove: boolean }
   | { kind: 'topic'; topic: string }
   | { kind: 'who' }
+  /** Show another room (`ops`) or direct conversation (`@bob`); none named: the next one with unread messages. */
+  | { kind: 'switch'; target?: string }
+  | { kind: 'rooms' }
   | { kind: 'quit' }
   /** Said wrong: what to print. */
   | { kind: 'usage'; text: string }
@@ -22,6 +25,8 @@ export const CHAT_COMMANDS: readonly { usage: string; summary: string }[] = [
   { usage: '/react [SEQ] EMOJI', summary: 'react to the last message (or SEQ); /unreact takes it back' },
   { usage: '/topic TEXT', summary: "set the room's topic (moderators)" },
   { usage: '/who', summary: "the room's members and who is online" },
+  { usage: '/switch [ROOM|@USER]', summary: 'show another room or conversation (followed from then on); alone: the next unread' },
+  { usage: '/rooms', summary: 'the rooms this chat follows and what is unread in each' },
   { usage: '/quit', summary: 'leave the chat' },
 ]
 
@@ -73,6 +78,11 @@ export const parseChatLine = (line: string): ChatAction => {
       return { kind: 'topic', topic: rest }
     case 'who':
       return { kind: 'who' }
+    case 'switch':
+      if (/\s/.test(rest)) return { kind: 'usage', text: 'usage: /switch [ROOM|@USER]' }
+      return rest === '' ? { kind: 'switch' } : { kind: 'switch', target: rest }
+    case 'rooms':
+      return { kind: 'rooms' }
     default:
       return { kind: 'send', text: line }
   }

@@ -74,6 +74,12 @@ export const cliErrors = {
     (name: string, got: number, size: number) =>
       `The download of ${name} stopped after ${got} of ${size} bytes; nothing was saved. Try again.`,
   ),
+  /** `chathub chat --all` for a user in no room and no direct conversation. */
+  nothingToFollow: defineError(
+    'CHATHUB_CHAT_NOTHING_TO_FOLLOW',
+    404,
+    () => 'You are in no room and no direct conversation yet; name one with --room ROOM or --dm USER.',
+  ),
   kicked: defineError(
     'CHATHUB_ROOM_KICKED',
     403,

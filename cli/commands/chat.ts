@@ -1,32 +1,44 @@
-// `chathub chat`: an interactive chat in a room or a direct conversation, in a plain terminal or fed
-// through a pipe.
+// `chathub chat`: an interactive chat in one or more rooms and direct conversations, in a plain
+// terminal or fed through a pipe.
 import { Flags } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
+import type { ChatTarget } from '#cli/chat-rooms'
 
 export default class Chat extends ChathubCommand {
-  static override summary = 'chat in a room or with one user from the terminal'
+  static override summary = 'chat in rooms and with other users from the terminal'
   static override description =
-    'Shows the recent messages, then new ones as they arrive, who is typing and who is online. Each line ' +
-    'you type is sent; /quit leaves. With stdin from a pipe, every line is sent and the chat ends at EOF ' +
-    'once the hub has acked them all. With --dm USER the chat is the direct conversation with USER ' +
-    '(opened if needed; only the two of you can read it).'
+    'Follows the rooms (--room, repeatable) and direct conversations (--dm USER, repeatable) you name, ' +
+    'or all of yours (--all), and shows one at a time: its recent messages, then new ones as they arrive, ' +
+    'who is typing and who is online. What arrives in the others is counted in the prompt (and by /rooms); ' +
+    'a direct message or a mention is shown at once. /switch NAME (a room, or @USER) shows another one ' +
+    '(following it from then on); /switch alone goes to the next with unread messages. Each line you type ' +
+    'is sent to the room on the screen; /quit leaves. With stdin from a pipe, every line is sent and the ' +
+    'chat ends at EOF once the hub has acked them all.'
   static override examples = [
     '<%= config.bin %> <%= command.id %> --room general',
     '<%= config.bin %> <%= command.id %> --dm bob',
+    '<%= config.bin %> <%= command.id %> --room general --room ops --dm bob',
+    '<%= config.bin %> <%= command.id %> --all --room ops',
     "printf 'deploy started\\ndeploy done\\n' | <%= config.bin %> <%= command.id %> --room ops",
   ]
   static override flags = {
     room: Flags.string({
-      summary: 'room to chat in (joined if needed)',
+      summary: 'a room to follow (joined if needed); the first named is shown first',
       char: 'r',
-      exactlyOne: ['room', 'dm'],
+      multiple: true,
+      atLeastOne: ['room', 'dm', 'all'],
     }),
     dm: Flags.string({
-      summary: 'chat with this user in your direct conversation instead',
-      exactlyOne: ['room', 'dm'],
+      summary: 'follow your direct conversation with this user (opened if needed)',
+      multiple: true,
+      atLeastOne: ['room', 'dm', 'all'],
+    }),
+    all: Flags.boolean({
+      summary: 'follow every room you are a member of and all your direct conversations',
+      atLeastOne: ['room', 'dm', 'all'],
     }),
     history: Flags.integer({
-      summary: 'recent messages to show first',
+      summary: 'recent messages to show when a room first comes on the screen',
       default: 20,
       min: 0,
       max: 200,
@@ -37,14 +49,21 @@ export default class Chat extends ChathubCommand {
     const { flags } = await this.parse(Chat)
     const { connectStored } = await import('#cli/credentials')
     const { runChat } = await import('#cli/chat-session')
+    const { cliErrors } = await import('#cli/errors')
     const { client } = await connectStored()
     try {
-      const target =
-        flags.dm === undefined
-          ? { room: flags.room ?? '' }
-          : await client.openDirect(flags.dm).then((ack) => ({ room: ack.room, peer: ack.user }))
+      const targets: ChatTarget[] = (flags.room ?? []).map((room) => ({ room }))
+      for (const user of flags.dm ?? []) {
+        const ack = await client.openDirect(user)
+        targets.push({ room: ack.room, peer: ack.user })
+      }
+      if (flags.all) {
+        const { rooms } = await client.rooms()
+        for (const r of rooms) if (r.role !== undefined) targets.push(r.peer === undefined ? { room: r.name } : { room: r.name, peer: r.peer })
+      }
+      if (targets.length === 0) throw cliErrors.nothingToFollow()
       await runChat(client, {
-        ...target,
+        targets,
         history: flags.history,
         input: process.stdin,
         output: process.stdout,

@@ -25,10 +25,14 @@ describe('parseChatLine', () => {
     expect(parseChatLine('/topic')).toEqual({ kind: 'topic', topic: '' })
     expect(parseChatLine('/WHO')).toEqual({ kind: 'who' })
     expect(parseChatLine('/exit')).toEqual({ kind: 'quit' })
+    expect(parseChatLine('/switch ops')).toEqual({ kind: 'switch', target: 'ops' })
+    expect(parseChatLine('/switch @bob')).toEqual({ kind: 'switch', target: '@bob' })
+    expect(parseChatLine('/switch')).toEqual({ kind: 'switch' })
+    expect(parseChatLine('/rooms')).toEqual({ kind: 'rooms' })
   })
 
   test('said wrong: a usage line, nothing sent', () => {
-    for (const line of ['/me', '/reply', '/reply 3', '/reply x hi', '/edit', '/edit 4', '/delete 4 5', '/react', '/react 2 👍 👍']) {
+    for (const line of ['/me', '/reply', '/reply 3', '/reply x hi', '/edit', '/edit 4', '/delete 4 5', '/react', '/react 2 👍 👍', '/switch a b']) {
       expect(parseChatLine(line).kind, line).toBe('usage')
     }
   })

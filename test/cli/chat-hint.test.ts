@@ -27,7 +27,7 @@ const chatOnTerminal = async (h: TestHub, typed: string[], waitFor: RegExp): Pro
   let seen: () => void = () => undefined
   const matched = new Promise<void>((resolve) => (seen = resolve))
   const done = runChat(client, {
-    room: 'general',
+    targets: [{ room: 'general' }],
     history: 0,
     input,
     output: terminal(),

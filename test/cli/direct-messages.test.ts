@@ -87,7 +87,7 @@ test('chat --dm chats in the conversation; a DM shows up in a chat in another ro
   const chat = startCli(['chat', '--room', 'general'], { env: homeFor('bob') })
   await chat.waitFor(/\* online: /, 60_000)
   await alice.say(room, 'are you there?')
-  await chat.waitFor(/\* direct message from alice: are you there\? \(answer with chathub chat --dm alice\)\n/)
+  await chat.waitFor(/^\* @alice: are you there\? \(\/switch @alice\)\n/m)
   const done = await chat.end()
   expect(done.code, done.stderr).toBe(0)
 
