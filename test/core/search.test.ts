@@ -2,7 +2,7 @@
 // the query syntax, filters, paging, edits and deletes leaving the index at once, rooms the user may
 // not read never searched, garbage answered with codes, the HTTP route, old databases, and
 // (property-based) the index staying exactly the live messages through says, edits, deletes, rows
-// deleted for good and room purges.
+// deleted for good, room purges and retention sweeps.
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,6 +12,7 @@ import { issueSession } from '#core/auth/session-store'
 import { ChatClient, httpCall } from '#core/client/sdk'
 import { DB_FILE } from '#core/db/client'
 import { markRoomDeleted, purgeDeletedRooms } from '#core/db/room-purge'
+import { sweepRetention } from '#core/retention/sweep'
 import type { AckResults, SearchHit } from '#core/protocol/messages'
 import { MAX_QUERY_CHARS } from '#core/search/query'
 import { insertUser } from '#core/users/queries'
@@ -573,6 +574,7 @@ describe('the index in the database', () => {
       | { op: 'index'; rows: number }
       | { op: 'drop-newest' }
       | { op: 'purge'; room: 0 | 1 }
+      | { op: 'expire'; room: 0 | 1; count: number }
       | { op: 'check' }
     const wordsArb = fc.array(fc.nat({ max: words.length - 1 }), { minLength: 1, maxLength: 4 })
     const room01 = fc.constantFrom(0 as const, 1 as const)
@@ -609,6 +611,11 @@ describe('the index in the database', () => {
       // A row deleted for good (as retention does): SQLite hands its id out again to the next message.
       { weight: 1, arbitrary: fc.record({ op: fc.constant('drop-newest' as const) }) },
       { weight: 1, arbitrary: fc.record({ op: fc.constant('purge' as const), room: room01 }) },
+      // The retention sweep takes a room's oldest messages (aged here by moving their time back).
+      {
+        weight: 1,
+        arbitrary: fc.record({ op: fc.constant('expire' as const), room: room01, count: fc.integer({ min: 1, max: 4 }) }),
+      },
       // Search between changes too (a search first indexes everything new).
       { weight: 1, arbitrary: fc.record({ op: fc.constant('check' as const) }) },
     )
@@ -680,6 +687,18 @@ describe('the index in the database', () => {
           hub.hub.rooms.dropRoom(id)
           purged.add(room)
           for (const k of [...live.keys()]) if (k.startsWith(`${room}#`)) live.delete(k)
+        } else if (o.op === 'expire') {
+          const room = rooms[o.room] as string
+          if (purged.has(room)) continue
+          const aged = sqlite
+            .prepare<[string, number], { seq: number }>(
+              `UPDATE messages SET created_at = 0 WHERE id IN (SELECT m.id FROM messages m JOIN rooms r ON r.id = m.room_id
+                 WHERE r.name = ? ORDER BY m.seq LIMIT ?) RETURNING seq`,
+            )
+            .all(room, o.count)
+          const report = await sweepRetention(hub.hub.db, { now: Date.now(), defaultDays: 1, actor: 'hub' })
+          expect(report.messages).toBe(aged.length)
+          for (const { seq } of aged) live.delete(key(room, seq))
         }
       }
       await check()
