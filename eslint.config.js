@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'drizzle/**', 'data/**', 'coverage/**', 'dist/**'] },
+  { ignores: ['node_modules/**', 'drizzle/**', 'data/**', 'coverage/**', 'dist/**', 'web/dist/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -35,6 +35,7 @@ const benches: Record<string, () => Promise<string>> = {
   joins: async () => (await import('./joins.ts')).runJoins({ runs }),
   startup: async () => (await import('./startup.ts')).runStartup({ runs, only: values.only }),
   search: async () => (await import('./search.ts')).runSearch({ runs, only: values.only }),
+  web: async () => (await import('./web.ts')).runWeb({ runs, only: values.only }),
 }
 
 const bench = name ? benches[name] : undefined

@@ -26,7 +26,8 @@ export const HubConfigSchema = Type.Object(
         allowedOrigins: Type.Array(Type.String(), {
           default: [],
           description:
-            'browser Origins allowed to open WebSockets (e.g. https://chat.example.org); others are refused',
+            'browser Origins allowed to open WebSockets with a token (e.g. a web client served from https://chat.example.org), ' +
+            'besides the hub\'s own origin and web.allowedOrigins; others are refused. They cannot use the browser session cookie',
         }),
         trustProxy: Type.Boolean({
           default: false,
@@ -36,9 +37,10 @@ export const HubConfigSchema = Type.Object(
         trustedProxies: Type.Array(Type.String(), {
           default: [],
           description:
-            'reverse proxies whose X-Forwarded-For names the client (for per-address limits and logs): IP addresses, ' +
-            'CIDR ranges (10.0.0.0/8) or loopback, linklocal, uniquelocal; any other peer is its own client address. ' +
-            'Empty: X-Forwarded-For is ignored',
+            'reverse proxies whose X-Forwarded-For names the client (for per-address limits and logs), and whose ' +
+            'X-Forwarded-Proto/-Host (or Forwarded) name the scheme and host browsers use (the hub\'s own origin, Secure ' +
+            'cookies): IP addresses, CIDR ranges (10.0.0.0/8) or loopback, linklocal, uniquelocal; any other peer is its own ' +
+            'client address. Empty: forwarded headers are ignored',
         }),
         metricsToken: Type.String({
           default: '',
@@ -222,6 +224,27 @@ export const HubConfigSchema = Type.Object(
         perMessageDeflate: Type.Boolean({
           default: false,
           description: 'compress frames (costs CPU and memory; off unless you need it)',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    web: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: true,
+          description: 'serve the browser client at / (false: the hub answers the API, the WebSocket and the CLI only)',
+        }),
+        dir: Type.String({
+          default: '',
+          description:
+            'folder holding the built browser client (its index.html and assets/); empty: web/dist of the chathub package, ' +
+            'built by `npm install` or `npm run build`',
+        }),
+        allowedOrigins: Type.Array(Type.String(), {
+          default: [],
+          description:
+            'origins besides the hub\'s own (e.g. https://chat.example.org) whose pages may use the browser session ' +
+            'cookie, for HTTP requests and the WebSocket. The hub\'s own origin, also behind a trusted proxy, needs no entry',
         }),
       },
       { default: {}, additionalProperties: false },

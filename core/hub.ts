@@ -18,6 +18,7 @@ import { CloseCodes, type ErrorFrame, type EventFrame } from '#core/protocol/mes
 import { ReadService } from '#core/reads/read-service'
 import { RoomService } from '#core/rooms/room-service'
 import { Search } from '#core/search/search'
+import type { OriginPolicy } from '#core/web/origin'
 
 /**
  * How long open connections still get answers after the shutdown notice: frames they sent before
@@ -59,6 +60,8 @@ export class Hub {
     readonly log: FastifyBaseLogger,
     /** Encrypts secrets at rest; handed to plugins, never logged. */
     readonly serverKey: Buffer,
+    /** The hub's own origin and the browser origins it allows (CSRF, session cookies, WebSocket). */
+    readonly origins: OriginPolicy,
   ) {
     this.messages = new MessageStore(db)
     const metrics = this.metrics

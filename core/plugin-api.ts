@@ -21,6 +21,8 @@ export type {
   StepUpEvent,
 } from './plugins/contract.ts'
 export type { SessionUser } from './auth/session-store.ts'
+/** How a login hands over its session (`"session": "cookie"` for browsers): a schema for login bodies. */
+export { SessionMode } from './web/session-cookies.ts'
 /** ctx.hub: the committed event stream, and writes as a plugin's account (docs/plugins.md). */
 export { catchUpThenGoLive } from './plugins/hub-api.ts'
 export type { HubActor, HubApi } from './plugins/hub-api.ts'

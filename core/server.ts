@@ -1,6 +1,8 @@
-// buildServer(): one Fastify instance with the HTTP API, the WebSocket gateway and the plugins. No listen.
+// buildServer(): one Fastify instance with the HTTP API, the WebSocket gateway, the plugins and the
+// browser client. No listen.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import fastifyCookie from '@fastify/cookie'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { registerAttachmentRoutes } from '#core/attachments/routes'
 import { startAttachmentSweeper } from '#core/attachments/sweeper'
@@ -28,6 +30,9 @@ import type { PluginRegistry } from '#core/plugins/contract'
 import { CloseCodes } from '#core/protocol/messages'
 import { warmFrameCheckers } from '#core/protocol/validate'
 import { startRetentionSweeper } from '#core/retention/sweeper'
+import { originPolicy } from '#core/web/origin'
+import { registerSecurityHeaders } from '#core/web/security-headers'
+import { registerWebClient, type WebClient } from '#core/web/static-client'
 
 /**
  * Log paths that may hold secrets; pino replaces them with [Redacted]. Secrets in request URLs
@@ -67,6 +72,8 @@ export interface Server {
   app: FastifyInstance
   hub: Hub
   serverKeyCreated: boolean
+  /** Where the browser client is served from, and whether it was built; undefined with web.enabled false. */
+  web: WebClient | undefined
 }
 
 export { DB_FILE } from '#core/db/client'
@@ -89,11 +96,16 @@ export const buildServer = async (options: BuildOptions): Promise<Server> => {
     trustProxy: proxyTrust(config.server),
     bodyLimit: 1024 * 1024,
   }) as unknown as FastifyInstance
+  // A web.allowedOrigins entry that is not an origin stops the start here, with the other config errors.
+  const origins = originPolicy(config)
+  // First, so that every route and every answer (errors, 404s) has them: headers, parsed cookies.
+  registerSecurityHeaders(app)
+  await app.register(fastifyCookie)
   // Before the key is made there: an unwritable data dir is refused with its code, not a raw EPERM.
   assertWritableDir(config.dataDir)
   const serverKey = loadServerKey(config.dataDir, config.serverKey)
   const db = openDb(join(config.dataDir, DB_FILE), { synchronous: config.db.synchronous })
-  const hub = new Hub(config, db, app.log, serverKey.key)
+  const hub = new Hub(config, db, app.log, serverKey.key, origins)
   registerErrorHandler(app)
   registerOpsRoutes(app, hub)
   if (config.server.trustProxy) {
@@ -107,6 +119,7 @@ export const buildServer = async (options: BuildOptions): Promise<Server> => {
   registerSearchRoutes(app, hub)
   const attachments = registerAttachmentRoutes(app, hub, { now: options.now })
   await registerGateway(app, hub)
+  const web = await registerWebClient(app, config.web)
   // Frame validators compile when first needed; once listening, the rest compile in the background.
   app.addHook('onListen', async () => warmFrameCheckers())
   const stopWatching = watchChanges(hub)
@@ -168,7 +181,7 @@ export const buildServer = async (options: BuildOptions): Promise<Server> => {
     await checkpointer.close()
     db.$client.close()
   })
-  return { app, hub, serverKeyCreated: serverKey.created }
+  return { app, hub, serverKeyCreated: serverKey.created, web }
 }
 
 /** How long HTTP requests still running at shutdown may take before their sockets are closed. */

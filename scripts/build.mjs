@@ -91,3 +91,8 @@ const plugin = new Plugin({
 await plugin.load()
 writeFileSync(`${root}/oclif.manifest.json`, JSON.stringify(plugin.manifest))
 step(`${Object.keys(plugin.manifest.commands).length} commands`)
+
+// The browser client (web/), built by Vite into web/dist, which the hub serves at /.
+step('vite build web -> web/dist')
+const vite = await import('vite')
+await vite.build({ configFile: `${root}/web/vite.config.ts`, logLevel: 'warn' })

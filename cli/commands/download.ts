@@ -55,7 +55,7 @@ export default class Download extends ChathubCommand {
     const { progressLine } = await import('#cli/progress')
     const { saveStream } = await import('#cli/save-file')
     const { formatBytes } = await import('#core/attachments/errors')
-    const { streamAttachment } = await import('#core/client/sdk')
+    const { streamAttachment } = await import('#core/client/download-stream')
     const { coreErrors } = await import('#core/errors')
     const creds = requireCredentials()
     const room = await resolveRoom(flags)

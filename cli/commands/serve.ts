@@ -51,7 +51,7 @@ export default class Serve extends ChathubCommand {
       lock.release()
       throw err
     }
-    const { app, hub, serverKeyCreated } = built
+    const { app, hub, serverKeyCreated, web } = built
     // Released once everything is closed (database included), not before.
     const close = () => app.close().finally(() => lock.release())
     const { host, port } = config.server
@@ -84,6 +84,11 @@ export default class Serve extends ChathubCommand {
     this.log(`chathub listening on ${url}`)
     this.log(`  config: ${file ?? '(defaults; `chathub init` writes a config file)'}  data: ${config.dataDir}`)
     if (serverKeyCreated) this.log(`  created a server key in ${config.dataDir}/server.key (mode 0600; back it up)`)
+    if (web && !web.built) {
+      // As for plain HTTP above: one line in the log (with the folder), one for the person who started it.
+      app.log.warn({ dir: web.dir }, 'the browser client is not built: run `npm run build` (or `npm install`); / answers 503 until then')
+      this.warn('the browser client is not built: run `npm run build` (or `npm install`)')
+    }
     if (listUsers(hub.db).length === 0) {
       this.log('Next: add the first user (in another terminal):')
       this.log(`  npx chathub user add alice --admin${flags['data-dir'] ? ` --data-dir ${flags['data-dir']}` : ''}`)

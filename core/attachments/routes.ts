@@ -127,8 +127,9 @@ export const registerAttachmentRoutes = (
             // Metadata goes, pixels stay byte for byte (a hidden message survives); images only.
             const stripped = stripMetadata(mime, await store.readTmp(received))
             if (!stripped.ok) throw attachmentErrors.imageInvalid(stripped.why)
-            const info = await inspectImage(stripped.bytes, limits.maxPixels, limits.thumbnailSize)
-            staged.push((file = await store.stage(stripped.bytes)))
+            const bytes = Buffer.from(stripped.bytes.buffer, stripped.bytes.byteOffset, stripped.bytes.byteLength)
+            const info = await inspectImage(bytes, limits.maxPixels, limits.thumbnailSize)
+            staged.push((file = await store.stage(bytes)))
             const thumb = await store.stage(info.thumbnail)
             staged.push(thumb)
             image = { width: info.width, height: info.height, thumb }

@@ -1,22 +1,9 @@
 // The client SDK's HTTP requests, on node:http(s). Node's fetch (undici) costs a one-shot CLI command
 // about 200 ms more than the request itself (it is loaded, and compiles its parser, on first use):
-// more than the rest of `chathub rooms --json`. The subset of a fetch Response the SDK reads.
+// more than the rest of `chathub rooms --json`. Node's side of platform.ts (see platform-node.ts).
 import { type IncomingMessage, request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
-
-export interface HttpResponse {
-  status: number
-  ok: boolean
-  headers: { get(name: string): string | null }
-  json(): Promise<unknown>
-  arrayBuffer(): Promise<ArrayBuffer>
-}
-
-export interface HttpInit {
-  method?: string
-  headers?: Record<string, string>
-  body?: string | Uint8Array
-}
+import type { HttpInit, HttpResponse } from './platform.ts'
 
 /** One HTTP request; rejects only when no answer came (unreachable, reset), like fetch. */
 export const httpRequestOf = (url: URL, init: HttpInit = {}): Promise<HttpResponse> =>

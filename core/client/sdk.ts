@@ -1,12 +1,11 @@
 // The client SDK: login over HTTP, one authenticated WebSocket, typed requests (ref -> ack/error),
 // events, resume after a reconnect, and an outbox that re-sends unanswered messages (same txn) after
-// it. Used by the CLI, the tests, bots, bridges and benchmarks.
-import { EventEmitter } from 'node:events'
-import { randomUUID } from 'node:crypto'
-import WebSocket from 'ws'
+// it. Used by the CLI, the tests, bots, bridges, benchmarks and the browser client: it runs in Node
+// and in browsers alike (the WebSocket and HTTP come from #core/client/platform; no Node imports).
 import { ChatError, coreErrors } from '#core/errors'
-import type { Readable } from 'node:stream'
-import { type HttpResponse, httpRequestOf, httpStreamOf } from './http.ts'
+import { httpRequest, openSocket, toBytes } from '#core/client/platform'
+import { Emitter } from './emitter.ts'
+import type { HttpResponse, Socket, SocketOptions } from './platform.ts'
 import type {
   AckFrame,
   AttachmentView,
@@ -27,13 +26,21 @@ export interface LoginResult {
   expiresAt: string | null
 }
 
-export interface ConnectOptions {
+export interface ConnectOptions extends SocketOptions {
   /** Seconds to wait for a request's ack before failing it. */
   timeoutSeconds?: number
-  /** Extra headers for the upgrade request (e.g. Origin, in tests). */
-  headers?: Record<string, string>
-  /** Accept self-signed certificates (wss:// in tests). */
-  insecure?: boolean
+}
+
+type Timer = ReturnType<typeof setTimeout>
+
+/** A random UUID (v4); crypto.randomUUID only exists in a browser's secure contexts (https, localhost). */
+export const randomId = (): string => {
+  if (typeof globalThis.crypto.randomUUID === 'function') return globalThis.crypto.randomUUID()
+  const b = globalThis.crypto.getRandomValues(new Uint8Array(16))
+  b[6] = ((b[6] ?? 0) & 0x0f) | 0x40
+  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80
+  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
 
 type Request<T extends ClientFrameType> = Omit<ClientFrameOf<T>, 'ref' | 'type'>
@@ -43,7 +50,7 @@ interface Pending {
   resolve: (f: AckFrame) => void
   reject: (e: ChatError) => void
   /** The request's timeout; a `say` has its timeout on its outbox entry instead. */
-  timer?: NodeJS.Timeout
+  timer?: Timer
   /** Set for a `say`: it stays in the outbox if the socket drops before the answer. */
   send?: OutboxEntry
 }
@@ -53,10 +60,17 @@ interface OutboxEntry {
   body: Request<'say'>
   resolve: (f: AckFrame<'say'>) => void
   reject: (e: ChatError) => void
-  timer: NodeJS.Timeout
+  timer: Timer
   /** The ref of the attempt in flight; undefined while no socket carries it. */
   ref: string | undefined
 }
+
+/** The Authorization header for a token; none in a browser, where the session is the hub's cookie. */
+const bearer = (token: string | undefined): Record<string, string> =>
+  token === undefined || token === '' ? {} : { authorization: `Bearer ${token}` }
+
+/** The `auth` frame's body: the token, or nothing (the cookie of the upgrade request). */
+const authBody = (token: string | undefined) => (token === undefined ? {} : { token }) as Request<'auth'>
 
 const wsUrl = (server: string): string => {
   const url = new URL('/api/v1/ws', server)
@@ -75,10 +89,10 @@ export const httpCall = async <T>(
 ): Promise<T> => {
   const headers: Record<string, string> = {}
   if (init.body !== undefined) headers['content-type'] = 'application/json'
-  if (init.token) headers.authorization = `Bearer ${init.token}`
+  Object.assign(headers, bearer(init.token))
   let res: HttpResponse
   try {
-    res = await httpRequestOf(new URL(path, server), {
+    res = await httpRequest(new URL(path, server), {
       method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
       headers,
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
@@ -105,13 +119,13 @@ export const httpCall = async <T>(
 
 /** A downloaded attachment: its bytes and what the hub says about them. */
 export interface Downloaded {
-  bytes: Buffer
+  bytes: Uint8Array
   mime: string
   /** The display name from Content-Disposition (never use it as a path unchecked). */
   name: string
 }
 
-const failure = async (res: Pick<HttpResponse, 'status' | 'json'>): Promise<ChatError> => {
+export const failure = async (res: Pick<HttpResponse, 'status' | 'json'>): Promise<ChatError> => {
   const body = (await res.json().catch(() => ({}))) as Record<string, unknown>
   const code = typeof body.code === 'string' ? body.code : 'CHATHUB_HTTP_ERROR'
   const message = typeof body.message === 'string' ? body.message : `HTTP ${res.status}`
@@ -121,7 +135,7 @@ const failure = async (res: Pick<HttpResponse, 'status' | 'json'>): Promise<Chat
 /** POST /api/v1/rooms/:room/attachments with the bytes as the body. */
 export const uploadAttachment = async (
   server: string,
-  token: string,
+  token: string | undefined,
   room: string,
   bytes: Uint8Array,
   options: { name?: string; mime?: string } = {},
@@ -130,9 +144,9 @@ export const uploadAttachment = async (
   if (options.name !== undefined) url.searchParams.set('name', options.name)
   let res: HttpResponse
   try {
-    res = await httpRequestOf(url, {
+    res = await httpRequest(url, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': options.mime ?? 'application/octet-stream' },
+      headers: { ...bearer(token), 'content-type': options.mime ?? 'application/octet-stream' },
       body: bytes,
     })
   } catch {
@@ -145,27 +159,27 @@ export const uploadAttachment = async (
 /** GET /api/v1/attachments/:id (or its thumbnail). */
 export const downloadAttachment = async (
   server: string,
-  token: string,
+  token: string | undefined,
   id: string,
   variant?: 'thumbnail',
 ): Promise<Downloaded> => {
   const path = `/api/v1/attachments/${encodeURIComponent(id)}${variant ? `/${variant}` : ''}`
   let res: HttpResponse
   try {
-    res = await httpRequestOf(new URL(path, server), { headers: { authorization: `Bearer ${token}` } })
+    res = await httpRequest(new URL(path, server), { headers: bearer(token) })
   } catch {
     throw coreErrors.serverUnreachable(server)
   }
   if (!res.ok) throw await failure(res)
   return {
-    bytes: Buffer.from(await res.arrayBuffer()),
+    bytes: toBytes(await res.arrayBuffer()),
     mime: res.headers.get('content-type') ?? 'application/octet-stream',
     name: dispositionName(res.headers.get('content-disposition') ?? '', id),
   }
 }
 
 /** The file name of a Content-Disposition header (RFC 6266 `filename*`), or `fallback`. */
-const dispositionName = (disposition: string, fallback: string): string => {
+export const dispositionName = (disposition: string, fallback: string): string => {
   const exact = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1]
   try {
     if (exact) return decodeURIComponent(exact)
@@ -175,47 +189,7 @@ const dispositionName = (disposition: string, fallback: string): string => {
   return fallback
 }
 
-/** An attachment being downloaded: its body as a stream (read it to the end, or destroy it). */
-export interface DownloadStream {
-  stream: Readable
-  mime: string
-  /** The display name from Content-Disposition (never use it as a path unchecked). */
-  name: string
-  /** Content-Length, when the hub sent one. */
-  size: number | undefined
-}
-
-/** GET /api/v1/attachments/:id as a stream: nothing of the file is held in memory. */
-export const streamAttachment = async (server: string, token: string, id: string): Promise<DownloadStream> => {
-  let res: Awaited<ReturnType<typeof httpStreamOf>>
-  try {
-    res = await httpStreamOf(new URL(`/api/v1/attachments/${encodeURIComponent(id)}`, server), {
-      headers: { authorization: `Bearer ${token}` },
-    })
-  } catch {
-    throw coreErrors.serverUnreachable(server)
-  }
-  const status = res.statusCode ?? 0
-  const header = (name: string) => {
-    const value = res.headers[name]
-    return Array.isArray(value) ? value.join(', ') : value
-  }
-  if (status < 200 || status >= 300) {
-    const chunks: Buffer[] = []
-    for await (const chunk of res) chunks.push(chunk as Buffer)
-    const body = Buffer.concat(chunks).toString('utf8')
-    throw await failure({ status, json: async () => JSON.parse(body) as unknown })
-  }
-  const length = Number(header('content-length'))
-  return {
-    stream: res,
-    mime: header('content-type') ?? 'application/octet-stream',
-    name: dispositionName(header('content-disposition') ?? '', id),
-    size: Number.isFinite(length) ? length : undefined,
-  }
-}
-
-export class ChatClient extends EventEmitter {
+export class ChatClient extends Emitter {
   private readonly pending = new Map<string, Pending>()
   /**
    * Sends without an answer yet, in the order they were made. A socket that drops leaves them here
@@ -240,8 +214,9 @@ export class ChatClient extends EventEmitter {
 
   private constructor(
     readonly server: string,
-    private ws: WebSocket,
-    private readonly token: string,
+    private ws: Socket,
+    /** undefined in a browser: the socket's upgrade carried the session cookie. */
+    private readonly token: string | undefined,
     private readonly options: ConnectOptions,
   ) {
     super()
@@ -252,37 +227,29 @@ export class ChatClient extends EventEmitter {
     return httpCall<LoginResult>(server, '/api/v1/login', { body: { user, password, ...extra } })
   }
 
-  /** Open a WebSocket and authenticate with a session or bot token. */
-  static async connect(server: string, token: string, options: ConnectOptions = {}): Promise<ChatClient> {
-    const ws = await ChatClient.open(server, options)
+  /**
+   * Open a WebSocket and authenticate with a session or bot token; with `token` undefined (in a
+   * browser), with the session cookie the upgrade request carried.
+   */
+  static async connect(server: string, token: string | undefined, options: ConnectOptions = {}): Promise<ChatClient> {
+    const ws = await openSocket(wsUrl(server), server, options)
     const client = new ChatClient(server, ws, token, options)
-    const ack = await client.request('auth', { token })
+    const ack = await client.request('auth', authBody(token))
     client.user = ack.user
     client.linked = true
     return client
   }
 
-  private static open(server: string, options: ConnectOptions): Promise<WebSocket> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(wsUrl(server), {
-        headers: options.headers,
-        rejectUnauthorized: !options.insecure,
-        perMessageDeflate: false,
-      })
-      ws.once('open', () => resolve(ws))
-      ws.once('unexpected-response', (_req, res) => reject(new ChatError('CHATHUB_UPGRADE_REFUSED', `The hub refused the connection (HTTP ${res.statusCode}).`, res.statusCode ?? 400)))
-      ws.once('error', () => reject(coreErrors.serverUnreachable(server)))
+  private attach(ws: Socket): void {
+    ws.attach({
+      message: (text) => this.onFrame(text),
+      close: (code, reason) => {
+        this.closeCode = code
+        this.dropped(new ChatError('CHATHUB_CONNECTION_CLOSED', `Connection closed (${code} ${reason}).`, 503))
+        this.emit('close', code, reason)
+      },
+      error: (err) => this.emit('socket-error', err),
     })
-  }
-
-  private attach(ws: WebSocket): void {
-    ws.on('message', (data) => this.onFrame(data.toString()))
-    ws.on('close', (code, reason) => {
-      this.closeCode = code
-      this.dropped(new ChatError('CHATHUB_CONNECTION_CLOSED', `Connection closed (${code} ${reason.toString()}).`, 503))
-      this.emit('close', code, reason.toString())
-    })
-    ws.on('error', (err) => this.emit('socket-error', err))
   }
 
   /** The socket is gone: its requests fail with `err`, except sends, which wait in the outbox. */
@@ -399,8 +366,8 @@ export class ChatClient extends EventEmitter {
   }
 
   /** Send raw text (tests use it for garbage). */
-  sendRaw(text: string | Buffer): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(text)
+  sendRaw(text: string | Uint8Array): void {
+    if (this.ws.open) this.ws.send(text)
   }
 
   /** The next frame of a type (already received or yet to come), optionally matching a predicate. */
@@ -474,7 +441,7 @@ export class ChatClient extends EventEmitter {
     const body: Request<'say'> = {
       room,
       text,
-      txn: options.txn ?? randomUUID(),
+      txn: options.txn ?? randomId(),
       ...(options.replyTo ? { replyTo: options.replyTo } : {}),
       ...(options.attachments?.length ? { attachments: options.attachments } : {}),
     }
@@ -499,9 +466,6 @@ export class ChatClient extends EventEmitter {
     return downloadAttachment(this.server, this.token, id)
   }
   /** Download an attachment as a stream (large files: nothing is held in memory). */
-  downloadStream(id: string): Promise<DownloadStream> {
-    return streamAttachment(this.server, this.token, id)
-  }
   /** An image attachment's thumbnail (WebP). */
   thumbnail(id: string): Promise<Downloaded> {
     return downloadAttachment(this.server, this.token, id, 'thumbnail')
@@ -624,21 +588,20 @@ export class ChatClient extends EventEmitter {
    */
   async reconnect(): Promise<void> {
     const old = this.ws
-    old.removeAllListeners()
-    old.on('error', () => {})
+    old.detach()
     old.terminate()
     this.dropped(new ChatError('CHATHUB_CONNECTION_CLOSED', 'Connection closed (reconnecting).', 503))
-    this.ws = await ChatClient.open(this.server, this.options)
+    this.ws = await openSocket(wsUrl(this.server), this.server, this.options)
     this.leaving = undefined
     this.attach(this.ws)
-    await this.request('auth', { token: this.token })
+    await this.request('auth', authBody(this.token))
     for (const room of this.lastSeq.keys()) await this.resume(room)
     for (const entry of this.outbox) this.transmit(entry)
     this.linked = true
   }
 
   get open(): boolean {
-    return this.ws.readyState === WebSocket.OPEN
+    return this.ws.open
   }
 
   /** Close and wait until the socket is closed; unanswered sends fail with CHATHUB_CONNECTION_CLOSED. */
@@ -647,23 +610,25 @@ export class ChatClient extends EventEmitter {
     for (const entry of [...this.outbox]) {
       this.abandon(entry, 'CHATHUB_CONNECTION_CLOSED', 'Connection closed by the client before the hub answered.', 503)
     }
-    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve()
+    if (this.ws.closed) return Promise.resolve()
+    const ws = this.ws
     return new Promise((resolve) => {
-      this.ws.once('close', () => resolve())
-      this.ws.close(CloseCodes.normal)
-      setTimeout(() => {
-        this.ws.terminate()
+      ws.onceClosed(() => resolve())
+      ws.close(CloseCodes.normal)
+      const timer: { unref?: () => void } = setTimeout(() => {
+        ws.terminate()
         resolve()
-      }, 2000).unref()
+      }, 2000)
+      timer.unref?.()
     })
   }
 
   /** Wait until the server closes the socket; resolves with the close code. */
   closed(timeoutMs = 10_000): Promise<number> {
-    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve(this.closeCode ?? 1006)
+    if (this.ws.closed) return Promise.resolve(this.closeCode ?? 1006)
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new ChatError('CHATHUB_TIMEOUT', 'socket still open', 504)), timeoutMs)
-      this.ws.once('close', (code) => {
+      this.ws.onceClosed((code) => {
         clearTimeout(timer)
         resolve(code)
       })

@@ -36,6 +36,12 @@ export class Connection {
   private refusals: number
   /** Serialises frames whose handling awaits plugin hooks, so a client's frames keep their order. */
   queue: Promise<void> | undefined = undefined
+  /**
+   * The session cookie of the upgrade request, kept only when its Origin may use it (a browser page
+   * of the hub's own origin or of web.allowedOrigins), for an `auth` frame without a token. Dropped
+   * at the first `auth` frame.
+   */
+  cookieToken: string | undefined = undefined
 
   constructor(
     readonly id: number,

@@ -1,7 +1,8 @@
-// The WebSocket gateway at /api/v1/ws: origin check, auth handshake, limits (size, rate, buffered
-// bytes, connections, heartbeat, auth timeout), parsing and validation, then dispatch. Every bad
-// frame gets an error frame. Frames over the rate or arriving during shutdown are answered without
-// being decoded or parsed; the shutdown drain itself is the hub's (Hub.drain), started from here.
+// The WebSocket gateway at /api/v1/ws: origin check, auth handshake (a token, or a browser's session
+// cookie from an allowed Origin), limits (size, rate, buffered bytes, connections, heartbeat, auth
+// timeout), parsing and validation, then dispatch. Every bad frame gets an error frame. Frames over
+// the rate or arriving during shutdown are answered without being decoded or parsed; the shutdown
+// drain itself is the hub's (Hub.drain), started from here.
 import websocket from '@fastify/websocket'
 import type { FastifyInstance } from 'fastify'
 import type { WebSocket } from 'ws'
@@ -9,6 +10,7 @@ import { coreErrors } from '#core/errors'
 import type { Hub } from '#core/hub'
 import { CloseCodes, PROTOCOL_VERSION } from '#core/protocol/messages'
 import { parseClientFrame } from '#core/protocol/validate'
+import { sessionCookie } from '#core/web/session-cookies'
 import { type Connection, frameRate } from './connection.ts'
 import { dispatch } from './dispatch.ts'
 import { SHUTDOWN_RETRY_AFTER_SECONDS, refusalMessage, sendError, sendRefusal } from './errors.ts'
@@ -27,7 +29,6 @@ export const registerGateway = async (app: FastifyInstance, hub: Hub): Promise<v
     preClose: (done) => done(),
   })
 
-  const allowed = new Set(hub.config.server.allowedOrigins)
   app.get(
     '/api/v1/ws',
     {
@@ -35,7 +36,9 @@ export const registerGateway = async (app: FastifyInstance, hub: Hub): Promise<v
       preValidation: async (req, reply) => {
         const origin = req.headers.origin
         // Browsers always send Origin; refusing unknown ones stops cross-site WebSocket hijacking.
-        if (origin !== undefined && !allowed.has(origin)) {
+        // Allowed: the hub's own origin, server.publicUrl's, server.allowedOrigins and web.allowedOrigins
+        // (core/web/origin.ts).
+        if (origin !== undefined && !hub.origins.mayConnect(req.raw, origin)) {
           return reply.code(403).send({ code: 'CHATHUB_ORIGIN_REFUSED', message: `Origin ${origin} is not allowed.` })
         }
         if (hub.draining) {
@@ -51,6 +54,10 @@ export const registerGateway = async (app: FastifyInstance, hub: Hub): Promise<v
         socket.close(CloseCodes.tooManyConnections, 'too many connections from this address')
         return
       }
+      // A browser's session cookie counts only from a page allowed to use it: with no Origin (not a
+      // browser) or a foreign one, an auth frame without a token fails as a bad token does.
+      const origin = req.headers.origin
+      if (origin !== undefined && hub.origins.sharesSession(req.raw, origin)) conn.cookieToken = sessionCookie(req)
       socket.on('message', (data, isBinary) => onFrame(hub, conn, data, isBinary))
       socket.on('pong', () => {
         conn.alive = true
@@ -142,7 +149,9 @@ const onFrame = (hub: Hub, conn: Connection, data: WebSocket.RawData, isBinary: 
       sendError(hub, conn, coreErrors.authRequired(), frame.ref)
       return conn.close(CloseCodes.authFailed, 'authenticate first')
     }
-    const user = hub.verifySession(frame.token)
+    const token = frame.token ?? conn.cookieToken
+    conn.cookieToken = undefined
+    const user = token === undefined ? undefined : hub.verifySession(token)
     if (!user) {
       sendError(hub, conn, coreErrors.tokenInvalid(), frame.ref)
       return conn.close(CloseCodes.authFailed, 'invalid token')

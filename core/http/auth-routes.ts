@@ -1,4 +1,6 @@
-// HTTP auth API: login (rate-limited, no account enumeration), logout, whoami, password change.
+// HTTP auth API: login (rate-limited, no account enumeration), logout (this session or all of the
+// user's), whoami, password change. A session goes to the client as a token, or to a browser as
+// cookies (core/web/session-cookies.ts).
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from '#typebox'
 import { appendAudit } from '#core/audit/audit-log'
@@ -9,15 +11,26 @@ import { coreErrors } from '#core/errors'
 import type { Hub } from '#core/hub'
 import { checkPassword, setPassword } from '#core/users/accounts'
 import { findUser } from '#core/users/queries'
-import { requireUser } from './bearer.ts'
+import { refuseForeignOrigin } from '#core/web/csrf'
+import { clearSessionCookies, csrfCookie, handOverSession, SessionMode } from '#core/web/session-cookies'
+import { credentialOf, requireUser } from './bearer.ts'
 
+/** Fields besides these go to the plugins' onLogin (e.g. totp's `code`). */
 const LoginBody = Type.Object(
   {
     user: Type.String({ minLength: 1, maxLength: 64 }),
     password: Type.String({ minLength: 1, maxLength: 1024 }),
+    /** `cookie`: the session goes into the browser's cookies, not into the answer. */
+    session: Type.Optional(SessionMode),
   },
   { additionalProperties: true },
 )
+
+/** No body (the CLI), `{}`, or `{ "all": true }` to end every session of the user. */
+const LogoutBody = Type.Union([
+  Type.Object({ all: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+  Type.Null(),
+])
 
 const PasswordBody = Type.Object(
   {
@@ -51,11 +64,14 @@ export const registerAuthRoutes = (
     }
   }
 
-  app.post<{ Body: { user: string; password: string } }>(
+  app.post<{ Body: { user: string; password: string; session?: SessionMode } }>(
     '/api/v1/login',
     { schema: { body: LoginBody } },
-    async (req) => {
+    async (req, reply) => {
       const name = req.body.user
+      const mode = req.body.session ?? 'token'
+      // A cookie login from a page of another origin is refused before the password is checked.
+      if (mode === 'cookie') refuseForeignOrigin(hub, req)
       // Taken before the password is checked: parallel attempts cannot pass the limits together.
       const attempt = takeAttempt(req, name)
       let user: ReturnType<typeof findUser>
@@ -73,7 +89,7 @@ export const registerAuthRoutes = (
       }
       if (user.disabledAt) throw coreErrors.userDisabled()
       // Plugins (e.g. totp) may ask for more than the password, or restrict the session.
-      const { password: _password, ...body } = req.body
+      const { password: _password, session: _session, ...body } = req.body
       const { restrictedTo } = await hub.plugins.onLogin({
         userId: user.id,
         user: user.name,
@@ -87,7 +103,7 @@ export const registerAuthRoutes = (
       })
       req.log.info({ user: user.name, restricted: restrictedTo }, 'login')
       return {
-        token: session.token,
+        ...handOverSession(hub, req, reply, session, mode),
         user: user.name,
         admin: user.isAdmin,
         expiresAt: session.expiresAt?.toISOString() ?? null,
@@ -96,27 +112,41 @@ export const registerAuthRoutes = (
     },
   )
 
-  app.post('/api/v1/logout', async (req) => {
-    const user = requireUser(hub, req, { allowRestricted: true })
-    revokeSessions(hub.db, { userId: user.userId, sessionId: user.sessionId })
-    hub.endSessions(user.userId, user.sessionId, 'logged out')
-    return { ok: true }
-  })
+  app.post<{ Body: { all?: boolean } | null }>(
+    '/api/v1/logout',
+    { schema: { body: LogoutBody } },
+    async (req, reply) => {
+      const user = requireUser(hub, req, { allowRestricted: true })
+      if (req.body?.all === true) {
+        // Every device: each session and token of the user, and every socket they opened.
+        revokeSessions(hub.db, { userId: user.userId })
+        hub.endSessions(user.userId, null, 'logged out everywhere')
+      } else {
+        revokeSessions(hub.db, { userId: user.userId, sessionId: user.sessionId })
+        hub.endSessions(user.userId, user.sessionId, 'logged out')
+      }
+      if (credentialOf(req)?.via === 'cookie') clearSessionCookies(hub, req, reply)
+      return { ok: true }
+    },
+  )
 
   app.get('/api/v1/me', async (req) => {
     const user = requireUser(hub, req, { allowRestricted: true })
+    // A cookie session's CSRF value, so that the page need not parse document.cookie for it.
+    const csrf = credentialOf(req)?.via === 'cookie' ? csrfCookie(req) : undefined
     return {
       user: user.name,
       admin: user.admin,
       kind: user.kind,
       ...(user.restricted !== undefined ? { restricted: user.restricted } : {}),
+      ...(csrf !== undefined ? { csrf } : {}),
     }
   })
 
   app.post<{ Body: { current: string; password: string; code?: string; recoveryCode?: string } }>(
     '/api/v1/password',
     { schema: { body: PasswordBody } },
-    async (req) => {
+    async (req, reply) => {
       const user = requireUser(hub, req)
       const attempt = takeAttempt(req, user.name)
       let ok = false
@@ -135,7 +165,9 @@ export const registerAuthRoutes = (
       )
       hub.endSessions(user.userId, null, 'password changed')
       const session = issueSession(hub.db, user.userId, { ttlMs: auth.sessionTtlHours * 3600_000 })
-      return { token: session.token, expiresAt: session.expiresAt?.toISOString() ?? null }
+      // Changed from the browser: the new session replaces the cookie, and is not in the answer.
+      const mode = credentialOf(req)?.via === 'cookie' ? 'cookie' : 'token'
+      return { ...handOverSession(hub, req, reply, session, mode), expiresAt: session.expiresAt?.toISOString() ?? null }
     },
   )
 }

@@ -1,7 +1,8 @@
 // What the request log shows of a request: Fastify's usual fields, with the secrets a URL can carry
 // replaced by [Redacted] — query values with a secret's name (?token=, ?key=, ...) or a token's look,
 // route parameters with a secret's name (an incoming webhook's /in/:id/:secret), and, on URLs no
-// route matched (a webhook URL with the wrong method), every path segment that looks like a token.
+// route matched (a webhook URL with the wrong method) or matched by a wildcard (the browser client's
+// catch-all), every path segment that looks like a token.
 import type { FastifyRequest } from 'fastify'
 
 const CENSOR = '[Redacted]'
@@ -24,7 +25,12 @@ const redactPath = (path: string, route: string | undefined): string => {
   const pattern = route.split('/')
   for (let i = 0; i < segments.length && i < pattern.length; i++) {
     const part = pattern[i] ?? ''
-    if (part.startsWith('*')) break
+    if (part.startsWith('*')) {
+      // What a wildcard matched (the browser client's catch-all /*) is free-form, as an unmatched
+      // URL is: its token-like segments go.
+      for (let j = i; j < segments.length; j++) if (TOKEN_LIKE.test(segments[j] ?? '')) segments[j] = CENSOR
+      break
+    }
     const names = [...part.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1] ?? '')
     if (names.some((n) => SECRET_NAME.test(n))) segments[i] = CENSOR
   }

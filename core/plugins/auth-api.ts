@@ -1,10 +1,12 @@
-// The AuthApi handed to plugins (ctx.auth): bearer auth for plugin routes, account lookup, issuing and
-// ending sessions, lifting a session restriction. Bound to one hub by buildServer().
+// The AuthApi handed to plugins (ctx.auth): bearer or cookie auth for plugin routes, account lookup,
+// issuing (as tokens or browser cookies) and ending sessions, lifting a session restriction. Bound to
+// one hub by buildServer().
 import { issueSession, liftRestriction, liveSessionIds, revokeSessions } from '#core/auth/session-store'
 import { requireUser } from '#core/http/bearer'
 import type { Hub } from '#core/hub'
 import { coreErrors } from '#core/errors'
 import { findUser, findUserById, insertUser } from '#core/users/queries'
+import { handOverSession } from '#core/web/session-cookies'
 import type { AuthApi, PluginUser } from './contract.ts'
 
 export const createAuthApi =
@@ -32,6 +34,10 @@ export const createAuthApi =
     issueSession: (userId) => {
       const s = issueSession(hub.db, userId, { ttlMs: hub.config.auth.sessionTtlHours * 3600_000 })
       return { token: s.token, expiresAt: s.expiresAt?.toISOString() ?? null }
+    },
+    startSession: (req, reply, userId, mode = 'token') => {
+      const s = issueSession(hub.db, userId, { ttlMs: hub.config.auth.sessionTtlHours * 3600_000 })
+      return { ...handOverSession(hub, req, reply, s, mode), expiresAt: s.expiresAt?.toISOString() ?? null }
     },
     endSessions: (userId, options = {}) => {
       let n = 0

@@ -1,6 +1,6 @@
 // What a plugin is: a named definition with a config schema and a setup that returns hooks,
 // chat commands, routes and a close. Re-exported to plugins by core/plugin-api.ts.
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Static, TSchema } from '#typebox'
 import type { AuditEntry } from '#core/audit/audit-log'
 import type { SessionUser } from '#core/auth/session-store'
@@ -8,6 +8,7 @@ import type { PluginDb } from '#core/db/client'
 import type { BridgeDefinition, BridgeOptionsValue } from '#core/bridges/contract'
 import type { BridgeRunner } from '#core/bridges/runner'
 import type { RoleName } from '#core/protocol/messages'
+import type { SessionMode } from '#core/web/session-cookies'
 import type { HubApi } from './hub-api.ts'
 
 export type Awaitable<T> = T | Promise<T>
@@ -40,7 +41,7 @@ export interface LoginEvent {
   userId: number
   user: string
   admin: boolean
-  /** The login request body without the password (e.g. `code` for TOTP). */
+  /** The login request body without the password and `session` (e.g. `code` for TOTP). */
   body: Record<string, unknown>
   /** The client address. */
   ip: string
@@ -155,8 +156,9 @@ export interface PluginUser {
 /** Sessions and accounts, for plugins that take part in authentication. */
 export interface AuthApi {
   /**
-   * The user of the request's bearer token (CHATHUB_AUTH_REQUIRED / CHATHUB_TOKEN_INVALID otherwise).
-   * Sessions restricted to this plugin are accepted only with `allowRestricted`.
+   * The user of the request's bearer token, or of the browser session cookie (CHATHUB_AUTH_REQUIRED /
+   * CHATHUB_TOKEN_INVALID otherwise; a cookie request other than GET/HEAD/OPTIONS also needs its CSRF
+   * header, CHATHUB_CSRF_REFUSED). Sessions restricted to this plugin are accepted only with `allowRestricted`.
    */
   requireUser(req: FastifyRequest, options?: { allowRestricted?: boolean }): SessionUser
   findUser(nameOrId: string | number): PluginUser | undefined
@@ -164,6 +166,18 @@ export interface AuthApi {
   createAccount(name: string, kind: 'bot' | 'bridge'): PluginUser
   /** Issue a normal session for a user (e.g. after a second login step); the token is returned once. */
   issueSession(userId: number): { token: string; expiresAt: string | null }
+  /**
+   * Log a user in on this request (a second login step) and hand the session over as
+   * `POST /api/v1/login` does: `{ token, expiresAt }`, or with mode `cookie` (the request's
+   * `"session": "cookie"`) the browser's session cookies set on `reply` and
+   * `{ session: 'cookie', csrf, expiresAt }` — the token never in the answer. Spread it into yours.
+   */
+  startSession(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    userId: number,
+    mode?: SessionMode,
+  ): ({ token: string } | { session: 'cookie'; csrf: string }) & { expiresAt: string | null }
   /**
    * Revoke a user's sessions (all, or all but `except`; with `label`, only the sessions and tokens
    * issued with that label) and close their open WebSockets, on this hub at once and on other hub

@@ -221,6 +221,7 @@ const noAuth: AuthApi = {
   findUser: unavailable,
   createAccount: unavailable,
   issueSession: unavailable,
+  startSession: unavailable,
   endSessions: unavailable,
   liftRestriction: unavailable,
 }

@@ -21,7 +21,8 @@ const frame = <T extends string, P extends Record<string, TSchema>>(type: T, pro
 
 /** Every frame a client may send, by type. Each carries a `ref` echoed in the `ack` or `error`. */
 export const ClientFrames = {
-  auth: frame('auth', { token: Type.String({ minLength: 1, maxLength: 256 }) }),
+  /** Without `token`: the session cookie sent with the upgrade, if its Origin is allowed (docs/web.md). */
+  auth: frame('auth', { token: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })) }),
   create: frame('create', {
     room: RoomName,
     private: Type.Optional(Type.Boolean()),

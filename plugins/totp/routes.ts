@@ -2,7 +2,7 @@
 // step-up (verify), the second login step (login) and the admin reset. Documented in docs/protocol.md.
 import type { FastifyInstance } from 'fastify'
 import { Type } from '#typebox'
-import { type AuthApi, ChatError, type SessionUser } from '#core/plugin-api'
+import { type AuthApi, ChatError, SessionMode, type SessionUser } from '#core/plugin-api'
 import type { TotpService, TotpUser } from './service.ts'
 
 const Code = Type.String({ minLength: 1, maxLength: 64 })
@@ -12,7 +12,13 @@ const CodeBody = Type.Object(
 )
 const ConfirmBody = Type.Object({ code: Code }, { additionalProperties: false })
 const LoginBody = Type.Object(
-  { ticket: Type.String({ minLength: 1, maxLength: 128 }), code: Type.Optional(Code), recoveryCode: Type.Optional(Code) },
+  {
+    ticket: Type.String({ minLength: 1, maxLength: 128 }),
+    code: Type.Optional(Code),
+    recoveryCode: Type.Optional(Code),
+    /** `cookie`: the session goes into the browser's cookies, as with POST /api/v1/login. */
+    session: Type.Optional(SessionMode),
+  },
   { additionalProperties: false },
 )
 const ResetBody = Type.Object(
@@ -58,15 +64,15 @@ export const registerTotpRoutes = (app: FastifyInstance, service: TotpService, a
   })
 
   // Second login step: the ticket from a TOTP_CODE_REQUIRED login answer, plus the code.
-  app.post<{ Body: CodeFields & { ticket: string } }>('/login', { schema: { body: LoginBody } }, async (req) => {
+  app.post<{ Body: CodeFields & { ticket: string; session?: SessionMode } }>('/login', { schema: { body: LoginBody } }, async (req, reply) => {
     const userId = service.ticketUser(req.body.ticket)
     const user = auth.findUser(userId)
     if (!user || user.disabled || user.kind !== 'person') throw service.ticketError()
     service.check({ id: user.id, name: user.name, admin: user.admin }, req.body, 'login')
     service.consumeTicket(req.body.ticket)
-    const session = auth.issueSession(user.id)
+    const session = auth.startSession(req, reply, user.id, req.body.session)
     req.log.info({ user: user.name }, 'login (second step)')
-    return { token: session.token, user: user.name, admin: user.admin, expiresAt: session.expiresAt }
+    return { ...session, user: user.name, admin: user.admin }
   })
 
   // Admin: turn TOTP off for a user who lost their device. Needs the admin's step-up.

@@ -169,7 +169,7 @@ describe('races', () => {
       await temp.close()
       await new AdminService(hub.hub.db).removeUser(`temp${i}`)
       const [, view] = await Promise.all([sweep(), alice.upload('files', bytes)])
-      expect((await alice.download(view.id)).bytes.equals(bytes)).toBe(true)
+      expect(Buffer.from((await alice.download(view.id)).bytes).equals(bytes)).toBe(true)
     }
     expect(await sweep()).toMatchObject({ files: 0 })
   })

@@ -77,6 +77,9 @@ describe('redactUrl', () => {
     )
     expect(redactUrl('/x/aB3dE5gH7jK9mN1pQ3sT5vX7z', undefined)).toBe('/x/[Redacted]')
     expect(redactUrl('/assets/app-logo.svg', undefined)).toBe('/assets/app-logo.svg')
+    // A catch-all route (the browser client's /*) matches anything: as if unmatched.
+    expect(redactUrl('/in/abc/aB3dE5gH7jK9mN1pQ3sT5vX7z', '/*')).toBe('/in/abc/[Redacted]')
+    expect(redactUrl('/rooms/general', '/*')).toBe('/rooms/general')
     expect(redactUrl('/cb?code=1234&state=ok&Password=x&TOKEN=y', '/cb')).toBe(
       '/cb?code=[Redacted]&state=ok&Password=[Redacted]&TOKEN=[Redacted]',
     )

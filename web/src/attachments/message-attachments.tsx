@@ -1,0 +1,57 @@
+// A message's files in the timeline: images as thumbnails sized from the message's width and height
+// (so nothing jumps when they load), opening the full picture in a viewer; other files as download
+// links with their name and size. The hub authenticates both by the session cookie (same origin).
+import { formatSize } from './size.ts'
+import type { AttachmentView, MessageView } from '#core/protocol/messages'
+
+/** Thumbnails fit in a square of this many CSS pixels (the hub makes them 320 px by default). */
+const THUMB_BOX = 240
+
+export const attachmentUrl = (id: string, variant?: 'thumbnail'): string =>
+  `/api/v1/attachments/${encodeURIComponent(id)}${variant ? `/${variant}` : ''}`
+
+/** An image the hub made a thumbnail for: it gave its dimensions. */
+const isImage = (a: AttachmentView): a is AttachmentView & { width: number; height: number } =>
+  a.width !== undefined && a.height !== undefined
+
+export const MessageAttachments = ({ message: m }: { message: MessageView }) => {
+  if (m.deletedAt !== undefined || !m.attachments?.length) return null
+  return (
+    <ul class="attachments" aria-label="Attachments">
+      {m.attachments.map((a) => (
+        <li key={a.id}>{isImage(a) ? <Thumbnail attachment={a} /> : <Download attachment={a} />}</li>
+      ))}
+    </ul>
+  )
+}
+
+const Thumbnail = ({ attachment: a }: { attachment: AttachmentView & { width: number; height: number } }) => {
+  const scale = Math.min(1, THUMB_BOX / Math.max(a.width, a.height))
+  return (
+    <button
+      type="button"
+      class="thumbnail"
+      aria-haspopup="dialog"
+      title={`${a.name} (${a.width}×${a.height}, ${formatSize(a.size)})`}
+      onClick={(e) => {
+        const opener = e.currentTarget
+        void import('./image-viewer.tsx').then((viewer) => viewer.openViewer(a, opener))
+      }}
+    >
+      <img
+        src={attachmentUrl(a.id, 'thumbnail')}
+        alt={a.name}
+        width={Math.max(1, Math.round(a.width * scale))}
+        height={Math.max(1, Math.round(a.height * scale))}
+        loading="lazy"
+        decoding="async"
+      />
+    </button>
+  )
+}
+
+const Download = ({ attachment: a }: { attachment: AttachmentView }) => (
+  <a class="download" href={attachmentUrl(a.id)} download={a.name}>
+    <span class="file-name">{a.name}</span> <span class="file-size">({formatSize(a.size)})</span>
+  </a>
+)

@@ -1,0 +1,314 @@
+// What the chat view shows, kept from the SDK's events: the rooms list with unread counts, each open
+// room's messages (a bounded window), who is typing and online, sends on their way, and the state
+// of the connection (which reconnects with back-off and resumes; the SDK re-sends unanswered
+// messages with their txn, so nothing is lost or doubled). Views subscribe and re-render on change.
+import { backoffDelay } from '#core/backoff'
+import { type ChatClient, randomId } from '#core/client/sdk'
+import { isChatError } from '#core/errors'
+import { CloseCodes } from '#core/protocol/close-codes'
+import type { EventOf, InviteView, MessageView, RoomSummary } from '#core/protocol/messages'
+
+/** At most this many messages of a room are kept (and in the DOM); older pages load on demand. */
+export const WINDOW = 400
+/** Messages fetched per history page. */
+export const PAGE = 50
+/** How long "bob is typing…" stays without a new typing event. */
+const TYPING_MS = 5000
+
+/** A message of ours the hub has not acked yet (or refused). */
+export interface Outgoing {
+  txn: string
+  room: string
+  text: string
+  state: 'sending' | 'failed'
+  error?: string
+  /** Ids of the files it carries, uploaded to its room (web/src/attachments). */
+  attachments?: string[]
+}
+
+export interface RoomView {
+  name: string
+  summary: RoomSummary | undefined
+  /** Oldest first, at most WINDOW. */
+  messages: MessageView[]
+  /** Older messages exist before the first one here. */
+  more: boolean
+  /** The window ends at the newest message (false after scrolling far back and dropping the newest). */
+  atLatest: boolean
+  typing: Map<string, number>
+  online: Set<string>
+  /** The newest seq seen before the room was opened this time ("new messages" line goes after it). */
+  readUpTo: number
+}
+
+export type ConnectionState = 'online' | 'reconnecting' | 'offline'
+
+type Listener = () => void
+
+export class ChatStore {
+  readonly rooms = new Map<string, RoomView>()
+  invites: InviteView[] = []
+  active: string | undefined = undefined
+  connection: ConnectionState = 'online'
+  /** Why the chat ended (session revoked, logged out elsewhere). */
+  ended: string | undefined = undefined
+  readonly outgoing = new Map<string, Outgoing>()
+  private readonly listeners = new Set<Listener>()
+  private version = 0
+
+  constructor(
+    readonly client: ChatClient,
+    readonly me: string,
+  ) {
+    client.on('message', (m: EventOf<'message'>) => this.onMessage(m))
+    client.on('edited', (e: EventOf<'edited'>) =>
+      this.patch(e.room, e.seq, (m) => ({ ...m, text: e.text, editedAt: e.editedAt, ...(e.mentions ? { mentions: e.mentions } : {}) })),
+    )
+    client.on('deleted', (e: EventOf<'deleted'>) => this.patch(e.room, e.seq, (m) => ({ ...m, text: null, deletedAt: e.deletedAt })))
+    client.on('reactions', (e: EventOf<'reactions'>) => this.patch(e.room, e.seq, (m) => ({ ...m, reactions: e.reactions })))
+    client.on('typing', (e: EventOf<'typing'>) => {
+      const room = this.rooms.get(e.room)
+      if (!room || e.user === this.me) return
+      room.typing.set(e.user, Date.now())
+      this.changed()
+      setTimeout(() => this.changed(), TYPING_MS + 50)
+    })
+    client.on('presence', (e: EventOf<'presence'>) => {
+      const room = this.rooms.get(e.room)
+      if (!room) return
+      if (e.status === 'online') room.online.add(e.user)
+      else room.online.delete(e.user)
+      this.changed()
+    })
+    client.on('topic', (e: EventOf<'topic'>) => {
+      const room = this.rooms.get(e.room)
+      if (room?.summary) room.summary = { ...room.summary, topic: e.topic }
+      this.changed()
+    })
+    client.on('invited', () => void this.refreshRooms())
+    client.on('kicked', (e: EventOf<'kicked'>) => {
+      this.rooms.delete(e.room)
+      if (this.active === e.room) this.active = undefined
+      void this.refreshRooms()
+    })
+    client.on('close', (code: number) => this.onClose(code))
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** Changes with every update (views compare it). */
+  get revision(): number {
+    return this.version
+  }
+
+  private changed(): void {
+    this.version++
+    for (const listener of this.listeners) listener()
+  }
+
+  /** The rooms list (and invitations) from the hub. */
+  async refreshRooms(): Promise<void> {
+    const { rooms, invites } = await this.client.rooms()
+    for (const summary of rooms) {
+      if (summary.role === undefined) continue
+      const view = this.rooms.get(summary.name) ?? this.emptyRoom(summary.name)
+      view.summary = summary
+      this.rooms.set(summary.name, view)
+    }
+    this.invites = invites
+    this.changed()
+  }
+
+  /** Rooms the user is a member of, direct conversations last. */
+  memberRooms(): RoomView[] {
+    const all = [...this.rooms.values()].filter((r) => r.summary?.role !== undefined)
+    return [...all.filter((r) => r.summary?.kind !== 'direct'), ...all.filter((r) => r.summary?.kind === 'direct')]
+  }
+
+  private emptyRoom(name: string): RoomView {
+    return { name, summary: undefined, messages: [], more: false, atLatest: true, typing: new Map(), online: new Set(), readUpTo: 0 }
+  }
+
+  /** Who is typing in a room now. */
+  typingIn(room: string): string[] {
+    const view = this.rooms.get(room)
+    if (!view) return []
+    const now = Date.now()
+    return [...view.typing].filter(([, at]) => now - at < TYPING_MS).map(([user]) => user)
+  }
+
+  /** Show a room: join it (follows it on this connection), load its newest page, mark it read. */
+  async open(name: string): Promise<void> {
+    const joined = await this.client.join(name)
+    const view = this.rooms.get(name) ?? this.emptyRoom(name)
+    this.rooms.set(name, view)
+    const unread = view.summary?.unread ?? 0
+    view.readUpTo = Math.max(0, joined.seq - unread)
+    view.online = new Set(joined.online)
+    const page = await this.client.history(name, { limit: PAGE })
+    view.messages = page.messages
+    view.more = page.more
+    view.atLatest = true
+    this.active = name
+    if (!view.summary) await this.refreshRooms()
+    this.changed()
+    this.markRead(name)
+  }
+
+  /** Open the direct conversation with a user (started if needed). */
+  async openDirect(user: string): Promise<void> {
+    const ack = await this.client.openDirect(user)
+    await this.refreshRooms()
+    await this.open(ack.room)
+  }
+
+  /** Load the page before the oldest message shown; the window drops the newest beyond WINDOW. */
+  async loadOlder(name: string): Promise<boolean> {
+    const view = this.rooms.get(name)
+    const first = view?.messages[0]
+    if (!view || !first || !view.more) return false
+    const page = await this.client.history(name, { before: first.seq, limit: PAGE })
+    view.messages = [...page.messages, ...view.messages]
+    view.more = page.more
+    if (view.messages.length > WINDOW) {
+      view.messages = view.messages.slice(0, WINDOW)
+      view.atLatest = false
+    }
+    this.changed()
+    return page.messages.length > 0
+  }
+
+  /** Back to the newest page (after the window dropped it). */
+  async jumpToLatest(name: string): Promise<void> {
+    const view = this.rooms.get(name)
+    if (!view) return
+    const page = await this.client.history(name, { limit: PAGE })
+    view.messages = page.messages
+    view.more = page.more
+    view.atLatest = true
+    this.changed()
+  }
+
+  /** What is on the screen is read: the marker moves, the unread count of every device follows. */
+  markRead(name: string): void {
+    const view = this.rooms.get(name)
+    const last = view?.messages.at(-1)
+    if (!view || !last || !view.atLatest) return
+    if (view.summary) view.summary = { ...view.summary, unread: 0, mentions: 0 }
+    this.client.read(name, last.seq).catch(() => {})
+    this.changed()
+  }
+
+  private onMessage(m: MessageView): void {
+    const view = this.rooms.get(m.room)
+    if (!view) {
+      // A direct conversation nobody had open: it appears in the list.
+      void this.refreshRooms()
+      return
+    }
+    if (view.atLatest && !view.messages.some((x) => x.seq === m.seq)) {
+      view.messages = [...view.messages, m].slice(-WINDOW)
+      if (view.messages.length === WINDOW) view.more = true
+    }
+    if (m.txn !== undefined) this.outgoing.delete(m.txn)
+    view.typing.delete(m.from)
+    if (this.active === m.room && document.visibilityState === 'visible') this.markRead(m.room)
+    else if (m.from !== this.me && view.summary) {
+      const mentioned = m.mentions?.includes(this.me) ?? false
+      view.summary = { ...view.summary, unread: (view.summary.unread ?? 0) + 1, mentions: (view.summary.mentions ?? 0) + (mentioned ? 1 : 0) }
+    }
+    this.changed()
+  }
+
+  private patch(room: string, seq: number, change: (m: MessageView) => MessageView): void {
+    const view = this.rooms.get(room)
+    if (!view) return
+    view.messages = view.messages.map((m) => (m.seq === seq ? change(m) : m))
+    this.changed()
+  }
+
+  /** Send a line; it shows as "sending…" until the hub acks it (also across a reconnect). */
+  async send(room: string, text: string, options: { replyTo?: number; attachments?: string[] } = {}): Promise<void> {
+    const txn = randomId()
+    const { replyTo, attachments } = options
+    const outgoing: Outgoing = { txn, room, text, state: 'sending', ...(attachments?.length ? { attachments } : {}) }
+    this.outgoing.set(txn, outgoing)
+    this.changed()
+    try {
+      await this.client.say(room, text, {
+        txn,
+        ...(replyTo === undefined ? {} : { replyTo }),
+        ...(outgoing.attachments ? { attachments: outgoing.attachments } : {}),
+      })
+      this.outgoing.delete(txn)
+    } catch (err) {
+      outgoing.state = 'failed'
+      outgoing.error = isChatError(err) ? err.message : String(err)
+    }
+    this.changed()
+  }
+
+  /** Send a failed line again, with the same txn (the hub stores it at most once). */
+  async retry(txn: string): Promise<void> {
+    const outgoing = this.outgoing.get(txn)
+    if (!outgoing) return
+    outgoing.state = 'sending'
+    delete outgoing.error
+    this.changed()
+    try {
+      await this.client.say(outgoing.room, outgoing.text, { txn, ...(outgoing.attachments ? { attachments: outgoing.attachments } : {}) })
+      this.outgoing.delete(txn)
+    } catch (err) {
+      outgoing.state = 'failed'
+      outgoing.error = isChatError(err) ? err.message : String(err)
+    }
+    this.changed()
+  }
+
+  pendingIn(room: string): Outgoing[] {
+    return [...this.outgoing.values()].filter((o) => o.room === room)
+  }
+
+  private onClose(code: number): void {
+    if (this.ended !== undefined) return
+    this.connection = 'reconnecting'
+    this.changed()
+    // A revoked session may have been replaced in this browser (a password change sets a new
+    // cookie): one immediate try tells; a refused one ends the chat.
+    const revoked = code === CloseCodes.authFailed || code === CloseCodes.sessionRevoked
+    void this.reconnect(revoked ? 1 : Number.POSITIVE_INFINITY)
+  }
+
+  /** Back-off until the hub answers again; the SDK resumes every joined room and re-sends the outbox. */
+  private async reconnect(tries: number): Promise<void> {
+    for (let attempt = 0; this.ended === undefined; attempt++) {
+      if (attempt >= tries) return this.end()
+      if (attempt > 0 || tries === Number.POSITIVE_INFINITY)
+        await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, { minMs: 500, maxMs: 15_000 })))
+      try {
+        await this.client.reconnect()
+        this.connection = 'online'
+        this.changed()
+        await this.refreshRooms()
+        return
+      } catch (err) {
+        if (isChatError(err) && err.code === 'CHATHUB_TOKEN_INVALID') return this.end()
+      }
+    }
+  }
+
+  private end(): void {
+    this.ended = 'Your session ended (logged out, or revoked). Log in again.'
+    this.connection = 'offline'
+    this.changed()
+  }
+
+  /** Stop for good (logout). */
+  async close(): Promise<void> {
+    this.ended = 'closed'
+    await this.client.close()
+  }
+}
