@@ -1,11 +1,17 @@
 // The ±1 changes of LSB matching: random directions drawn in a fixed order (forced at 0 and 255),
 // the writes collected and made in address order, into the cover's copy as it is made.
-import { randomBytes } from 'node:crypto'
+import type { StegoPrimitives } from './primitives.ts'
 
 /** Most changes held before they are applied: 4 bytes each, plus as much again for the sort. */
 const MAX_PENDING = 1 << 22
 /** Bytes per bucket of the address sort: 2^15, so that a bucket's writes stay in L1/L2. */
 const BUCKET_SHIFT = 15
+/** Random bytes drawn at a time for the directions (how they are consumed: golden.test.ts pins it). */
+const POOL_BYTES = 4096
+
+/** WebCrypto's generator, present in browsers and Node alike: the default outside the codec. */
+const webRandomBytes = (length: number): Uint8Array =>
+  globalThis.crypto.getRandomValues(new Uint8Array(length))
 
 /**
  * Changes bytes of `target` by ±1, each one at most once. The direction of a change depends only
@@ -17,7 +23,7 @@ const BUCKET_SHIFT = 15
 export class Changer {
   /** Changes so far (counted when their direction is chosen). */
   changed = 0
-  private pool = randomBytes(4096)
+  private pool: Uint8Array
   private used = 0
   private readonly pending: Int32Array
   private sorted: Int32Array | undefined
@@ -26,13 +32,18 @@ export class Changer {
   private readonly bucketSizes: Int32Array
   private copied: boolean
 
-  /** `expected`: an upper bound on the number of changes, to size the buffer. */
+  /**
+   * `expected`: an upper bound on the number of changes, to size the buffer. `randomBytes`: the
+   * directions' source (the codec's primitives; tests pin it to fix the output).
+   */
   constructor(
     readonly source: Uint8Array,
     readonly target: Uint8Array = source,
     expected = MAX_PENDING,
+    private readonly randomBytes: StegoPrimitives['randomBytes'] = webRandomBytes,
   ) {
     if (target.length !== source.length) throw new RangeError('target and source differ in length')
+    this.pool = randomBytes(POOL_BYTES)
     this.copied = target === source
     // offset · 2 + direction must fit an int32; beyond that, changes are made at once
     const size = source.length < 2 ** 30 ? Math.max(1, Math.min(expected, MAX_PENDING)) : 0
@@ -67,7 +78,7 @@ export class Changer {
 
   private randomBit(): number {
     if (this.used === this.pool.length * 8) {
-      this.pool = randomBytes(4096)
+      this.pool = this.randomBytes(POOL_BYTES)
       this.used = 0
     }
     const bit = (this.pool[this.used >> 3]! >> (this.used & 7)) & 1

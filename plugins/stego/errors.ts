@@ -1,5 +1,7 @@
 // Error codes of the stego plugin (STEGO_*). Codes are API: add freely, never rename or reuse.
-import { defineError } from '#core/plugin-api'
+// core/errors.ts itself, not the plugin API: the codec also runs in the browser (web/src/stego),
+// and this file, which imports nothing, is all of the core it may load there.
+import { defineError } from '#core/errors'
 
 export const stegoErrors = {
   payloadTooLarge: defineError(

@@ -4,7 +4,7 @@ import { capacity, type Capacity, embed, type EmbedResult, extract, type Payload
 import { stegoErrors } from './errors.ts'
 import { readImage, type ReadResult, writePng } from './image-io.ts'
 import type { KdfParams } from './kdf.ts'
-import { payloadOverhead } from './payload.ts'
+import { payloadOverhead, payloadSize } from './payload.ts'
 
 export interface FileOptions {
   /** Refuse images above this many pixels. */
@@ -32,8 +32,7 @@ export interface EmbeddedFile {
   matrixK: EmbedResult['matrixK']
 }
 
-export const payloadSize = (payload: Payload): number =>
-  payload.kind === 'text' ? Buffer.byteLength(payload.text, 'utf8') : payload.data.length
+export { payloadSize } from './payload.ts'
 
 /** Decode, check capacity, embed, encode as PNG. Throws STEGO_PAYLOAD_TOO_LARGE above maxBytes. */
 export const embedInFile = async (

@@ -1,7 +1,6 @@
 // Passphrase → keys: argon2id (RFC 9106) with versioned cost parameters, then HKDF-SHA256
 // (RFC 5869) subkeys for slot selection, the sealed length field and AES-256-GCM.
-import { hkdfSync } from 'node:crypto'
-import { hashRaw } from '@node-rs/argon2'
+import { type StegoPrimitives, utf8 } from './primitives.ts'
 
 /**
  * One argon2id cost parameter set. The version is never written into the image: extraction
@@ -41,35 +40,39 @@ const label = (params: KdfParams, purpose: string) => `chathub-stego/v${params.v
 
 /** One full argon2id run, then cheap HKDF expansions. Every guess of a passphrase costs one run. */
 export const deriveKeys = async (
+  p: Pick<StegoPrimitives, 'argon2id' | 'hkdfSha256'>,
   passphrase: string,
   salt: Uint8Array,
   params: KdfParams,
 ): Promise<StegoKeys> => {
   // NFC so the same passphrase typed on different systems gives the same bytes
-  const master = await hashRaw(Buffer.from(passphrase.normalize('NFC'), 'utf8'), {
-    // the package's default algorithm is argon2id (asserted in the tests)
+  const master = await p.argon2id(utf8(passphrase.normalize('NFC')), salt, {
     memoryCost: params.memoryCost,
     timeCost: params.timeCost,
     parallelism: params.parallelism,
-    outputLen: 32,
-    salt,
+    outputLength: 32,
   })
   const expand = (purpose: string, length: number) =>
-    new Uint8Array(hkdfSync('sha256', master, salt, label(params, purpose), length))
-  const mask = expand('length', 4)
+    p.hkdfSha256(master, salt, utf8(label(params, purpose)), length)
+  const [mask, permKey, encKey, nonce] = await Promise.all([
+    expand('length', 4),
+    expand('slots', 32),
+    expand('aead-key', 32),
+    expand('aead-nonce', 12),
+  ])
   return {
-    permKey: expand('slots', 32),
+    permKey,
     lengthMask: ((mask[0]! << 24) | (mask[1]! << 16) | (mask[2]! << 8) | mask[3]!) >>> 0,
-    encKey: expand('aead-key', 32),
-    nonce: expand('aead-nonce', 12),
+    encKey,
+    nonce,
   }
 }
 
 /** Associated data of the AEAD: binds the parameter version and the (unmasked) length field. */
 export const associatedData = (params: KdfParams, sealedLength: number): Uint8Array => {
-  const tag = Buffer.from(label(params, 'aad'), 'utf8')
-  const out = Buffer.alloc(tag.length + 4)
-  tag.copy(out)
-  out.writeUInt32BE(sealedLength, tag.length)
+  const tag = utf8(label(params, 'aad'))
+  const out = new Uint8Array(tag.length + 4)
+  out.set(tag)
+  new DataView(out.buffer).setUint32(tag.length, sealedLength)
   return out
 }

@@ -1,8 +1,7 @@
-// What is hidden and how it is sealed: payload serialisation, deflate (RFC 1951), Padmé padding
-// and AES-256-GCM. Pure byte transforms; the bit layout lives in codec.ts.
-import { createCipheriv, createDecipheriv } from 'node:crypto'
-import { deflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib'
+// What is hidden, before it is sealed: payload serialisation, deflate (RFC 1951) through the
+// platform's primitives and Padmé padding. Sealing (AES-256-GCM) and the bit layout: create-codec.ts.
 import { stegoErrors } from './errors.ts'
+import { fromUtf8, type StegoPrimitives, utf8 } from './primitives.ts'
 
 export type Payload =
   | { kind: 'text'; text: string }
@@ -21,23 +20,27 @@ const MAX_INFLATED = 256 * 1024 * 1024
 
 /** Bytes of the serialised payload before compression: 1 for text, 2 + name for a file. */
 export const payloadOverhead = (payload: Payload): number =>
-  payload.kind === 'text' ? 1 : 2 + Buffer.byteLength(payload.name, 'utf8')
+  payload.kind === 'text' ? 1 : 2 + utf8(payload.name).length
+
+/** Bytes of the payload as given: UTF-8 text, or the file's bytes. */
+export const payloadSize = (payload: Payload): number =>
+  payload.kind === 'text' ? utf8(payload.text).length : payload.data.length
 
 const validName = (name: string): boolean => {
-  const bytes = Buffer.byteLength(name, 'utf8')
+  const bytes = utf8(name).length
   return bytes >= 1 && bytes <= 255 && !/[/\\\u0000-\u001f\u007f]/.test(name) && name !== '.' && name !== '..'
 }
 
 export const serializePayload = (payload: Payload): Uint8Array => {
   if (payload.kind === 'text') {
-    const text = Buffer.from(payload.text, 'utf8')
+    const text = utf8(payload.text)
     const out = new Uint8Array(1 + text.length)
     out[0] = KIND_TEXT
     out.set(text, 1)
     return out
   }
   if (!validName(payload.name)) throw stegoErrors.fileNameInvalid()
-  const name = Buffer.from(payload.name, 'utf8')
+  const name = utf8(payload.name)
   const out = new Uint8Array(2 + name.length + payload.data.length)
   out[0] = KIND_FILE
   out[1] = name.length
@@ -50,12 +53,12 @@ export const serializePayload = (payload: Payload): Uint8Array => {
 export const parsePayload = (bytes: Uint8Array): Payload | undefined => {
   const kind = bytes[0]
   if (kind === KIND_TEXT) {
-    return { kind: 'text', text: Buffer.from(bytes.subarray(1)).toString('utf8') }
+    return { kind: 'text', text: fromUtf8(bytes.subarray(1)) }
   }
   if (kind === KIND_FILE && bytes.length >= 2) {
     const nameLength = bytes[1]!
     if (bytes.length < 2 + nameLength) return undefined
-    const name = Buffer.from(bytes.subarray(2, 2 + nameLength)).toString('utf8')
+    const name = fromUtf8(bytes.subarray(2, 2 + nameLength))
     if (!validName(name)) return undefined
     return { kind: 'file', name, data: new Uint8Array(bytes.subarray(2 + nameLength)) }
   }
@@ -81,7 +84,7 @@ export const paddedLength = (size: number): number => padme(Math.max(FRAME_HEADE
 export const isPaddedLength = (length: number): boolean =>
   length >= MIN_PADDED && padme(length) === length
 
-const DEFLATE = { level: 9 }
+type Deflate = StegoPrimitives['deflateRaw']
 
 /** Flags, length, the body (deflated when that is smaller) and Padmé padding. */
 const frame = (raw: Uint8Array, deflated: Uint8Array): Uint8Array => {
@@ -95,66 +98,27 @@ const frame = (raw: Uint8Array, deflated: Uint8Array): Uint8Array => {
 }
 
 /** Serialise, deflate when it helps, frame and pad. */
-export const framePayload = (payload: Payload): Uint8Array => frameSerialized(serializePayload(payload))
-
-/** framePayload of an already serialised payload. */
-export const frameSerialized = (raw: Uint8Array): Uint8Array => frame(raw, deflateRawSync(raw, DEFLATE))
+export const framePayload = (deflate: Deflate, payload: Payload): Promise<Uint8Array> =>
+  frameSerialized(deflate, serializePayload(payload))
 
 /**
- * frameSerialized with the deflate on a libuv worker thread, so that the caller can go on with
- * work that does not need the frame: the same bytes (zlib's output depends only on the input and
- * the options).
+ * framePayload of an already serialised payload. The Node primitives deflate on a libuv worker
+ * thread, so the caller can go on with work that does not need the frame meanwhile.
  */
-export const frameSerializedAsync = (raw: Uint8Array): Promise<Uint8Array> =>
-  new Promise((resolve, reject) => {
-    // room for the whole output (zlib's deflateBound is below n + n/256 + 1024): one job on the
-    // worker thread, instead of a round trip through the busy main thread per 16 KiB of output
-    const chunkSize = raw.length + (raw.length >> 8) + 1024
-    deflateRaw(raw, { ...DEFLATE, chunkSize }, (err, deflated) =>
-      err ? reject(err) : resolve(frame(raw, deflated)),
-    )
-  })
+export const frameSerialized = async (deflate: Deflate, raw: Uint8Array): Promise<Uint8Array> =>
+  frame(raw, await deflate(raw))
 
 /** Inverse of framePayload; undefined when the frame is inconsistent. */
-export const unframePayload = (framed: Uint8Array): Payload | undefined => {
+export const unframePayload = async (
+  inflate: StegoPrimitives['inflateRaw'],
+  framed: Uint8Array,
+): Promise<Payload | undefined> => {
   if (framed.length < FRAME_HEADER) return undefined
   const flags = framed[0]!
   const length = new DataView(framed.buffer, framed.byteOffset).getUint32(1)
   if ((flags & ~FLAG_DEFLATED) !== 0 || FRAME_HEADER + length > framed.length) return undefined
   const body = framed.subarray(FRAME_HEADER, FRAME_HEADER + length)
   if (!(flags & FLAG_DEFLATED)) return parsePayload(body)
-  try {
-    return parsePayload(inflateRawSync(body, { maxOutputLength: MAX_INFLATED }))
-  } catch {
-    return undefined
-  }
-}
-
-export const seal = (
-  framed: Uint8Array,
-  key: Uint8Array,
-  nonce: Uint8Array,
-  aad: Uint8Array,
-): Uint8Array => {
-  const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES })
-  cipher.setAAD(aad)
-  return Buffer.concat([cipher.update(framed), cipher.final(), cipher.getAuthTag()])
-}
-
-/** Undefined when authentication fails: the caller maps every failure to one error. */
-export const open = (
-  sealed: Uint8Array,
-  key: Uint8Array,
-  nonce: Uint8Array,
-  aad: Uint8Array,
-): Uint8Array | undefined => {
-  if (sealed.length < TAG_BYTES) return undefined
-  const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES })
-  decipher.setAAD(aad)
-  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES))
-  try {
-    return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()])
-  } catch {
-    return undefined
-  }
+  const inflated = await inflate(body, MAX_INFLATED)
+  return inflated && parsePayload(inflated)
 }

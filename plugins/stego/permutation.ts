@@ -1,6 +1,6 @@
 // Keyed permutation of slot indices [0, n): a balanced Feistel network over Z_a × Z_a with
 // table round functions, restricted to [0, n) by cycle walking. Allocation-free per index.
-import { createCipheriv } from 'node:crypto'
+import type { StegoPrimitives } from './primitives.ts'
 
 /**
  * Why a Feistel network: Luby and Rackoff (1988) showed four rounds with random round functions
@@ -37,16 +37,19 @@ class FeistelPermutation implements Permutation {
   readonly a: number
   readonly tables: Int32Array
 
+  /** `stream`: 4 · FEISTEL_ROUNDS · a bytes of keystream (see feistelPermutation). */
   constructor(
-    key: Uint8Array,
+    stream: Uint8Array,
     readonly n: number,
   ) {
-    const a = Math.max(2, Math.ceil(Math.sqrt(n)))
-    const stream = keystream(key, FEISTEL_ROUNDS * a * 4, 0)
-    const words = new Uint32Array(stream.buffer, stream.byteOffset, FEISTEL_ROUNDS * a)
+    const a = sideOf(n)
+    const words = new DataView(stream.buffer, stream.byteOffset, stream.byteLength)
     const tables = new Int32Array(FEISTEL_ROUNDS * a)
-    // a uniform 32-bit word scaled to [0, a): bias below a / 2^32, far under any statistic we meet
-    for (let i = 0; i < tables.length; i++) tables[i] = Math.floor((words[i]! * a) / 4294967296)
+    // a uniform 32-bit word (little-endian) scaled to [0, a): bias below a / 2^32, far under any
+    // statistic we meet
+    for (let i = 0; i < tables.length; i++) {
+      tables[i] = Math.floor((words.getUint32(4 * i, true) * a) / 4294967296)
+    }
     this.a = a
     this.tables = tables
   }
@@ -137,15 +140,24 @@ class FeistelPermutation implements Permutation {
   }
 }
 
-/** Build the permutation of [0, n) selected by a 32-byte key. */
-export const feistelPermutation = (key: Uint8Array, n: number): Permutation => {
+/** Side of the square domain for n indices. */
+const sideOf = (n: number): number => Math.max(2, Math.ceil(Math.sqrt(n)))
+
+type Ctr = Pick<StegoPrimitives, 'aesCtrKeystream'>
+
+/** Build the permutation of [0, n) selected by a 32-byte key (stream 0 of its keystream). */
+export const feistelPermutation = async (p: Ctr, key: Uint8Array, n: number): Promise<Permutation> => {
   if (!Number.isInteger(n) || n < 1 || n > 0x7fffffff) throw new RangeError(`bad domain ${n}`)
-  return new FeistelPermutation(key, n)
+  return new FeistelPermutation(await keystream(p, key, FEISTEL_ROUNDS * sideOf(n) * 4, 0), n)
 }
 
-/** `length` bytes of AES-256-CTR keystream under `key`; `stream` picks an independent stream. */
-export const keystream = (key: Uint8Array, length: number, stream: number): Uint8Array => {
-  const iv = Buffer.alloc(16)
-  iv.writeUInt32BE(stream, 0)
-  return createCipheriv('aes-256-ctr', key, iv).update(Buffer.alloc(length))
+/**
+ * `length` bytes of AES-256-CTR keystream under `key`; `stream` picks an independent stream: it
+ * fills the top 32 bits of the counter block, and the low 64 bits count blocks from 0 (never near
+ * wrapping: the codec asks for less than 2^31 bytes, 2^27 blocks).
+ */
+export const keystream = (p: Ctr, key: Uint8Array, length: number, stream: number): Promise<Uint8Array> => {
+  const iv = new Uint8Array(16)
+  new DataView(iv.buffer).setUint32(0, stream)
+  return p.aesCtrKeystream(key, iv, length)
 }

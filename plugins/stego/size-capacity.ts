@@ -1,6 +1,6 @@
 // Capacity of an opaque image from its size alone (no pixels needed): the same numbers as
 // codec.capacity() for an RGB or greyscale image without transparency. Layout in docs/stego.md.
-import { SAFE_RATE } from './codec.ts'
+import { SAFE_RATE } from './create-codec.ts'
 import { TAG_BYTES, paddedLength } from './payload.ts'
 import { CHUNK, SALT_SLOTS } from './slots.ts'
 

@@ -1,7 +1,7 @@
 // Which (pixel, channel) samples carry data and where each lives in the buffer: usable slots,
 // the 128 public salt slots, and the compact index space the keyed permutation runs over.
-import { createHash } from 'node:crypto'
 import { feistelPermutation } from './permutation.ts'
+import { type StegoPrimitives, utf8 } from './primitives.ts'
 import type { RawImage } from './raw-image.ts'
 import { SALT_BYTES } from './kdf.ts'
 
@@ -9,56 +9,86 @@ import { SALT_BYTES } from './kdf.ts'
 export const CHUNK = 64
 export const SALT_SLOTS = SALT_BYTES * 8
 
-/**
- * Slot s is the s-th colour sample in scan order, skipping alpha and every sample of a fully
- * transparent pixel (alpha never changes, so embedder and extractor agree on the set).
- */
-export class SlotMap {
+/** Which samples are usable, before the salt is placed: all that capacity needs. */
+export interface SlotCount {
   /** Usable slots (colour samples of pixels that are not fully transparent). */
   readonly usable: number
   /** Whole chunks of non-salt slots; the tail of fewer than CHUNK slots is never used. */
   readonly chunks: number
+  /** slot → byte offset, only for RGBA images with transparent pixels. */
+  readonly table: Uint32Array | undefined
+}
+
+/**
+ * Slot s is the s-th colour sample in scan order, skipping alpha and every sample of a fully
+ * transparent pixel (alpha never changes, so embedder and extractor agree on the set).
+ */
+export const countSlots = (image: RawImage): SlotCount => {
+  const { data, channels, width, height } = image
+  let usable = width * height * Math.min(channels, 3)
+  let table: Uint32Array | undefined
+  if (channels === 4) {
+    let transparent = 0
+    for (let i = 3; i < data.length; i += 4) if (data[i] === 0) transparent++
+    if (transparent > 0) {
+      usable = (width * height - transparent) * 3
+      table = new Uint32Array(usable)
+      let s = 0
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3] === 0) continue
+        table[s++] = i
+        table[s++] = i + 1
+        table[s++] = i + 2
+      }
+    }
+  }
+  return { usable, chunks: usable > SALT_SLOTS ? Math.floor((usable - SALT_SLOTS) / CHUNK) : 0, table }
+}
+
+/**
+ * The salt's public slots: a Feistel permutation keyed by the geometry alone (SHA-256 of it), so
+ * the extractor finds the salt before it knows any key. Bit i of the salt lives in slot [i].
+ */
+const placeSalt = async (
+  p: Pick<StegoPrimitives, 'sha256' | 'aesCtrKeystream'>,
+  image: RawImage,
+  usable: number,
+): Promise<Int32Array> => {
+  const slots = new Int32Array(SALT_SLOTS)
+  if (usable < SALT_SLOTS) return slots
+  const { width, height, channels } = image
+  const seed = await p.sha256(utf8(`chathub-stego/salt-slots/${width}x${height}x${channels}/${usable}`))
+  const perm = await feistelPermutation(p, seed, usable)
+  for (let i = 0; i < SALT_SLOTS; i++) slots[i] = perm.inverse(i)
+  return slots
+}
+
+/** The slots of one image: where each usable sample lives, where the salt is, and the chunks. */
+export class SlotMap implements SlotCount {
+  readonly usable: number
+  readonly chunks: number
+  readonly table: Uint32Array | undefined
   /** Salt slot indices in bit order (bit i of the salt lives in slot saltSlots[i]). */
   readonly saltSlots: Int32Array
   private readonly saltSorted: Int32Array
-  /** slot → byte offset, only for RGBA images with transparent pixels. */
-  private readonly table: Uint32Array | undefined
   private readonly channels: number
 
-  constructor(image: RawImage) {
-    const { data, channels, width, height } = image
+  /** The map of `image` (the salt's place takes SHA-256 and AES, asynchronous on the web). */
+  static async build(
+    p: Pick<StegoPrimitives, 'sha256' | 'aesCtrKeystream'>,
+    image: RawImage,
+  ): Promise<SlotMap> {
+    const count = countSlots(image)
+    return new SlotMap(image.channels, count, await placeSalt(p, image, count.usable))
+  }
+
+  private constructor(channels: number, count: SlotCount, saltSlots: Int32Array) {
     this.channels = channels
-    let usable = width * height * Math.min(channels, 3)
-    let table: Uint32Array | undefined
-    if (channels === 4) {
-      let transparent = 0
-      for (let i = 3; i < data.length; i += 4) if (data[i] === 0) transparent++
-      if (transparent > 0) {
-        usable = (width * height - transparent) * 3
-        table = new Uint32Array(usable)
-        let s = 0
-        for (let i = 0; i < data.length; i += 4) {
-          if (data[i + 3] === 0) continue
-          table[s++] = i
-          table[s++] = i + 1
-          table[s++] = i + 2
-        }
-      }
-    }
-    this.table = table
-    this.usable = usable
-    this.chunks = usable > SALT_SLOTS ? Math.floor((usable - SALT_SLOTS) / CHUNK) : 0
-    this.saltSlots = new Int32Array(SALT_SLOTS)
-    if (usable >= SALT_SLOTS) {
-      // public positions: a Feistel permutation keyed by the geometry alone, so the extractor
-      // finds the salt before it knows any key
-      const seed = createHash('sha256')
-        .update(`chathub-stego/salt-slots/${width}x${height}x${channels}/${usable}`)
-        .digest()
-      const perm = feistelPermutation(seed, usable)
-      for (let i = 0; i < SALT_SLOTS; i++) this.saltSlots[i] = perm.inverse(i)
-    }
-    this.saltSorted = this.saltSlots.slice().sort()
+    this.usable = count.usable
+    this.chunks = count.chunks
+    this.table = count.table
+    this.saltSlots = saltSlots
+    this.saltSorted = saltSlots.slice().sort()
   }
 
   offsetOf(slot: number): number {

@@ -14,6 +14,7 @@ import {
   type Payload,
   type RawImage,
 } from '#plugins/stego/codec'
+import { nodePrimitives } from '#plugins/stego/primitives-node'
 import { SlotMap } from '#plugins/stego/slots'
 import { flatWithClipping, photoLike } from '#test/plugins/stego/fixtures'
 
@@ -194,7 +195,7 @@ describe('matrix embedding and LSB matching', () => {
     })
     const [a, b] = changedSets as [Set<number>, Set<number>]
     // the 128 salt slots sit at public positions (by design); leave them out
-    const map = new SlotMap(flat)
+    const map = await SlotMap.build(nodePrimitives, flat)
     const salt = new Set(Array.from(map.saltSlots, (slot) => map.offsetOf(slot)))
     let both = 0
     for (const i of a) if (b.has(i) && !salt.has(i)) both++

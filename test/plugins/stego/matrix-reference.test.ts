@@ -8,13 +8,14 @@ import { positionBits } from '#plugins/stego/bit-planes'
 import { Changer } from '#plugins/stego/changer'
 import { chooseK, type Layout, offsetAt, readRegion, writeRegion } from '#plugins/stego/matrix'
 import { feistelPermutation, keystream } from '#plugins/stego/permutation'
+import { nodePrimitives as node } from '#plugins/stego/primitives-node'
 import { CHUNK, SlotMap } from '#plugins/stego/slots'
 import { flatWithClipping, photoLike } from '#test/plugins/stego/fixtures'
 
-const layoutOf = (map: SlotMap, key: Uint8Array): Layout => ({
+const layoutOf = async (map: SlotMap, key: Uint8Array): Promise<Layout> => ({
   map,
-  perm: feistelPermutation(key, Math.max(1, map.chunks)),
-  scramble: keystream(key, Math.max(1, map.chunks), 1),
+  perm: await feistelPermutation(node, key, Math.max(1, map.chunks)),
+  scramble: await keystream(node, key, Math.max(1, map.chunks), 1),
 })
 
 /** Message bits, one block at a time, the slow and obvious way. */
@@ -39,9 +40,9 @@ const referenceRead = (
 }
 
 describe('Hamming pass', () => {
-  test('reads and writes exactly what the per-cell reference does', () => {
-    fc.assert(
-      fc.property(
+  test('reads and writes exactly what the per-cell reference does', async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.constantFrom<1 | 3 | 4>(1, 3, 4),
         fc.integer({ min: 40, max: 160 }),
         fc.integer({ min: 40, max: 120 }),
@@ -49,15 +50,15 @@ describe('Hamming pass', () => {
         fc.integer({ min: 0, max: 100 }),
         fc.integer({ min: 1, max: 1000 }),
         fc.double({ min: 0.01, max: 1, noNaN: true }),
-        (channels, width, height, cutout, start, seed, fill) => {
+        async (channels, width, height, cutout, start, seed, fill) => {
           const image = photoLike({ width, height, channels, seed, transparent: cutout ? 0.2 : 0 })
-          const map = new SlotMap(image)
+          const map = await SlotMap.build(node, image)
           const cells = map.chunks * CHUNK - start
           if (cells < 8) return
           const bits = Math.max(1, Math.floor(cells * fill))
           const k = chooseK(bits, cells)
           if (k === 0) return
-          const layout = layoutOf(map, randomBytes(32))
+          const layout = await layoutOf(map, randomBytes(32))
           const opts = { start, k, bits }
           expect(readRegion(layout, image.data, opts)).toEqual(
             referenceRead(layout, image.data, start, k, bits),
@@ -85,10 +86,10 @@ describe('Hamming pass', () => {
     )
   })
 
-  test('blocks that span batches of position chunks (several batches, every k)', () => {
+  test('blocks that span batches of position chunks (several batches, every k)', async () => {
     const image = photoLike({ width: 400, height: 300, seed: 21 })
-    const map = new SlotMap(image)
-    const layout = layoutOf(map, randomBytes(32))
+    const map = await SlotMap.build(node, image)
+    const layout = await layoutOf(map, randomBytes(32))
     const cells = map.chunks * CHUNK - 32
     for (const fill of [0.0005, 0.003, 0.02, 0.06, 0.15, 0.3, 0.6, 0.99]) {
       const bits = Math.floor(cells * fill)
@@ -109,9 +110,9 @@ describe('Hamming pass', () => {
 })
 
 describe('Hamming pass with position bits', () => {
-  test('changes the cells the plain pass changes, by ±1, into a copy, and writes the message', () => {
-    fc.assert(
-      fc.property(
+  test('changes the cells the plain pass changes, by ±1, into a copy, and writes the message', async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.constantFrom<1 | 3>(1, 3),
         fc.integer({ min: 40, max: 160 }),
         fc.integer({ min: 40, max: 120 }),
@@ -119,19 +120,19 @@ describe('Hamming pass with position bits', () => {
         fc.integer({ min: 0, max: 100 }),
         fc.integer({ min: 1, max: 1000 }),
         fc.double({ min: 0.01, max: 1, noNaN: true }),
-        (channels, width, height, clipped, start, seed, fill) => {
+        async (channels, width, height, clipped, start, seed, fill) => {
           // clipped: half the samples 0, half 255, where LSB matching's direction is forced
           const image = clipped
             ? flatWithClipping(width, height, channels)
             : photoLike({ width, height, channels, seed })
           const original = image.data.slice()
-          const map = new SlotMap(image)
+          const map = await SlotMap.build(node, image)
           const cells = map.chunks * CHUNK - start
           if (cells < 8) return
           const bits = Math.max(1, Math.floor(cells * fill))
           const k = chooseK(bits, cells)
           if (k === 0) return
-          const layout = layoutOf(map, randomBytes(32))
+          const layout = await layoutOf(map, randomBytes(32))
           const message = new Uint8Array(randomBytes(Math.ceil(bits / 8)))
           const plain = image.data.slice()
           const inPlace = new Changer(plain)
@@ -163,12 +164,12 @@ describe('Hamming pass with position bits', () => {
 })
 
 describe('slot map', () => {
-  test('chunkRuns agrees with contiguousStart for every chunk', () => {
+  test('chunkRuns agrees with contiguousStart for every chunk', async () => {
     for (const channels of [1, 3, 4] as const) {
       const image = photoLike({ width: 150, height: 90, channels, seed: channels })
-      const runs = new SlotMap(image).chunkRuns()
+      const runs = (await SlotMap.build(node, image)).chunkRuns()
       // a second map, whose contiguousStart searches instead of reading its own chunkRuns
-      const map = new SlotMap(image)
+      const map = await SlotMap.build(node, image)
       for (let chunk = 0; chunk < map.chunks; chunk++) {
         expect(runs[chunk]).toBe(map.contiguousStart(chunk))
       }

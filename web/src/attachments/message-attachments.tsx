@@ -19,7 +19,16 @@ export const MessageAttachments = ({ message: m }: { message: MessageView }) => 
   return (
     <ul class="attachments" aria-label="Attachments">
       {m.attachments.map((a) => (
-        <li key={a.id}>{isImage(a) ? <Thumbnail attachment={a} /> : <Download attachment={a} />}</li>
+        <li key={a.id}>
+          {isImage(a) ? (
+            <>
+              <Thumbnail attachment={a} />
+              <RevealButton room={m.room} attachment={a} />
+            </>
+          ) : (
+            <Download attachment={a} />
+          )}
+        </li>
       ))}
     </ul>
   )
@@ -54,4 +63,20 @@ const Download = ({ attachment: a }: { attachment: AttachmentView }) => (
   <a class="download" href={attachmentUrl(a.id)} download={a.name}>
     <span class="file-name">{a.name}</span> <span class="file-size">({formatSize(a.size)})</span>
   </a>
+)
+
+/** "Reveal": the picture may hide a message (plugins/stego); the codec loads on first use. */
+const RevealButton = ({ room, attachment: a }: { room: string; attachment: AttachmentView }) => (
+  <button
+    type="button"
+    class="link reveal"
+    aria-haspopup="dialog"
+    aria-label={`Reveal a hidden message in ${a.name}`}
+    onClick={(e) => {
+      const opener = e.currentTarget
+      void import('../stego/stego-dialogs.tsx').then((d) => d.openRevealDialog(opener, room, a, attachmentUrl(a.id)))
+    }}
+  >
+    reveal
+  </button>
 )

@@ -29,6 +29,8 @@ export interface PendingFiles {
   add(files: Iterable<File>): void
   /** Drop a file; one uploading is cancelled. */
   remove(key: number): void
+  /** Send another file in its place (a picture with a hidden message); it uploads afresh. */
+  replace(key: number, file: File): void
   /**
    * Upload every file not uploaded to `room` yet: all their views, or undefined when one failed (it
    * says why) or was cancelled. Files uploaded stay uploaded for the next try.
@@ -91,6 +93,10 @@ export const usePendingFiles = (): PendingFiles => {
       uploads.current.get(key)?.abort()
       setFiles((all) => all.filter((f) => f.key !== key))
       setNotice(undefined)
+    },
+    replace(key, file) {
+      uploads.current.get(key)?.abort()
+      setFiles((all) => all.map((f) => (f.key === key ? { key, file, state: 'ready', sent: 0, total: file.size } : f)))
     },
     async upload(room) {
       const results = await Promise.all(files.map((f) => uploadOne(f, room)))
