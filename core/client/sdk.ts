@@ -286,7 +286,9 @@ export class ChatClient extends Emitter {
       // The hub is draining: it answers what is on its way, then closes this socket (1001).
       this.leaving = frame
     }
-    if (frame.type === 'message') {
+    if (frame.type === 'kicked') {
+      this.forget(frame.room)
+    } else if (frame.type === 'message') {
       const prev = this.lastSeq.get(frame.room) ?? 0
       if (frame.seq > prev) this.lastSeq.set(frame.room, frame.seq)
     } else if (frame.type === 'edited' || frame.type === 'deleted') {
@@ -415,8 +417,17 @@ export class ChatClient extends Emitter {
     }
     return ack
   }
-  leave(room: string) {
-    return this.request('leave', { room })
+  /** Stop following a room (and leave it): a later reconnect no longer resumes it. */
+  async leave(room: string) {
+    const ack = await this.request('leave', { room })
+    this.forget(room)
+    return ack
+  }
+
+  /** A room this client no longer follows (left, kicked, banned, deleted): not resumed on reconnect. */
+  private forget(room: string): void {
+    this.lastSeq.delete(room)
+    this.lastRev.delete(room)
   }
   create(room: string, options: { private?: boolean; topic?: string } = {}) {
     return this.request('create', { room, ...options })

@@ -126,7 +126,7 @@ describe.skipIf(!browserAvailable())('attachments in the browser client', () => 
     expect(sent.toString('latin1')).not.toContain('51.5007N')
 
     // bob sees the thumbnail, sized before it loads (no layout jump), and it loads.
-    const thumb = b.getByRole('button', { name: 'holiday.png' })
+    const thumb = b.getByRole('button', { name: 'holiday.png', exact: true })
     await thumb.waitFor()
     const img = thumb.locator('img')
     expect(await img.getAttribute('width')).toBe('240')

@@ -1,13 +1,29 @@
-// The chat: the rooms list (unread counts, mentions, invitations, join and direct messages) beside
-// the open room (its topic, the timeline, who is typing, the composer). On a narrow screen the rooms
-// list is a drawer.
+// The chat: the rooms list (unread counts, mentions, invitations, direct messages, the room
+// directory and room creation) beside the open room (its topic, the timeline, who is typing, the
+// composer) and, when asked for, its members. On a narrow screen the rooms list is a drawer and the
+// members a dialog.
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { isChatError } from '#core/errors'
+import type { RoomSummary } from '#core/protocol/messages'
 import { type Me, connect, logOut } from '../session.ts'
 import { ChatStore, type RoomView } from './store.ts'
 import { Timeline } from './timeline.tsx'
 import { Composer } from './composer.tsx'
 import { SettingsView } from '../settings/settings-view.tsx'
+import { askToNotify, notifyPermission, notifyWhileHidden } from '../notify/notifications.ts'
+import { CreateRoomDialog } from '../rooms/create-room-dialog.tsx'
+import { DirectList } from '../rooms/direct-list.tsx'
+import { DirectoryDialog } from '../rooms/directory-dialog.tsx'
+import { errorText } from '../rooms/error-text.ts'
+import { InvitationList } from '../rooms/invitation-list.tsx'
+import { LeaveRoomDialog } from '../rooms/leave-room-dialog.tsx'
+import { MembersPanel } from '../rooms/members-panel.tsx'
+import { mayLeave, mayModerate } from '../rooms/roles.ts'
+import { TopicEditor } from '../rooms/topic-editor.tsx'
+import { useMembers } from '../rooms/use-members.ts'
+import { useNarrow } from '../rooms/use-narrow.ts'
+import { useRemovedNotice } from '../rooms/use-removed-notice.ts'
+import { ThreadPanel } from '../messages/thread-panel.tsx'
+import { SearchButton } from '../messages/search-button.tsx'
 
 /** Re-render when the store changes. */
 const useStore = (store: ChatStore | undefined): void => {
@@ -15,14 +31,27 @@ const useStore = (store: ChatStore | undefined): void => {
   useEffect(() => store?.subscribe(() => setTick((n) => n + 1)), [store])
 }
 
-const errorText = (err: unknown): string => (isChatError(err) ? `${err.message} (${err.code})` : String(err))
-
 export const ChatView = ({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void }) => {
   const [store, setStore] = useState<ChatStore>()
   const [problem, setProblem] = useState<string>()
   const [drawer, setDrawer] = useState(false)
   const [settings, setSettings] = useState(me.restricted !== undefined)
+  const [permission, setPermission] = useState(notifyPermission())
+  /** The room directory or the room creation dialog, when open. */
+  const [dialog, setDialog] = useState<'directory' | 'create'>()
+  /** The room whose Leave asks for confirmation. */
+  const [leaving, setLeaving] = useState<RoomSummary>()
+  const [membersShown, setMembersShown] = useState(false)
+  const membersToggle = useRef<HTMLButtonElement>(null)
+  const narrow = useNarrow()
+  const [removed, dismissRemoved] = useRemovedNotice(store)
   useStore(store)
+  const room = store?.active === undefined ? undefined : store.rooms.get(store.active)
+  const summary = room?.summary
+  const membersOpen = membersShown && summary !== undefined && !settings
+  const members = useMembers(store, summary?.name, membersOpen)
+  // The members list knows the user's role better than the rooms list: the hub announces no role changes.
+  const mine = members.list?.find((m) => m.user === me.user)?.role ?? summary?.role
 
   useEffect(() => {
     let stopped = false
@@ -42,6 +71,17 @@ export const ChatView = ({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void 
       void made?.close()
     }
   }, [me.user])
+
+  // Mentions and direct messages notify while the tab is hidden (once the user allowed it).
+  useEffect(() => {
+    if (!store) return
+    return notifyWhileHidden(
+      store.client,
+      me.user,
+      (room) => store.rooms.get(room)?.summary?.kind === 'direct',
+      (room) => void store.open(room),
+    )
+  }, [store, me.user])
 
   // The tab's title counts what is unread.
   useEffect(() => {
@@ -87,10 +127,18 @@ export const ChatView = ({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void 
       </main>
     )
   }
-  const room = store.active === undefined ? undefined : store.rooms.get(store.active)
+  /** A dialog opened a room: it closes, and so does the drawer. */
+  const opened = () => {
+    setDialog(undefined)
+    setDrawer(false)
+  }
+  const closeMembers = () => {
+    setMembersShown(false)
+    if (!narrow) membersToggle.current?.focus() // the dialog on phones gives focus back by itself
+  }
 
   return (
-    <div class={`chat${drawer ? ' drawer-open' : ''}`}>
+    <div class={`chat${drawer ? ' drawer-open' : ''}${membersOpen && !narrow ? ' with-members' : ''}`}>
       <aside class="rooms" aria-label="Rooms">
         <header>
           <strong>{me.user}</strong>
@@ -103,14 +151,44 @@ export const ChatView = ({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void 
           <button type="button" class="link" aria-pressed={settings} onClick={() => setSettings(!settings)}>
             Settings
           </button>
+          <SearchButton store={store} />
+          {permission === 'default' && (
+            <button type="button" class="link" onClick={() => void askToNotify().then(setPermission)}>
+              Notify me of mentions
+            </button>
+          )}
         </header>
-        <RoomList
-          store={store}
-          onOpen={(name) => {
-            setDrawer(false)
-            act(store.open(name))
-          }}
-        />
+        <div class="room-tools">
+          <button type="button" class="small" aria-haspopup="dialog" onClick={() => setDialog('directory')}>
+            Room directory
+          </button>
+          <button type="button" class="small" aria-haspopup="dialog" onClick={() => setDialog('create')}>
+            Create a room
+          </button>
+        </div>
+        <nav>
+          <RoomList
+            store={store}
+            onOpen={(name) => {
+              setDrawer(false)
+              act(store.open(name))
+            }}
+          />
+          <InvitationList
+            store={store}
+            onJoin={(name) => {
+              setDrawer(false)
+              act(store.open(name))
+            }}
+          />
+          <DirectList
+            store={store}
+            onOpen={(name) => {
+              setDrawer(false)
+              act(store.open(name))
+            }}
+          />
+        </nav>
         <JoinForm label="Join a room" placeholder="room name" onSubmit={(name) => act(store.open(name))} />
         <JoinForm label="Direct message" placeholder="user name" onSubmit={(user) => act(store.openDirect(user))} />
       </aside>
@@ -122,8 +200,30 @@ export const ChatView = ({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void 
           <button type="button" class="drawer-toggle" aria-label="Rooms" aria-expanded={drawer} onClick={() => setDrawer(!drawer)}>
             ☰
           </button>
-          <h1>{room ? title(room) : 'No room open'}</h1>
-          {room?.summary?.topic ? <p class="topic">{room.summary.topic}</p> : null}
+          <h1 id="room-title" tabIndex={-1}>
+            {room ? title(room) : 'No room open'}
+          </h1>
+          {room && <TopicEditor store={store} room={room} canEdit={summary !== undefined && mayModerate(summary, mine)} />}
+          {summary && (
+            <div class="room-actions">
+              <button
+                type="button"
+                class="small"
+                ref={membersToggle}
+                aria-expanded={membersOpen}
+                aria-controls={membersOpen && !narrow ? 'members-panel' : undefined}
+                aria-haspopup={narrow ? 'dialog' : undefined}
+                onClick={() => (membersOpen ? closeMembers() : setMembersShown(true))}
+              >
+                Members
+              </button>
+              {mayLeave(summary, summary.role) && (
+                <button type="button" class="small" aria-haspopup="dialog" onClick={() => setLeaving(summary)}>
+                  Leave room
+                </button>
+              )}
+            </div>
+          )}
           {store.connection !== 'online' && (
             <p class="connection" role="status">
               Connection lost; reconnecting…
@@ -133,6 +233,14 @@ export const ChatView = ({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void 
         {problem && (
           <p class="error" role="alert">
             {problem}
+          </p>
+        )}
+        {removed && (
+          <p class="notice" role="status">
+            {removed}{' '}
+            <button type="button" class="link" onClick={dismissRemoved}>
+              Dismiss
+            </button>
           </p>
         )}
         {room ? (
@@ -146,6 +254,13 @@ export const ChatView = ({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void 
         )}
       </main>
       )}
+      {!settings && <ThreadPanel store={store} />}
+      {membersOpen && (
+        <MembersPanel store={store} room={summary} members={members} mine={mine} modal={narrow} onClose={closeMembers} />
+      )}
+      {dialog === 'directory' && <DirectoryDialog store={store} onClose={() => setDialog(undefined)} onOpened={opened} />}
+      {dialog === 'create' && <CreateRoomDialog store={store} onClose={() => setDialog(undefined)} onOpened={opened} />}
+      {leaving && <LeaveRoomDialog store={store} room={leaving} onClose={() => setLeaving(undefined)} />}
     </div>
   )
 }
@@ -154,50 +269,40 @@ const title = (room: RoomView): string =>
   room.summary?.kind === 'direct' ? `@${room.summary.peer ?? 'removed user'}` : `#${room.name}`
 
 const RoomList = ({ store, onOpen }: { store: ChatStore; onOpen: (name: string) => void }) => (
-  <nav>
+  <>
+    <h2>Rooms</h2>
     <ul class="room-list">
-      {store.memberRooms().map((r) => {
-        const unread = r.summary?.unread ?? 0
-        const mentions = r.summary?.mentions ?? 0
-        return (
-          <li key={r.name}>
-            <button
-              type="button"
-              class={`room-link${store.active === r.name ? ' active' : ''}${unread > 0 ? ' unread' : ''}`}
-              aria-current={store.active === r.name ? 'page' : undefined}
-              onClick={() => onOpen(r.name)}
-            >
-              <span class="room-name">{title(r)}</span>
-              {mentions > 0 && (
-                <span class="badge mention-badge" aria-label={`${mentions} mentions`}>
-                  @{mentions}
-                </span>
-              )}
-              {unread > 0 && (
-                <span class="badge" aria-label={`${unread} unread`}>
-                  {unread}
-                </span>
-              )}
-            </button>
-          </li>
-        )
-      })}
-    </ul>
-    {store.invites.length > 0 && (
-      <>
-        <h2>Invitations</h2>
-        <ul class="room-list">
-          {store.invites.map((i) => (
-            <li key={i.room}>
-              <button type="button" class="room-link" onClick={() => onOpen(i.room)}>
-                #{i.room} {i.by ? `from ${i.by}` : ''}
+      {store
+        .memberRooms()
+        .filter((r) => r.summary?.kind !== 'direct')
+        .map((r) => {
+          const unread = r.summary?.unread ?? 0
+          const mentions = r.summary?.mentions ?? 0
+          return (
+            <li key={r.name}>
+              <button
+                type="button"
+                class={`room-link${store.active === r.name ? ' active' : ''}${unread > 0 ? ' unread' : ''}`}
+                aria-current={store.active === r.name ? 'page' : undefined}
+                onClick={() => onOpen(r.name)}
+              >
+                <span class="room-name">{title(r)}</span>
+                {mentions > 0 && (
+                  <span class="badge mention-badge" aria-label={`${mentions} mentions`}>
+                    @{mentions}
+                  </span>
+                )}
+                {unread > 0 && (
+                  <span class="badge" aria-label={`${unread} unread`}>
+                    {unread}
+                  </span>
+                )}
               </button>
             </li>
-          ))}
-        </ul>
-      </>
-    )}
-  </nav>
+          )
+        })}
+    </ul>
+  </>
 )
 
 const JoinForm = ({ label, placeholder, onSubmit }: { label: string; placeholder: string; onSubmit: (value: string) => void }) => {

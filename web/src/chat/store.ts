@@ -1,12 +1,16 @@
 // What the chat view shows, kept from the SDK's events: the rooms list with unread counts, each open
 // room's messages (a bounded window), who is typing and online, sends on their way, and the state
 // of the connection (which reconnects with back-off and resumes; the SDK re-sends unanswered
-// messages with their txn, so nothing is lost or doubled). Views subscribe and re-render on change.
+// messages with their txn, so nothing is lost or doubled). Also the thread panel's thread, reactions
+// and read markers as they change live, and "show this message in its room" for search results.
+// Views subscribe and re-render on change.
 import { backoffDelay } from '#core/backoff'
 import { type ChatClient, randomId } from '#core/client/sdk'
 import { isChatError } from '#core/errors'
 import { CloseCodes } from '#core/protocol/close-codes'
 import type { EventOf, InviteView, MessageView, RoomSummary } from '#core/protocol/messages'
+import { withReaction } from '../messages/reaction-list.ts'
+import { type ThreadView, Threads } from '../messages/threads.ts'
 
 /** At most this many messages of a room are kept (and in the DOM); older pages load on demand. */
 export const WINDOW = 400
@@ -14,6 +18,10 @@ export const WINDOW = 400
 export const PAGE = 50
 /** How long "bob is typing…" stays without a new typing event. */
 const TYPING_MS = 5000
+/** A message shown in context (openAt) comes with this many newer ones after it, when there are. */
+const AROUND = 20
+/** How long a message shown in context stays highlighted. */
+const HIGHLIGHT_MS = 4000
 
 /** A message of ours the hub has not acked yet (or refused). */
 export interface Outgoing {
@@ -24,6 +32,8 @@ export interface Outgoing {
   error?: string
   /** Ids of the files it carries, uploaded to its room (web/src/attachments). */
   attachments?: string[]
+  /** A reply: the message it answers (so a retry stays in its thread). */
+  replyTo?: number
 }
 
 export interface RoomView {
@@ -41,6 +51,13 @@ export interface RoomView {
   readUpTo: number
 }
 
+/** A message shown in context: `id` tells one request from the next for the same message. */
+export interface Highlight {
+  room: string
+  seq: number
+  id: number
+}
+
 export type ConnectionState = 'online' | 'reconnecting' | 'offline'
 
 type Listener = () => void
@@ -53,6 +70,13 @@ export class ChatStore {
   /** Why the chat ended (session revoked, logged out elsewhere). */
   ended: string | undefined = undefined
   readonly outgoing = new Map<string, Outgoing>()
+  /** The thread panel's thread, and the threads with new replies. */
+  readonly threads: Threads
+  /** The message shown in context (search results), highlighted for a moment. */
+  highlight: Highlight | undefined = undefined
+  /** Member names per room, for @-completion; dropped when someone joins or leaves. */
+  private readonly memberLists = new Map<string, Promise<string[]>>()
+  private highlights = 0
   private readonly listeners = new Set<Listener>()
   private version = 0
 
@@ -60,12 +84,28 @@ export class ChatStore {
     readonly client: ChatClient,
     readonly me: string,
   ) {
+    this.threads = new Threads(client, me, this.rooms, () => this.changed())
     client.on('message', (m: EventOf<'message'>) => this.onMessage(m))
     client.on('edited', (e: EventOf<'edited'>) =>
       this.patch(e.room, e.seq, (m) => ({ ...m, text: e.text, editedAt: e.editedAt, ...(e.mentions ? { mentions: e.mentions } : {}) })),
     )
     client.on('deleted', (e: EventOf<'deleted'>) => this.patch(e.room, e.seq, (m) => ({ ...m, text: null, deletedAt: e.deletedAt })))
     client.on('reactions', (e: EventOf<'reactions'>) => this.patch(e.room, e.seq, (m) => ({ ...m, reactions: e.reactions })))
+    client.on('reaction', (e: EventOf<'reaction'>) => this.patch(e.room, e.seq, (m) => ({ ...m, reactions: withReaction(m.reactions, e) })))
+    client.on('thread', (e: EventOf<'thread'>) => this.threads.onFollowedReply(e))
+    // Read on another device: its counts are the hub's, here too.
+    client.on('read', (e: EventOf<'read'>) => {
+      const room = this.rooms.get(e.room)
+      if (!room?.summary) return
+      room.summary = { ...room.summary, unread: e.unread, mentions: e.mentions }
+      this.changed()
+    })
+    // A mention in a room this connection does not follow: its message does not come here, the counts do.
+    client.on('mention', (e: EventOf<'mention'>) => {
+      if (!client.lastSeq.has(e.room)) void this.refreshRooms().catch(() => {})
+    })
+    client.on('joined', (e: EventOf<'joined'>) => this.memberLists.delete(e.room))
+    client.on('left', (e: EventOf<'left'>) => this.memberLists.delete(e.room))
     client.on('typing', (e: EventOf<'typing'>) => {
       const room = this.rooms.get(e.room)
       if (!room || e.user === this.me) return
@@ -89,6 +129,7 @@ export class ChatStore {
     client.on('kicked', (e: EventOf<'kicked'>) => {
       this.rooms.delete(e.room)
       if (this.active === e.room) this.active = undefined
+      if (this.threads.current?.room === e.room) this.threads.close()
       void this.refreshRooms()
     })
     client.on('close', (code: number) => this.onClose(code))
@@ -141,17 +182,40 @@ export class ChatStore {
   }
 
   /** Show a room: join it (follows it on this connection), load its newest page, mark it read. */
-  async open(name: string): Promise<void> {
+  open(name: string): Promise<void> {
+    return this.show(name)
+  }
+
+  /**
+   * Show a message in its room, in context (a search result): the page around it (unless it is on the
+   * screen already), scrolled to and highlighted for a moment by the timeline.
+   */
+  async openAt(name: string, seq: number): Promise<void> {
+    const shown = this.active === name && this.rooms.get(name)?.messages.some((m) => m.seq === seq)
+    if (!shown) await this.show(name, seq)
+    const id = ++this.highlights
+    this.highlight = { room: name, seq, id }
+    this.changed()
+    setTimeout(() => {
+      if (this.highlight?.id !== id) return
+      this.highlight = undefined
+      this.changed()
+    }, HIGHLIGHT_MS)
+  }
+
+  /** Join, then the newest page, or the page that ends a little after `around` (history before around+AROUND). */
+  private async show(name: string, around?: number): Promise<void> {
     const joined = await this.client.join(name)
     const view = this.rooms.get(name) ?? this.emptyRoom(name)
     this.rooms.set(name, view)
     const unread = view.summary?.unread ?? 0
     view.readUpTo = Math.max(0, joined.seq - unread)
     view.online = new Set(joined.online)
-    const page = await this.client.history(name, { limit: PAGE })
+    const page = await this.client.history(name, around === undefined ? { limit: PAGE } : { before: around + AROUND, limit: PAGE })
     view.messages = page.messages
     view.more = page.more
-    view.atLatest = true
+    view.atLatest = around === undefined || (page.messages.at(-1)?.seq ?? 0) >= joined.seq
+    if (this.threads.current && this.threads.current.room !== name) this.threads.close()
     this.active = name
     if (!view.summary) await this.refreshRooms()
     this.changed()
@@ -181,6 +245,28 @@ export class ChatStore {
     return page.messages.length > 0
   }
 
+  /**
+   * Load the page after the newest message shown (when the window does not reach the newest: after
+   * scrolling far back, or a message shown in context); the window drops the oldest beyond WINDOW.
+   */
+  async loadNewer(name: string): Promise<boolean> {
+    const view = this.rooms.get(name)
+    const last = view?.messages.at(-1)
+    if (!view || !last || view.atLatest) return false
+    // History pages end before a seq: this one ends PAGE messages after the last one shown.
+    const page = await this.client.history(name, { before: last.seq + PAGE + 1, limit: PAGE })
+    const newer = page.messages.filter((m) => m.seq > last.seq)
+    view.messages = [...view.messages, ...newer]
+    if (view.messages.length > WINDOW) {
+      view.messages = view.messages.slice(-WINDOW)
+      view.more = true
+    }
+    const latest = Math.max(this.client.lastSeq.get(name) ?? 0, view.summary?.seq ?? 0)
+    view.atLatest = (newer.at(-1)?.seq ?? last.seq) >= latest || newer.length === 0
+    this.changed()
+    return newer.length > 0
+  }
+
   /** Back to the newest page (after the window dropped it). */
   async jumpToLatest(name: string): Promise<void> {
     const view = this.rooms.get(name)
@@ -203,6 +289,7 @@ export class ChatStore {
   }
 
   private onMessage(m: MessageView): void {
+    if (m.thread !== undefined) this.threads.onReply(m, m.thread)
     const view = this.rooms.get(m.room)
     if (!view) {
       // A direct conversation nobody had open: it appears in the list.
@@ -223,32 +310,40 @@ export class ChatStore {
     this.changed()
   }
 
+  /** A change to one message, wherever it is shown: the room's window and the thread panel. */
   private patch(room: string, seq: number, change: (m: MessageView) => MessageView): void {
     const view = this.rooms.get(room)
-    if (!view) return
-    view.messages = view.messages.map((m) => (m.seq === seq ? change(m) : m))
+    if (view) view.messages = view.messages.map((m) => (m.seq === seq ? change(m) : m))
+    this.threads.patch(room, seq, change)
     this.changed()
+  }
+
+  /** The names of a room's members (for @-completion), asked once per room until someone joins or leaves. */
+  memberNames(room: string): Promise<string[]> {
+    let names = this.memberLists.get(room)
+    if (!names) {
+      names = this.client.members(room).then((ack) => ack.members.map((m) => m.user))
+      names.catch(() => this.memberLists.delete(room))
+      this.memberLists.set(room, names)
+    }
+    return names
   }
 
   /** Send a line; it shows as "sending…" until the hub acks it (also across a reconnect). */
   async send(room: string, text: string, options: { replyTo?: number; attachments?: string[] } = {}): Promise<void> {
     const txn = randomId()
     const { replyTo, attachments } = options
-    const outgoing: Outgoing = { txn, room, text, state: 'sending', ...(attachments?.length ? { attachments } : {}) }
+    const outgoing: Outgoing = {
+      txn,
+      room,
+      text,
+      state: 'sending',
+      ...(attachments?.length ? { attachments } : {}),
+      ...(replyTo === undefined ? {} : { replyTo }),
+    }
     this.outgoing.set(txn, outgoing)
     this.changed()
-    try {
-      await this.client.say(room, text, {
-        txn,
-        ...(replyTo === undefined ? {} : { replyTo }),
-        ...(outgoing.attachments ? { attachments: outgoing.attachments } : {}),
-      })
-      this.outgoing.delete(txn)
-    } catch (err) {
-      outgoing.state = 'failed'
-      outgoing.error = isChatError(err) ? err.message : String(err)
-    }
-    this.changed()
+    await this.transmit(outgoing)
   }
 
   /** Send a failed line again, with the same txn (the hub stores it at most once). */
@@ -258,8 +353,13 @@ export class ChatStore {
     outgoing.state = 'sending'
     delete outgoing.error
     this.changed()
+    await this.transmit(outgoing)
+  }
+
+  private async transmit(outgoing: Outgoing): Promise<void> {
+    const { txn, room, text, attachments, replyTo } = outgoing
     try {
-      await this.client.say(outgoing.room, outgoing.text, { txn, ...(outgoing.attachments ? { attachments: outgoing.attachments } : {}) })
+      await this.client.say(room, text, { txn, ...(attachments ? { attachments } : {}), ...(replyTo === undefined ? {} : { replyTo }) })
       this.outgoing.delete(txn)
     } catch (err) {
       outgoing.state = 'failed'
@@ -268,8 +368,11 @@ export class ChatStore {
     this.changed()
   }
 
-  pendingIn(room: string): Outgoing[] {
-    return [...this.outgoing.values()].filter((o) => o.room === room)
+  /** Sends on their way in a room; with `thread`, only the replies in that thread. */
+  pendingIn(room: string, thread?: ThreadView): Outgoing[] {
+    return [...this.outgoing.values()].filter(
+      (o) => o.room === room && (thread === undefined || (o.replyTo !== undefined && o.replyTo === thread.root)),
+    )
   }
 
   private onClose(code: number): void {
@@ -312,3 +415,4 @@ export class ChatStore {
     await this.client.close()
   }
 }
+
