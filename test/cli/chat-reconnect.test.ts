@@ -9,26 +9,12 @@ import { ChatClient } from '#core/client/sdk'
 import { DB_FILE, openDb } from '#core/db/client'
 import { insertUser } from '#core/users/queries'
 import { startCli, tempDir } from '#test/helpers/run-cli'
-import { serve, type ServeProcess } from '#test/helpers/serve-process'
+import { type ServeProcess, serveOn } from '#test/helpers/serve-process'
 
 const running: ServeProcess[] = []
 afterEach(() => {
   for (const p of running.splice(0)) p.proc.kill('SIGKILL')
 })
-
-/** Serve on `port`, retrying while the old process's port is still being released. */
-const serveOn = async (dataDir: string, port: number): Promise<ServeProcess> => {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const p = await serve({ dataDir, port })
-      running.push(p)
-      return p
-    } catch (err) {
-      if (attempt >= 10 || !/EADDRINUSE|address already in use/i.test(String(err))) throw err
-      await new Promise((r) => setTimeout(r, 200))
-    }
-  }
-}
 
 test(
   'the chat reconnects after the hub is killed and restarted, and shows messages again',
@@ -42,7 +28,7 @@ test(
     const carolToken = token('carol')
     db.$client.close()
 
-    const first = await serveOn(dataDir, 0)
+    const first = await serveOn(dataDir, 0, running)
     const bob = await ChatClient.connect(first.url, bobToken)
     await bob.create('r')
     await bob.join('r')
@@ -65,7 +51,7 @@ test(
     await first.exited
     await chat.waitFor(/^\* connection lost; reconnecting…$/m)
 
-    const second = await serveOn(dataDir, first.port)
+    const second = await serveOn(dataDir, first.port, running)
     expect(second.url).toBe(first.url)
     // Most likely sent before the chat is back (it retries with back-off), so it comes with the resume;
     // either way it is shown exactly once.

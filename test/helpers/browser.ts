@@ -66,3 +66,33 @@ export const seriousViolations = async (page: Page): Promise<AxeViolation[]> => 
   })
   return (violations as AxeViolation[]).filter((v) => v.impact === 'serious' || v.impact === 'critical')
 }
+
+/** A page of its own browser profile (its own cookies), with the page's console errors collected. */
+export type TestPage = Page & { problems: string[] }
+
+/** A fresh profile and page (closed with the browser). */
+export const newTestPage = async (browser: Browser, viewport = { width: 1200, height: 800 }): Promise<TestPage> => {
+  const context = await browser.newContext({ viewport })
+  const page = Object.assign(await context.newPage(), { problems: [] as string[] })
+  page.on('console', (m) => {
+    if (m.type() === 'error') page.problems.push(m.text())
+  })
+  page.on('pageerror', (err) => page.problems.push(String(err)))
+  return page
+}
+
+/** Log in through the login form and wait for the chat. */
+export const logInAs = async (page: Page, hubUrl: string, name: string, password: string): Promise<void> => {
+  await page.goto(hubUrl)
+  await page.getByLabel('Name').fill(name)
+  await page.getByLabel('Password').fill(password)
+  await page.getByRole('button', { name: 'Log in' }).click()
+  await page.getByRole('button', { name: 'Log out', exact: true }).waitFor()
+}
+
+/** Join a room by name from the rooms list and wait until it is on the screen. */
+export const joinRoom = async (page: Page, room: string): Promise<void> => {
+  await page.getByLabel('Join a room').fill(room)
+  await page.getByLabel('Join a room').press('Enter')
+  await page.getByRole('heading', { name: `#${room}`, exact: true }).waitFor()
+}

@@ -69,3 +69,20 @@ export const serve = (options: ServeOptions): Promise<ServeProcess> => {
     })
   })
 }
+
+/**
+ * Serve `dataDir` on `port` (0: any), retrying while a killed process's port is still being
+ * released (a restart on the same port); the process is added to `running` for the test to kill.
+ */
+export const serveOn = async (dataDir: string, port: number, running: ServeProcess[]): Promise<ServeProcess> => {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const p = await serve({ dataDir, port })
+      running.push(p)
+      return p
+    } catch (err) {
+      if (attempt >= 10 || !/EADDRINUSE|address already in use/i.test(String(err))) throw err
+      await new Promise((r) => setTimeout(r, 200))
+    }
+  }
+}

@@ -3,9 +3,9 @@
 // scroll-back, logout closing the socket, accessibility (axe-core), a phone-sized screen, and
 // screenshots of the main views for docs/.
 import { mkdirSync } from 'node:fs'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { browserAvailable, launchBrowser, seriousViolations } from '#test/helpers/browser'
+import { browserAvailable, joinRoom, launchBrowser, logInAs, newTestPage, seriousViolations } from '#test/helpers/browser'
 import { startHub, type TestHub } from '#test/helpers/start-hub'
 
 const PASSWORD = 'correct horse battery'
@@ -14,7 +14,6 @@ const SHOTS = new URL('../../docs/images/', import.meta.url)
 describe.skipIf(!browserAvailable())('the browser client', () => {
   let hub: TestHub
   let browser: Browser
-  const contexts: BrowserContext[] = []
 
   beforeAll(async () => {
     ;[hub, browser] = await Promise.all([startHub(), launchBrowser()])
@@ -25,36 +24,14 @@ describe.skipIf(!browserAvailable())('the browser client', () => {
     await alice.close()
   }, 60_000)
   afterAll(async () => {
-    await Promise.all(contexts.map((c) => c.close()))
     await browser?.close()
     await hub?.close()
   })
 
-  /** A fresh browser profile (its own cookies), with the page's console errors collected. */
-  const newPage = async (viewport = { width: 1200, height: 800 }): Promise<Page & { problems: string[] }> => {
-    const context = await browser.newContext({ viewport })
-    contexts.push(context)
-    const page = Object.assign(await context.newPage(), { problems: [] as string[] })
-    page.on('console', (m) => {
-      if (m.type() === 'error') page.problems.push(m.text())
-    })
-    page.on('pageerror', (err) => page.problems.push(String(err)))
-    return page
-  }
+  const newPage = (viewport?: { width: number; height: number }) => newTestPage(browser, viewport)
+  const logIn = (page: Page, name: string) => logInAs(page, hub.url, name, PASSWORD)
 
-  const logIn = async (page: Page, name: string) => {
-    await page.goto(hub.url)
-    await page.getByLabel('Name').fill(name)
-    await page.getByLabel('Password').fill(PASSWORD)
-    await page.getByRole('button', { name: 'Log in' }).click()
-    await page.getByRole('button', { name: 'Log out', exact: true }).waitFor()
-  }
-
-  const openRoom = async (page: Page, room: string) => {
-    await page.getByLabel('Join a room').fill(room)
-    await page.getByLabel('Join a room').press('Enter')
-    await page.getByRole('heading', { name: `#${room}` }).waitFor()
-  }
+  const openRoom = joinRoom
 
   test('the page is the hub’s own, under a strict Content-Security-Policy', { timeout: 90_000 }, async () => {
     const res = await fetch(hub.url)

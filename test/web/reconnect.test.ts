@@ -10,7 +10,7 @@ import { DB_FILE, openDb } from '#core/db/client'
 import { addAccount } from '#core/users/accounts'
 import { browserAvailable, launchBrowser } from '#test/helpers/browser'
 import { tempDir } from '#test/helpers/run-cli'
-import { serve, type ServeProcess } from '#test/helpers/serve-process'
+import { type ServeProcess, serveOn } from '#test/helpers/serve-process'
 
 const PASSWORD = 'correct horse battery'
 
@@ -22,19 +22,6 @@ describe.skipIf(!browserAvailable())('the browser client across a hub restart', 
     await browser?.close()
   })
 
-  /** Serve on `port`, retrying while the old process's port is still being released. */
-  const serveOn = async (dataDir: string, port: number): Promise<ServeProcess> => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const p = await serve({ dataDir, port })
-        running.push(p)
-        return p
-      } catch (err) {
-        if (attempt >= 10 || !/EADDRINUSE|address already in use/i.test(String(err))) throw err
-        await new Promise((r) => setTimeout(r, 200))
-      }
-    }
-  }
 
   test('reconnects, resumes the room and re-sends the unacked line once', { timeout: 90_000 }, async () => {
     const dataDir = tempDir('chathub-web-reconnect-')
@@ -44,7 +31,7 @@ describe.skipIf(!browserAvailable())('the browser client across a hub restart', 
     await addAccount(db, { name: 'bob', password: PASSWORD }, policy)
     db.$client.close()
 
-    const [first, launched] = await Promise.all([serveOn(dataDir, 0), launchBrowser()])
+    const [first, launched] = await Promise.all([serveOn(dataDir, 0, running), launchBrowser()])
     browser = launched
     const bobSession = await ChatClient.login(first.url, 'bob', PASSWORD)
     const bob = await ChatClient.connect(first.url, bobSession.token)
@@ -67,7 +54,7 @@ describe.skipIf(!browserAvailable())('the browser client across a hub restart', 
     await page.getByLabel('Message', { exact: true }).press('Enter')
     await page.locator('.pending', { hasText: 'typed while the hub was down' }).getByText('sending…').waitFor()
 
-    const second = await serveOn(dataDir, first.port)
+    const second = await serveOn(dataDir, first.port, running)
     const bob2 = await ChatClient.connect(second.url, bobSession.token)
     await bob2.join('r')
     await bob2.say('r', 'sent while alice was away')

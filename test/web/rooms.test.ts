@@ -3,9 +3,9 @@
 // the others, roles, topic, kick, ban and unban from the members panel (a plain member sees no such
 // buttons; a refusal shows the hub's code), leaving, presence in the members panel and in direct
 // messages, the members dialog on a phone, and axe-core with the panel and the directory open.
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
+import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { browserAvailable, launchBrowser, seriousViolations } from '#test/helpers/browser'
+import { browserAvailable, joinRoom, launchBrowser, logInAs, newTestPage, seriousViolations } from '#test/helpers/browser'
 import { startHub, type TestHub } from '#test/helpers/start-hub'
 
 const PASSWORD = 'correct horse battery'
@@ -13,7 +13,6 @@ const PASSWORD = 'correct horse battery'
 describe.skipIf(!browserAvailable())('rooms in the browser client', () => {
   let hub: TestHub
   let browser: Browser
-  const contexts: BrowserContext[] = []
 
   beforeAll(async () => {
     ;[hub, browser] = await Promise.all([startHub(), launchBrowser()])
@@ -25,36 +24,14 @@ describe.skipIf(!browserAvailable())('rooms in the browser client', () => {
     await alice.close()
   }, 60_000)
   afterAll(async () => {
-    await Promise.all(contexts.map((c) => c.close()))
     await browser?.close()
     await hub?.close()
   })
 
-  /** A fresh browser profile (its own cookies), with the page's console errors collected. */
-  const newPage = async (viewport = { width: 1200, height: 800 }): Promise<Page & { problems: string[] }> => {
-    const context = await browser.newContext({ viewport })
-    contexts.push(context)
-    const page = Object.assign(await context.newPage(), { problems: [] as string[] })
-    page.on('console', (m) => {
-      if (m.type() === 'error') page.problems.push(m.text())
-    })
-    page.on('pageerror', (err) => page.problems.push(String(err)))
-    return page
-  }
+  const newPage = (viewport?: { width: number; height: number }) => newTestPage(browser, viewport)
+  const logIn = (page: Page, name: string) => logInAs(page, hub.url, name, PASSWORD)
 
-  const logIn = async (page: Page, name: string) => {
-    await page.goto(hub.url)
-    await page.getByLabel('Name').fill(name)
-    await page.getByLabel('Password').fill(PASSWORD)
-    await page.getByRole('button', { name: 'Log in' }).click()
-    await page.getByRole('button', { name: 'Log out', exact: true }).waitFor()
-  }
-
-  const openRoom = async (page: Page, room: string) => {
-    await page.getByLabel('Join a room').fill(room)
-    await page.getByLabel('Join a room').press('Enter')
-    await page.getByRole('heading', { name: `#${room}`, exact: true }).waitFor()
-  }
+  const openRoom = joinRoom
 
   /** The members side panel (wide screens), opened. */
   const openMembers = async (page: Page): Promise<Locator> => {
@@ -287,7 +264,6 @@ describe.skipIf(!browserAvailable())('rooms in the browser client', () => {
     expect(await seriousViolations(a)).toEqual([])
 
     await e.context().close()
-    contexts.splice(contexts.indexOf(e.context()), 1)
     await erin.getByText('offline', { exact: true }).waitFor()
 
     await panel.getByRole('button', { name: 'Close the members panel' }).click()

@@ -23,7 +23,9 @@ import { useMembers } from '../rooms/use-members.ts'
 import { useNarrow } from '../rooms/use-narrow.ts'
 import { useRemovedNotice } from '../rooms/use-removed-notice.ts'
 import { ThreadPanel } from '../messages/thread-panel.tsx'
+import { NotifyLevelSelect } from '../notify/notify-level-select.tsx'
 import { SearchButton } from '../messages/search-button.tsx'
+import { UnreadBadges } from '../rooms/unread-badges.tsx'
 
 /** Re-render when the store changes. */
 const useStore = (store: ChatStore | undefined): void => {
@@ -78,7 +80,9 @@ export const ChatView = ({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void 
     return notifyWhileHidden(
       store.client,
       me.user,
-      (room) => store.rooms.get(room)?.summary?.kind === 'direct',
+      // A message of a room this page does not know can only be a direct one (the hub sends a
+      // connection the rooms it joined and, unasked, the user's direct conversations).
+      (room) => !store.rooms.has(room) || store.rooms.get(room)?.summary?.kind === 'direct',
       (room) => void store.open(room),
     )
   }, [store, me.user])
@@ -222,6 +226,7 @@ export const ChatView = ({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void 
                   Leave room
                 </button>
               )}
+              {permission === 'granted' && <NotifyLevelSelect key={summary.name} room={summary.name} direct={summary.kind === 'direct'} />}
             </div>
           )}
           {store.connection !== 'online' && (
@@ -287,16 +292,7 @@ const RoomList = ({ store, onOpen }: { store: ChatStore; onOpen: (name: string) 
                 onClick={() => onOpen(r.name)}
               >
                 <span class="room-name">{title(r)}</span>
-                {mentions > 0 && (
-                  <span class="badge mention-badge" aria-label={`${mentions} mentions`}>
-                    @{mentions}
-                  </span>
-                )}
-                {unread > 0 && (
-                  <span class="badge" aria-label={`${unread} unread`}>
-                    {unread}
-                  </span>
-                )}
+                <UnreadBadges unread={unread} mentions={mentions} />
               </button>
             </li>
           )

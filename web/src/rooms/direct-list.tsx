@@ -2,6 +2,7 @@
 // they are online (when known), and unread and mention counts as for rooms.
 import type { ChatStore } from '../chat/store.ts'
 import { useDirectPresence } from './use-direct-presence.ts'
+import { UnreadBadges } from './unread-badges.tsx'
 
 export const DirectList = ({ store, onOpen }: { store: ChatStore; onOpen: (room: string) => void }) => {
   const online = useDirectPresence(store)
@@ -26,16 +27,7 @@ export const DirectList = ({ store, onOpen }: { store: ChatStore; onOpen: (room:
                 {here !== undefined && <span class={`presence-dot${here ? ' online' : ''}`} aria-hidden="true" />}
                 <span class="room-name">@{r.summary?.peer ?? 'removed user'}</span>
                 {here !== undefined && <span class="visually-hidden">{here ? ', online' : ', offline'}</span>}
-                {mentions > 0 && (
-                  <span class="badge mention-badge" aria-label={`${mentions} mentions`}>
-                    @{mentions}
-                  </span>
-                )}
-                {unread > 0 && (
-                  <span class="badge" aria-label={`${unread} unread`}>
-                    {unread}
-                  </span>
-                )}
+                <UnreadBadges unread={unread} mentions={mentions} />
               </button>
             </li>
           )
