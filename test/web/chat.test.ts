@@ -7,6 +7,9 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { browserAvailable, joinRoom, launchBrowser, logInAs, newTestPage, seriousViolations } from '#test/helpers/browser'
 import { startHub, type TestHub } from '#test/helpers/start-hub'
+import { issueSession } from '#core/auth/session-store'
+import { ChatClient } from '#core/client/sdk'
+import { insertUser } from '#core/users/queries'
 
 const PASSWORD = 'correct horse battery'
 const SHOTS = new URL('../../docs/images/', import.meta.url)
@@ -117,6 +120,25 @@ describe.skipIf(!browserAvailable())('the browser client', () => {
     // (the page asks /api/v1/me before login: the browser logs that 401)
     expect([...a.problems, ...b.problems].filter((p) => !p.includes('401'))).toEqual([])
     await owner.close()
+  })
+
+  test('a bot carries a bot badge; a bridged message names its network', { timeout: 90_000 }, async () => {
+    const account = (name: string, kind: 'bot' | 'bridge') =>
+      ChatClient.connect(hub.url, issueSession(hub.hub.db, insertUser(hub.hub.db, { name, passwordHash: null, kind }).id, { ttlMs: null, kind: 'bot' }).token)
+    const [greeter, relay] = await Promise.all([account('greeter', 'bot'), account('relay', 'bridge')])
+    await Promise.all([greeter.join('general'), relay.join('general')])
+    await greeter.say('general', 'welcome, I am a bot')
+    await relay.request('say', { room: 'general', text: 'hello from irc', txn: 'irc-1', as: 'dora@irc' })
+    const page = await newPage()
+    await logIn(page, 'carol')
+    await openRoom(page, 'general')
+    const bot = page.locator('.message', { hasText: 'welcome, I am a bot' })
+    await bot.waitFor()
+    expect(await bot.locator('.tag').allInnerTexts()).toEqual(['bot'])
+    const bridged = page.locator('.message', { hasText: 'hello from irc' })
+    expect(await bridged.locator('.from').innerText()).toBe('dora@irc')
+    expect(await bridged.locator('.tag').allInnerTexts()).toEqual(['via irc'])
+    await Promise.all([greeter.close(), relay.close()])
   })
 
   test('a private room is invisible to a non-member; a DM reaches only its two people', { timeout: 90_000 }, async () => {

@@ -73,7 +73,7 @@ export const MessageItem = ({ store, message: m, grouped, canModerate, answers, 
       {!grouped && (
         <div class="meta">
           <span class="from">{m.from}</span>
-          {m.bot && <span class="tag">bot</span>}
+          {m.bot && !bridged && <span class="tag">bot</span>}
           {bridged && <span class="tag">via {m.from.split('@').at(-1)}</span>}
           <time dateTime={new Date(m.ts).toISOString()}>{time(m.ts)}</time>
         </div>
