@@ -12,6 +12,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Two files at a time (vitest's default on 2 CPUs is one): most suites wait on hubs, CLI
+    // processes and browsers rather than compute, and the whole run must stay within CI's budget.
+    maxWorkers: 2,
     // Processes the tests spawn from sources (the bot host, fixtures) transpile without tsx's
     // non-atomic disk cache.
     env: { TSX_DISABLE_CACHE: '1' },
