@@ -126,12 +126,7 @@ export class ChatStore {
       this.changed()
     })
     client.on('invited', () => void this.refreshRooms())
-    client.on('kicked', (e: EventOf<'kicked'>) => {
-      this.rooms.delete(e.room)
-      if (this.active === e.room) this.active = undefined
-      if (this.threads.current?.room === e.room) this.threads.close()
-      void this.refreshRooms()
-    })
+    client.on('kicked', (e: EventOf<'kicked'>) => void this.forget(e.room).catch(() => {}))
     client.on('close', (code: number) => this.onClose(code))
   }
 
@@ -148,6 +143,18 @@ export class ChatStore {
   private changed(): void {
     this.version++
     for (const listener of this.listeners) listener()
+  }
+
+  /**
+   * After leaving a room or being removed from it: the rooms list, the open room and the thread
+   * panel drop it (the SDK itself stops resuming it after a reconnect).
+   */
+  async forget(room: string): Promise<void> {
+    this.rooms.delete(room)
+    if (this.active === room) this.active = undefined
+    if (this.threads.current?.room === room) this.threads.close()
+    this.changed()
+    await this.refreshRooms()
   }
 
   /** The rooms list (and invitations) from the hub. */

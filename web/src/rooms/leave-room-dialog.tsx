@@ -4,7 +4,6 @@ import { useRef, useState } from 'preact/hooks'
 import type { RoomSummary } from '#core/protocol/messages'
 import type { ChatStore } from '../chat/store.ts'
 import { errorText } from './error-text.ts'
-import { forgetRoom } from './forget-room.ts'
 import { Modal } from './modal.tsx'
 
 interface LeaveProps {
@@ -25,7 +24,7 @@ export const LeaveRoomDialog = ({ store, room, onClose }: LeaveProps) => {
     try {
       await store.client.leave(room.name)
       left.current = true
-      await forgetRoom(store, room.name)
+      await store.forget(room.name)
       onClose()
     } catch (err) {
       setError(errorText(err))

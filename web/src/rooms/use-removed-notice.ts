@@ -1,5 +1,5 @@
 // When a moderator (or an admin) takes the user out of a room: the store drops the room; this says
-// so, in words, until dismissed — and this browser stops resuming the room after a reconnect.
+// so, in words, until dismissed.
 import { useEffect, useState } from 'preact/hooks'
 import type { EventOf } from '#core/protocol/messages'
 import type { ChatStore } from '../chat/store.ts'
@@ -9,8 +9,6 @@ export const useRemovedNotice = (store: ChatStore | undefined): [string | undefi
   useEffect(() => {
     if (!store) return
     const removed = (e: EventOf<'kicked'>) => {
-      store.client.lastSeq.delete(e.room)
-      store.client.lastRev.delete(e.room)
       const how = e.banned ? 'banned from' : 'removed from'
       setNotice(`You were ${how} #${e.room} by ${e.by}${e.reason ? `: ${e.reason}` : '.'}`)
     }
