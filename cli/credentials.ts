@@ -1,8 +1,10 @@
 // The client CLI's credentials file: the hub URL, user and session token of the last login (mode 0600),
 // plus per-room stego passphrases. $CHATHUB_HOME overrides the folder (default ~/.chathub).
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { homedir, hostname } from 'node:os'
+import { E2eSession } from '#core/client/e2e/session'
+import { FileDeviceStore } from '#core/client/e2e/store-file'
 import { ChatClient } from '#core/client/sdk'
 import { coreErrors } from '#core/errors'
 
@@ -47,9 +49,28 @@ export const requireCredentials = (): Credentials => {
   return creds
 }
 
-/** Connect to the hub of the stored session with the SDK. */
-export const connectStored = async (): Promise<{ client: ChatClient; creds: Credentials }> => {
+/**
+ * Connect to the hub of the stored session with the SDK, with this CLI home's end-to-end session
+ * attached (it loads the MLS code and registers the device only once an E2E room needs them).
+ */
+export const connectStored = async (): Promise<{ client: ChatClient; creds: Credentials; e2e: E2eSession; store: FileDeviceStore }> => {
   const creds = requireCredentials()
   const client = await ChatClient.connect(creds.server, creds.token)
-  return { client, creds }
+  const store = new FileDeviceStore(e2eStoreFile(creds))
+  try {
+    const e2e = await E2eSession.attach(client, { deviceName: `cli on ${hostname()}`, store })
+    return { client, creds, e2e, store }
+  } catch (err) {
+    await client.close()
+    throw err
+  }
+}
+
+/**
+ * This CLI home's device keys, groups and decrypted messages for the account and hub of `creds`
+ * (mode 0600 in a 0700 folder): another account or hub logged into later is another device.
+ */
+export const e2eStoreFile = (creds: Pick<Credentials, 'server' | 'user'>, env: NodeJS.ProcessEnv = process.env): string => {
+  const hub = new URL(creds.server).host.replace(/[^A-Za-z0-9.-]/g, '_')
+  return join(credentialsHome(env), 'e2e', `${creds.user}@${hub}.json`)
 }

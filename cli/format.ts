@@ -13,7 +13,11 @@ export const formatTime = (ts: number, now = new Date()): string => {
 }
 
 export const formatMessage = (m: MessageView, now?: Date): string => {
-  const text = m.deletedAt !== undefined || m.text === null ? '(deleted)' : m.text
+  const text = m.undecryptable
+    ? `(cannot decrypt: ${m.undecryptable.reason.replaceAll('_', ' ')}; ${m.undecryptable.code})`
+    : m.deletedAt !== undefined || m.text === null
+      ? '(deleted)'
+      : m.text
   const marks = [
     m.editedAt !== undefined && m.deletedAt === undefined ? '(edited)' : '',
     m.bot ? '[bot]' : '',

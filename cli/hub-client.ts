@@ -1,19 +1,27 @@
 // The client commands' way to the hub of the stored session: HTTP calls with the token, or a
 // WebSocket client that is closed afterwards. Loaded lazily by commands (it pulls in the SDK).
 import { backoffDelay } from '#core/backoff'
+import type { E2eSession } from '#core/client/e2e/session'
+import type { DeviceStore } from '#core/client/e2e/store'
 import type { ChatClient } from '#core/client/sdk'
 import { httpCall } from '#core/client/sdk'
 import { isChatError } from '#core/errors'
 import { type Credentials, connectStored, requireCredentials } from './credentials.ts'
 import { cliErrors } from './errors.ts'
 
+/** This CLI home's end-to-end session and device store (`chathub devices`). */
+export interface DeviceAccess {
+  e2e: E2eSession
+  store: DeviceStore
+}
+
 /** Run `fn` with a connected, authenticated client; the socket is closed afterwards. */
 export const withClient = async <T>(
-  fn: (client: ChatClient, creds: Credentials) => Promise<T>,
+  fn: (client: ChatClient, creds: Credentials, device: DeviceAccess) => Promise<T>,
 ): Promise<T> => {
-  const { client, creds } = await connectStored()
+  const { client, creds, e2e, store } = await connectStored()
   try {
-    return await fn(client, creds)
+    return await fn(client, creds, { e2e, store })
   } finally {
     await client.close()
   }

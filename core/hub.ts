@@ -8,6 +8,7 @@ import { Connection, frameRate } from '#core/connections/connection'
 import { SHUTDOWN_RETRY_AFTER_SECONDS, refusalMessage } from '#core/connections/errors'
 import type { Db } from '#core/db/client'
 import { storageHealth } from '#core/db/storage-health'
+import { E2eService } from '#core/e2e/e2e-service'
 import { Delivery } from '#core/messages/delivery'
 import { HubEvents } from '#core/messages/events'
 import { MessageStore } from '#core/messages/message-store'
@@ -42,6 +43,8 @@ export class Hub {
   /** Full-text search of the messages a user may read (core/search). */
   readonly search: Search
   readonly plugins: PluginHost
+  /** End-to-end encrypted rooms: devices, KeyPackages, MLS messages (core/e2e). */
+  readonly e2e: E2eService
   readonly verifySession: (token: string) => SessionUser | undefined
   /** limits.maxBufferedBytes, for every write to every connection. */
   readonly bound: BufferBound
@@ -82,6 +85,8 @@ export class Hub {
     )
     this.pipeline = new Pipeline(this.messages, storageHealth(db.$client), this.delivery)
     this.pipeline.onBatch = (n) => metrics.commitBatch.observe(n)
+    const mlsDeps = { pipeline: this.pipeline, messages: this.messages, received: () => metrics.received.inc() }
+    this.e2e = new E2eService(db, this.rooms, (id) => this.connectionsOf(id), mlsDeps, log)
     this.plugins = new PluginHost(log)
     this.verifySession = sessionVerifier(db)
   }

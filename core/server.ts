@@ -122,6 +122,8 @@ export const buildServer = async (options: BuildOptions): Promise<Server> => {
   const web = await registerWebClient(app, config.web)
   // Frame validators compile when first needed; once listening, the rest compile in the background.
   app.addHook('onListen', async () => warmFrameCheckers())
+  // ts-mls (E2E rooms) likewise: loaded once listening, not on the way to it.
+  app.addHook('onListen', async () => hub.e2e.warm())
   const stopWatching = watchChanges(hub)
 
   try {

@@ -7,6 +7,8 @@ export interface CreateResult {
   room: string
   private: boolean
   topic: string
+  /** End-to-end encrypted: the room's MLS group id and cipher suite. */
+  e2e?: { suite: number; group: string }
 }
 
 export default class Create extends ChathubCommand {
@@ -18,6 +20,7 @@ export default class Create extends ChathubCommand {
   static override examples = [
     '<%= config.bin %> <%= command.id %> general --topic "everything else"',
     '<%= config.bin %> <%= command.id %> ops --private --json',
+    '<%= config.bin %> <%= command.id %> secret --e2e --private',
   ]
   static override enableJsonFlag = true
   static override args = {
@@ -32,6 +35,12 @@ export default class Create extends ChathubCommand {
       summary: 'only members and the people they invite can see and join it',
     }),
     topic: Flags.string({ summary: 'what the room is about (up to 256 characters)' }),
+    e2e: Flags.boolean({
+      summary: 'end-to-end encrypted: only members\' devices can read it, not the hub (docs/e2e.md)',
+      description:
+        'Made on this device, which holds the keys. No history before joining; lose every device and ' +
+        'you lose what they decrypted.',
+    }),
   }
 
   async run(): Promise<CreateResult> {
@@ -39,13 +48,13 @@ export default class Create extends ChathubCommand {
     const { withClient } = await import('#cli/hub-client')
     const topic = flags.topic ?? ''
     const isPrivate = flags.private ?? false
+    const e2e = flags.e2e ?? false
     const ack = await withClient((client) =>
-      client.create(args.room, { private: isPrivate, ...(topic === '' ? {} : { topic }) }),
+      client.create(args.room, { private: isPrivate, ...(topic === '' ? {} : { topic }), ...(e2e ? { e2e } : {}) }),
     )
-    this.log(
-      `created ${ack.room} (${isPrivate ? 'private' : 'public'}); you are its owner. ` +
-        `Invite people with \`chathub invite ${ack.room} USER\``,
-    )
-    return { room: ack.room, private: isPrivate, topic }
+    const kind = `${isPrivate ? 'private' : 'public'}${ack.e2e ? ', end-to-end encrypted' : ''}`
+    this.log(`created ${ack.room} (${kind}); you are its owner. Invite people with \`chathub invite ${ack.room} USER\``)
+    if (ack.e2e) this.log('only the devices of its members can read it; members read what is sent after they joined')
+    return { room: ack.room, private: isPrivate, topic, ...(ack.e2e ? { e2e: { suite: ack.e2e.suite, group: ack.e2e.group } } : {}) }
   }
 }

@@ -51,9 +51,9 @@ export default class History extends ChathubCommand {
     const query = new URLSearchParams({ limit: String(flags.limit) })
     if (flags.before !== undefined) query.set('before', String(flags.before))
     if (flags.thread !== undefined) query.set('thread', String(flags.thread))
-    const page = await apiCall<HistoryPage>(
-      `/api/v1/rooms/${encodeURIComponent(room)}/messages?${query}`,
-    )
+    let page = await apiCall<HistoryPage>(`/api/v1/rooms/${encodeURIComponent(room)}/messages?${query}`)
+    // An end-to-end encrypted room: the hub has ciphertext; this device's own log has the messages.
+    if (page.messages.some((m) => m.mls)) page = await this.decrypted(room, flags)
     const where = targetName(flags, page.room)
     if (page.messages.length === 0)
       this.log(`no messages in ${where}${flags.before ? ` before #${flags.before}` : ''}`)
@@ -65,6 +65,19 @@ export default class History extends ChathubCommand {
     const newest = page.messages.at(-1)
     // A thread is not the room: reading one moves no marker (its replies are among the room's messages).
     if (newest && !flags['keep-unread'] && flags.thread === undefined) await markRead(apiCall, page.room, newest.seq)
+    return page
+  }
+
+  /** The page from this device's end-to-end session (it catches up with the room first). */
+  private async decrypted(room: string, flags: { limit: number; before?: number; thread?: number }): Promise<HistoryPage> {
+    const { withClient } = await import('#cli/hub-client')
+    const { type: _type, ref: _ref, ...page } = await withClient((client) =>
+      client.history(room, {
+        limit: flags.limit,
+        ...(flags.before === undefined ? {} : { before: flags.before }),
+        ...(flags.thread === undefined ? {} : { thread: flags.thread }),
+      }),
+    )
     return page
   }
 }

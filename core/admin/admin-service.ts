@@ -24,6 +24,7 @@ import {
   purgeDeletedRooms,
 } from '#core/db/room-purge'
 import type { Role, Room } from '#core/db/schema/rooms'
+import { e2eRoomsWithUser, queueRemoval } from '#core/e2e/queries'
 import { type User, users } from '#core/db/schema/users'
 import { ChatError } from '#core/errors'
 import { GHOST } from '#core/retention/erase'
@@ -134,6 +135,11 @@ export class AdminService {
     return writeTransaction(this.db, (tx) => {
       const user = requireUser(this.db, name) // still there (another process may have removed it)
       const rooms = messages.finish()
+      // E2E rooms: the account's leaves wait for a member's Commit to remove them (core/e2e/membership.ts).
+      for (const roomId of e2eRoomsWithUser(this.db, user.id)) {
+        queueRemoval(this.db, roomId, user)
+        recordChange(tx, { kind: 'room.changed', roomId, userId: user.id })
+      }
       tx.delete(users).where(eq(users.id, user.id)).run()
       recordChange(tx, { kind: 'user.removed', userId: user.id })
       for (const room of rooms) recordChange(tx, { kind: 'messages.swept', roomId: room.id })
@@ -178,7 +184,10 @@ export class AdminService {
 
   // ---- rooms ------------------------------------------------------------------------------------
 
-  /** Create a public or private room, optionally with an owner. Feed: `room.created`. */
+  /**
+   * Create a public or private room, optionally with an owner. Feed: `room.created`. Never an
+   * end-to-end encrypted one: its MLS group is made on a member's device (`create` with `e2e`).
+   */
   createRoom(input: { name: string; isPrivate: boolean; topic: string; owner?: string }): Room {
     rq.checkTopic(input.topic)
     return writeTransaction(this.db, (tx) => {
@@ -254,6 +263,7 @@ export class AdminService {
         )
       }
       rq.removeMember(this.db, room.id, user.id)
+      queueRemoval(this.db, room.id, user)
       recordChange(tx, { kind: 'room.changed', roomId: room.id, userId: user.id })
       this.audit('room.member_removed', user.name, { room: room.name, role: previous })
       return { room: room.name, user: user.name, role: previous, previous }

@@ -67,7 +67,10 @@ const apply = (hub: Hub, row: ChangeRow, live: (sessionId: number) => boolean): 
       if (row.room_id !== null) hub.rooms.dropRoom(row.room_id)
       return
     case 'room.changed':
-      if (row.room_id !== null) hub.rooms.reload(row.room_id)
+      if (row.room_id === null) return
+      hub.rooms.reload(row.room_id)
+      // An E2E room: members lost by an admin command or an account removal wait for removal.
+      hub.e2e.roomChanged(row.room_id)
       return
     case 'messages.swept': {
       // Not a wire event: clients see the messages gone from history. A room not loaded here has

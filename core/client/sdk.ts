@@ -43,7 +43,36 @@ export const randomId = (): string => {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
 
-type Request<T extends ClientFrameType> = Omit<ClientFrameOf<T>, 'ref' | 'type'>
+export type Request<T extends ClientFrameType> = Omit<ClientFrameOf<T>, 'ref' | 'type'>
+
+export interface SayOptions {
+  txn?: string
+  replyTo?: number
+  attachments?: string[]
+}
+
+/**
+ * What an end-to-end session (core/client/e2e/session.ts) plugs into a client: it takes the MLS
+ * messages of E2E rooms and gives them back decrypted (`inject`), and sends, reads and joins in
+ * E2E rooms go through it. Without one, a client sees E2E rooms' messages with `text: null` and
+ * the hub refuses its sends there.
+ */
+export interface E2eLayer {
+  /** The frame is the layer's (an MLS message of an E2E room): the client neither keeps nor emits it. */
+  takes(frame: ServerFrame): boolean
+  /** After every (re)authentication, before rooms are resumed: bind this connection's device again. */
+  relink(): Promise<void>
+  /** Whether `room` is end-to-end encrypted (asks the hub when the layer does not know yet). */
+  isE2e(room: string): Promise<boolean>
+  /** A join was acknowledged: the layer takes the group's Welcome and catches up before join() resolves. */
+  joined(ack: AckFrame<'join'>): Promise<void>
+  say(room: string, text: string, options: SayOptions): Promise<AckFrame<'say'>>
+  history(room: string, options: { before?: number; limit?: number; thread?: number }): Promise<AckFrame<'history'>>
+  /** Create an E2E room: the hub's room, then the group on this device. */
+  create(room: string, options: { private?: boolean; topic?: string }): Promise<AckFrame<'create'>>
+  /** Invite `user` into an E2E room: the hub's invitation, then their devices into the group. */
+  invite(room: string, user: string): Promise<AckFrame<'invite'>>
+}
 
 /** A request waiting for its answer on the current socket. */
 interface Pending {
@@ -63,6 +92,12 @@ interface OutboxEntry {
   timer: Timer
   /** The ref of the attempt in flight; undefined while no socket carries it. */
   ref: string | undefined
+}
+
+/** A ChatError of an error frame; its other fields (e.g. `epoch` with CHATHUB_E2E_STALE_EPOCH) become `details`. */
+const errorOf = (frame: ErrorFrame): ChatError => {
+  const { type: _type, ref: _ref, code, message, retryAfter, ...details } = frame
+  return new ChatError(code, message, 400, { retryAfter, ...(Object.keys(details).length > 0 ? { details } : {}) })
 }
 
 /** The Authorization header for a token; none in a browser, where the session is the hub's cookie. */
@@ -211,6 +246,8 @@ export class ChatClient extends Emitter {
   private readonly waiters: { match: (f: ServerFrame) => boolean; resolve: (f: ServerFrame) => void }[] = []
   user = ''
   closeCode: number | undefined
+  /** The end-to-end session, once one is attached with useE2e(). */
+  private e2e: E2eLayer | undefined
 
   private constructor(
     readonly server: string,
@@ -279,7 +316,7 @@ export class ChatClient extends Emitter {
         this.pending.delete(frame.ref as string)
         clearTimeout(p.timer)
         if (frame.type === 'ack') p.resolve(frame)
-        else p.reject(new ChatError(frame.code, frame.message, 400, { retryAfter: frame.retryAfter }))
+        else p.reject(errorOf(frame))
         if (frame.type === 'ack') return
       }
     } else if (frame.type === 'error' && frame.code === 'CHATHUB_SHUTTING_DOWN') {
@@ -294,10 +331,22 @@ export class ChatClient extends Emitter {
     } else if (frame.type === 'edited' || frame.type === 'deleted') {
       if (frame.rev > (this.lastRev.get(frame.room) ?? 0)) this.lastRev.set(frame.room, frame.rev)
     }
+    if (this.e2e?.takes(frame)) return
+    this.inject(frame)
+  }
+
+  /** Hand a frame to waiters and listeners as if it had just arrived (the E2E layer's decrypted messages). */
+  inject(frame: ServerFrame): void {
     this.deliver(frame)
     // EventEmitter throws on an 'error' event nobody listens to: error frames are data, not crashes.
     if (frame.type !== 'error' || this.listenerCount('error') > 0) this.emit(frame.type, frame)
     this.emit('frame', frame)
+  }
+
+  /** Attach an end-to-end session (it binds its device now, and again after every reconnect). */
+  async useE2e(layer: E2eLayer): Promise<void> {
+    this.e2e = layer
+    await layer.relink()
   }
 
   private deliver(frame: ServerFrame): void {
@@ -415,6 +464,7 @@ export class ChatClient extends Emitter {
       if (!this.lastSeq.has(ack.room)) this.lastSeq.set(ack.room, since ?? ack.seq)
       if (ack.rev > (this.lastRev.get(ack.room) ?? 0)) this.lastRev.set(ack.room, ack.rev)
     }
+    if (ack.e2e && this.e2e) await this.e2e.joined(ack)
     return ack
   }
   /** Stop following a room (and leave it): a later reconnect no longer resumes it. */
@@ -429,8 +479,12 @@ export class ChatClient extends Emitter {
     this.lastSeq.delete(room)
     this.lastRev.delete(room)
   }
-  create(room: string, options: { private?: boolean; topic?: string } = {}) {
-    return this.request('create', { room, ...options })
+  /** With `e2e`, an end-to-end encrypted room, made on this client's device (needs useE2e). */
+  create(room: string, options: { private?: boolean; topic?: string; e2e?: boolean } = {}) {
+    const { e2e, ...clear } = options
+    if (!e2e) return this.request('create', { room, ...clear })
+    if (!this.e2e) return Promise.reject(new ChatError('E2E_NO_DEVICE', 'This client has no end-to-end session: it cannot create an E2E room.', 400))
+    return this.e2e.create(room, clear)
   }
   /**
    * Send a message; `txn` makes a retry idempotent (a random one is chosen if absent).
@@ -443,12 +497,15 @@ export class ChatClient extends Emitter {
    * hub's error, with CHATHUB_TIMEOUT when no answer comes within `timeoutSeconds` (connected or
    * not), or with CHATHUB_CONNECTION_CLOSED on `close()`; those two carry `details.txn`.
    */
-  say(
-    room: string,
-    text: string,
-    options: { txn?: string; replyTo?: number; attachments?: string[] } = {},
-  ): Promise<AckFrame<'say'>> {
+  say(room: string, text: string, options: SayOptions = {}): Promise<AckFrame<'say'>> {
     if (this.leaving) return this.refuseLeaving()
+    // With an E2E session, no text goes to a room before it is known not to be end-to-end encrypted.
+    const e2e = this.e2e
+    if (e2e) return e2e.isE2e(room).then((yes) => (yes ? e2e.say(room, text, options) : this.sayClear(room, text, options)))
+    return this.sayClear(room, text, options)
+  }
+
+  private sayClear(room: string, text: string, options: SayOptions): Promise<AckFrame<'say'>> {
     const body: Request<'say'> = {
       room,
       text,
@@ -496,7 +553,9 @@ export class ChatClient extends Emitter {
     return this.request('react', { room, seq, emoji, ...(options.remove ? { remove: true } : {}) })
   }
   /** A page of history (oldest first), before `before`; with `thread`, that thread only (its root first). */
-  history(room: string, options: { before?: number; limit?: number; thread?: number } = {}) {
+  async history(room: string, options: { before?: number; limit?: number; thread?: number } = {}) {
+    // In an E2E room, what this device decrypted (the hub's copy is ciphertext it cannot read again).
+    if (this.e2e && (await this.e2e.isE2e(room))) return this.e2e.history(room, options)
     return this.request('history', { room, ...options })
   }
   typing(room: string) {
@@ -520,7 +579,8 @@ export class ChatClient extends Emitter {
   commands(room: string) {
     return this.request('commands', { room })
   }
-  invite(room: string, user: string) {
+  async invite(room: string, user: string) {
+    if (this.e2e && (await this.e2e.isE2e(room))) return this.e2e.invite(room, user)
     return this.request('invite', { room, user })
   }
   kick(room: string, user: string, reason?: string) {
@@ -561,7 +621,7 @@ export class ChatClient extends Emitter {
     return this.request('dm', { user })
   }
   /** Open the direct conversation with `user` if needed and send `text` there. */
-  async sayDirect(user: string, text: string, options: { txn?: string; replyTo?: number; attachments?: string[] } = {}) {
+  async sayDirect(user: string, text: string, options: SayOptions = {}) {
     const { room } = await this.openDirect(user)
     return this.say(room, text, options)
   }
@@ -606,6 +666,7 @@ export class ChatClient extends Emitter {
     this.leaving = undefined
     this.attach(this.ws)
     await this.request('auth', authBody(this.token))
+    await this.e2e?.relink()
     for (const room of this.lastSeq.keys()) await this.resume(room)
     for (const entry of this.outbox) this.transmit(entry)
     this.linked = true

@@ -42,6 +42,8 @@ export class Connection {
    * at the first `auth` frame.
    */
   cookieToken: string | undefined = undefined
+  /** The device this connection acts for in E2E rooms (`device` frame, core/e2e): its row id and device id. */
+  device: { id: number; device: string } | undefined = undefined
 
   constructor(
     readonly id: number,

@@ -1,6 +1,8 @@
 // Dispatch of validated, authenticated client frames to rooms, the message log and plugins.
 // Events in a direct room first make both participants' open connections follow it (reachDirect).
+// End-to-end encrypted rooms' frames (devices, KeyPackages, MLS messages) go to hub.e2e (core/e2e).
 import type { SessionUser } from '#core/auth/session-store'
+import { groupView } from '#core/e2e/group'
 import { coreErrors } from '#core/errors'
 import type { Hub } from '#core/hub'
 import { catchUp } from '#core/messages/catch-up'
@@ -40,14 +42,15 @@ const handle = (
     case 'say':
       return say(hub, user, frame, socketReply(hub, conn, frame.ref, 'say'), receivedAt)
     case 'create': {
-      const room = rooms.create(user, frame.room, frame.private ?? false, frame.topic ?? '', config.rooms.usersCanCreate)
-      hub.log.info({ room: room.name, user: user.name }, 'room created')
-      return ack<'create'>(conn, frame.ref, { room: room.name })
+      const e2e = frame.e2e ? hub.e2e.newGroup(conn) : undefined
+      const room = rooms.create(user, frame.room, frame.private ?? false, frame.topic ?? '', config.rooms.usersCanCreate, e2e)
+      hub.log.info({ room: room.name, user: user.name, e2e: room.e2e !== undefined }, 'room created')
+      return ack<'create'>(conn, frame.ref, { room: room.name, ...(room.e2e ? { e2e: groupView(room.e2e) } : {}) })
     }
     case 'join':
       return join(hub, conn, user, frame)
     case 'leave':
-      rooms.leave(user, frame.room, hub.connectionsOf(user.userId))
+      hub.e2e.whileRemoving(frame.room, user.name, () => rooms.leave(user, frame.room, hub.connectionsOf(user.userId)))
       return ack<'leave'>(conn, frame.ref, { room: frame.room })
     case 'edit':
       return edit(hub, user, frame, socketReply(hub, conn, frame.ref, 'edit'), receivedAt)
@@ -89,8 +92,10 @@ const handle = (
       return ack<'invite'>(conn, frame.ref, { room: frame.room, user: frame.user })
     case 'kick':
     case 'ban':
-      rooms.kick(user, frame.room, frame.user, { ban: frame.type === 'ban', reason: frame.reason ?? '' }, (id) =>
-        hub.connectionsOf(id),
+      hub.e2e.whileRemoving(frame.room, frame.user, () =>
+        rooms.kick(user, frame.room, frame.user, { ban: frame.type === 'ban', reason: frame.reason ?? '' }, (id) =>
+          hub.connectionsOf(id),
+        ),
       )
       hub.log.info({ room: frame.room, user: user.name, target: frame.user, action: frame.type }, 'member removed')
       return ack<'kick'>(conn, frame.ref, { room: frame.room, user: frame.user })
@@ -130,6 +135,33 @@ const handle = (
         .listCommands(commandCaller(user, room.name, role))
         .then((commands) => ack<'commands'>(conn, frame.ref, { room: room.name, commands }))
     }
+    case 'device':
+      return hub.e2e.device(conn, user, frame).then((result) => {
+        ack<'device'>(conn, frame.ref, result)
+        hub.e2e.bound(conn)
+      })
+    case 'vouch':
+      return hub.e2e.vouch(conn, user, frame).then((result) => ack<'vouch'>(conn, frame.ref, result))
+    case 'devices':
+      return ack<'devices'>(conn, frame.ref, hub.e2e.devices(frame.user))
+    case 'device.rename':
+      return ack<'device.rename'>(conn, frame.ref, hub.e2e.renameDevice(conn, user, frame.device, frame.name))
+    case 'device.remove':
+      return ack<'device.remove'>(conn, frame.ref, hub.e2e.removeDevice(conn, user, frame.device))
+    case 'keypackages':
+      return hub.e2e.keyPackages(conn, user, frame).then((result) => ack<'keypackages'>(conn, frame.ref, result))
+    case 'claim':
+      return ack<'claim'>(conn, frame.ref, hub.e2e.claim(conn, user, frame))
+    case 'mls':
+      return hub.e2e.send(
+        conn,
+        user,
+        frame,
+        { socket: conn.ws, ok: (a) => ack<'mls'>(conn, frame.ref, a), fail: (err) => sendError(hub, conn, err, frame.ref) },
+        receivedAt,
+      )
+    case 'groupinfo':
+      return ack<'groupinfo'>(conn, frame.ref, hub.e2e.groupInfo(user, frame.room))
     default:
       return assertNever(frame)
   }
@@ -169,5 +201,9 @@ const join = async (
   for (const event of page.events) if (!conn.send(event)) return
   if (!page.more) hub.rooms.subscribe(conn, room)
   const { seq, rev, more } = page
-  ack<'join'>(conn, frame.ref, { room: room.name, seq, rev, replayed: page.events.length, more, ...hub.rooms.onlineSummary(room) })
+  const e2e = hub.e2e.joinView(conn, room)
+  const online = hub.rooms.onlineSummary(room)
+  ack<'join'>(conn, frame.ref, { room: room.name, seq, rev, replayed: page.events.length, more, ...online, ...(e2e ? { e2e } : {}) })
+  // An E2E room: the removals its group still needs, for this device to commit.
+  if (e2e) hub.e2e.joined(conn, room)
 }

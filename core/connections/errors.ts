@@ -11,7 +11,8 @@ export const sendError = (hub: Hub, conn: Connection, err: unknown, ref?: string
     hub.log.error({ err, conn: conn.id, user: conn.user?.name }, 'frame handling failed')
     e = coreErrors.internal()
   }
-  const frame: ErrorFrame = { type: 'error', code: e.code, message: e.message }
+  // Details go beside code and message, as in an HTTP error body (e.g. `epoch` with CHATHUB_E2E_STALE_EPOCH).
+  const frame: ErrorFrame = { ...e.details, type: 'error', code: e.code, message: e.message }
   if (ref !== undefined) frame.ref = ref
   if (e.retryAfter !== undefined) frame.retryAfter = e.retryAfter
   hub.metrics.frameErrors.inc({ code: e.code })

@@ -84,6 +84,11 @@ export class Delivery {
       reply.ok({ room: room.name, seq: w.seq, duplicate: w.duplicate })
       if (w.duplicate) return
       this.fanout(room, messageEvent(w), w.seq)
+      // An encrypted delete (E2E rooms): the message it names lost its ciphertext, as a delete does.
+      if (w.mls?.deleted) {
+        const { at, rev } = w.mls.deleted
+        this.fanout(room, { type: 'deleted', room: room.name, seq: w.mls.deletes ?? 0, by: w.sender, deletedAt: at, rev }, w.seq)
+      }
       if (w.mentions) this.mention(room, w.seq, w.alias ?? w.sender, w.mentions.users, w.seq)
       if (w.threadFollowers?.length) this.threadReply(room, w, w.threadFollowers)
       this.metrics.fanoutLatency.observe((performance.now() - receivedAt) / 1000)
@@ -178,5 +183,9 @@ const messageEvent = (m: MessageWrite): Extract<EventFrame, { type: 'message' }>
   if (m.bot) event.bot = true
   if (m.attachments) event.attachments = m.attachments
   if (m.mentions) event.mentions = m.mentions.names
+  if (m.mls) {
+    event.text = null
+    event.mls = m.mls.view
+  }
   return event
 }

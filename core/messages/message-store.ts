@@ -5,7 +5,8 @@
 // unless it really is a retry. core/messages/pipeline.ts batches the writes; delivery.ts delivers.
 import { AttachmentLinks } from '#core/attachments/queries'
 import type { Db, Sqlite } from '#core/db/client'
-import type { AttachmentView, EventFrame, MessageView } from '#core/protocol/messages'
+import { MlsRows, type MlsWrite } from '#core/e2e/store-rows'
+import type { AttachmentView, EventFrame, MessageView, MlsView } from '#core/protocol/messages'
 import { type ReactionRefusal, ReactionRows } from '#core/reactions/reactions'
 import { ThreadFollows } from '#core/threads/thread-follows'
 import { MentionRows, type MentionTarget, type Mentions } from './mentions.ts'
@@ -35,6 +36,8 @@ export interface MessageWrite {
   attachments?: AttachmentView[]
   /** Resolved by the writer (core/messages/mentions.ts); their rows go in with the message. */
   mentions?: Mentions
+  /** An MLS message in an E2E room (core/e2e): stored with `text` NULL; `text` is then ''. */
+  mls?: MlsWrite
   ts: number
 }
 
@@ -101,6 +104,11 @@ interface Row {
   created_at: number
   edited_at: number | null
   deleted_at: number | null
+  mls: Buffer | null
+  mls_device: string | null
+  mls_epoch: number | null
+  mls_kind: MlsView['kind'] | null
+  mls_users: string | null
 }
 
 interface ChangeRow {
@@ -124,7 +132,7 @@ interface RepliesRow {
   last_ts: number
 }
 
-const COLUMNS = `m.id, m.seq, u.name AS sender, m.sender_alias AS alias, u.kind, m.txn, m.text, m.reply_to, m.thread_root, m.created_at, m.edited_at, m.deleted_at`
+const COLUMNS = `m.id, m.seq, u.name AS sender, m.sender_alias AS alias, u.kind, m.txn, m.text, m.reply_to, m.thread_root, m.created_at, m.edited_at, m.deleted_at, m.mls, m.mls_device, m.mls_epoch, m.mls_kind, m.mls_users`
 
 export const toView = (room: string, r: Row): MessageView => {
   const view: MessageView = { room, seq: r.seq, from: r.alias ?? r.sender, text: r.text, ts: r.created_at }
@@ -135,6 +143,17 @@ export const toView = (room: string, r: Row): MessageView => {
   if (r.edited_at !== null) view.editedAt = r.edited_at
   if (r.deleted_at !== null) view.deletedAt = r.deleted_at
   if (r.kind !== 'person') view.bot = true
+  if (r.mls !== null) view.mls = mlsView(r, r.mls)
+  return view
+}
+
+/** The MLS message of a row of an E2E room (a deleted one has none left). */
+const mlsView = (r: Row, data: Buffer): MlsView => {
+  const view: MlsView = { data: data.toString('base64'), device: r.mls_device ?? '', epoch: r.mls_epoch ?? 0, kind: r.mls_kind ?? 'application' }
+  if (r.mls_users === null) return view
+  const users = JSON.parse(r.mls_users) as { added?: string[]; removed?: string[] }
+  if (users.added?.length) view.added = users.added
+  if (users.removed?.length) view.removed = users.removed
   return view
 }
 
@@ -142,7 +161,7 @@ export const toView = (room: string, r: Row): MessageView => {
  * A message whose insert is one statement. With attachments, mentions or a thread (its followers) it
  * writes other rows too, so it takes the transaction like a batch.
  */
-const oneStatement = (m: MessageWrite): boolean => !m.attachments && !m.mentions && m.threadRoot === undefined
+const oneStatement = (m: MessageWrite): boolean => !m.attachments && !m.mentions && m.threadRoot === undefined && !m.mls
 
 export class MessageStore {
   private readonly sqlite: Sqlite
@@ -167,6 +186,7 @@ export class MessageStore {
   private readonly unreactStmt
   private readonly repliesStmt
   private readonly threadBeforeStmt
+  private readonly mlsRows: MlsRows
 
   constructor(db: Db) {
     this.sqlite = db.$client
@@ -175,6 +195,7 @@ export class MessageStore {
     this.mentions = new MentionRows(s)
     this.reactions = new ReactionRows(s)
     this.threads = new ThreadFollows(s)
+    this.mlsRows = new MlsRows(s)
     this.insertStmt = s.prepare(
       'INSERT INTO messages (room_id, seq, sender_id, sender_alias, txn, text, reply_to, thread_root, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_id, sender_id, txn) DO NOTHING',
     )
@@ -270,6 +291,7 @@ export class MessageStore {
 
   /** Insert one message (or find the stored one, for a retry) and set its seq. */
   private insert(m: MessageWrite): void {
+    if (m.mls) return this.insertMls(m, m.mls)
     const seq = m.room.seq + 1
     const { changes, lastInsertRowid } = this.insertStmt.run(
       m.room.id,
@@ -292,6 +314,24 @@ export class MessageStore {
       m.seq = this.findTxnStmt.get(m.room.id, m.senderId, m.txn)?.seq ?? 0
       m.duplicate = true
     }
+  }
+
+  /** An MLS message with what it changes in the same commit (core/e2e/store-rows.ts). */
+  private insertMls(m: MessageWrite, mls: MlsWrite): void {
+    const seq = m.room.seq + 1
+    if (!this.mlsRows.insert(m.room.id, seq, m.senderId, m.txn, m.ts, mls)) {
+      m.seq = this.findTxnStmt.get(m.room.id, m.senderId, m.txn)?.seq ?? 0
+      m.duplicate = true
+      return
+    }
+    m.seq = m.room.seq = seq
+    m.duplicate = false
+    this.mlsRows.stored(m.room.id, seq, m.ts, mls)
+    if (mls.deletes === undefined) return
+    const rev = this.rev(m.room) + 1
+    if (!this.mlsRows.drop(m.room.id, mls.deletes, m.senderId, m.ts, rev)) return
+    m.room.rev = rev
+    mls.deleted = { rev, at: m.ts }
   }
 
   /** The highest committed sequence number of a room. */

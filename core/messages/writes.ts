@@ -1,10 +1,13 @@
 // The writes a member makes to a room — join, say, edit, delete — checked once for everybody: a
 // client's frame reaches these after the gateway (auth, limits, schema), and bots and bridges call
 // the same functions in-process through ctx.hub (core/plugins/hub-api.ts), with their own rate limit.
+// In end-to-end encrypted rooms they are refused (CHATHUB_E2E_ROOM_ENCRYPTED): only MLS messages go
+// there (core/e2e/mls-send.ts).
 import { ownAttachments } from '#core/attachments/queries'
 import type { SessionUser } from '#core/auth/session-store'
 import { coreErrors } from '#core/errors'
 import type { Role } from '#core/db/schema/rooms'
+import { refuseEncrypted } from '#core/e2e/group'
 import type { Hub } from '#core/hub'
 import type { Caller } from '#core/plugins/contract'
 import type { AttachmentView } from '#core/protocol/messages'
@@ -47,6 +50,7 @@ export const joinRoom = (hub: Hub, user: SessionUser, name: string): RoomState |
 export const say = (hub: Hub, user: SessionUser, input: SayInput, reply: SayReply, receivedAt: number): void | Promise<void> => {
   const { rooms, config, plugins } = hub
   const { room, role } = rooms.membership(user, input.room)
+  refuseEncrypted(room)
   if (input.as !== undefined && user.kind !== 'bridge') throw coreErrors.forbidden('send as a remote sender (bridge accounts only)')
   if (input.text.length > config.limits.maxMessageLength) throw coreErrors.messageTooLong(config.limits.maxMessageLength)
   if (input.replyTo !== undefined && input.replyTo > room.seq) throw coreErrors.messageNotFound(room.name, input.replyTo)
@@ -131,6 +135,7 @@ export const react = (
   receivedAt: number,
 ): void => {
   const { room } = hub.rooms.membership(user, input.room)
+  refuseEncrypted(room)
   const emoji = normalizeEmoji(input.emoji)
   if (input.seq > room.seq) throw coreErrors.messageNotFound(input.room, input.seq)
   hub.pipeline.submit(
@@ -149,6 +154,7 @@ export const edit = (
   receivedAt: number,
 ): void => {
   const { room, role } = hub.rooms.membership(user, input.room)
+  refuseEncrypted(room)
   const msg = hub.messages.one(room, input.seq)
   if (!msg || msg.deletedAt !== undefined) throw coreErrors.messageNotFound(input.room, input.seq)
   if (msg.senderId !== user.userId) throw coreErrors.forbidden('edit messages of others')
@@ -172,6 +178,7 @@ export const remove = (
   receivedAt: number,
 ): void => {
   const { room, role } = hub.rooms.membership(user, input.room)
+  refuseEncrypted(room)
   const msg = hub.messages.one(room, input.seq)
   if (!msg || msg.deletedAt !== undefined) throw coreErrors.messageNotFound(input.room, input.seq)
   if (msg.senderId !== user.userId && role === 'member') throw coreErrors.forbidden('delete messages of others')

@@ -1,9 +1,12 @@
 // The HubApi handed to plugins (ctx.hub): the committed event stream, and writing as one of the
 // plugin's accounts (a bot's, a bridge's) through the same checks a client's frames go through
 // (core/messages/writes.ts), with a rate limit of the account's own. Bound to one hub by buildServer().
+// End-to-end encrypted rooms are closed to it (CHATHUB_E2E_ROOM_ENCRYPTED): the hub has no plaintext
+// to give a bot or a bridge there.
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible'
 import type { SessionUser } from '#core/auth/session-store'
 import { frameRate } from '#core/connections/connection'
+import { refuseEncrypted } from '#core/e2e/group'
 import { chatErrorOf, coreErrors } from '#core/errors'
 import type { Hub } from '#core/hub'
 import { type CatchUpPage, type Cursor, catchUp } from '#core/messages/catch-up'
@@ -11,6 +14,8 @@ import type { Reply, WriteAck } from '#core/messages/delivery'
 import type { HubEventListener } from '#core/messages/events'
 import { edit, joinRoom, react, remove, say, type SayInput } from '#core/messages/writes'
 import type { MemberView, MessageView, RoomSummary } from '#core/protocol/messages'
+import { hasInvite } from '#core/rooms/queries'
+import type { RoomState } from '#core/rooms/room-state'
 import { findUser } from '#core/users/queries'
 
 /** A plugin's view of its hub. */
@@ -30,7 +35,10 @@ export interface HubApi {
 /** Writes and reads as one account, checked like that account's client frames. */
 export interface HubActor {
   readonly name: string
-  /** Become a member (join hooks run for a newcomer); where the room is now. */
+  /**
+   * Become a member (join hooks run for a newcomer); where the room is now. Never an E2E room: it and
+   * the reads below answer CHATHUB_E2E_ROOM_ENCRYPTED there.
+   */
   join(room: string): Promise<{ room: string; seq: number; rev: number }>
   /** Resolves once stored (CHATHUB_RATE_LIMITED with retryAfter when over the account's rate). */
   say(input: SayInput): Promise<WriteAck>
@@ -120,6 +128,25 @@ export const createHubApi =
     }
   }
 
+/**
+ * Refuse to join an E2E room before anything changes; a room the account could not enter anyway
+ * (out of its scopes, private without an invite) stays unknown, as `join` answers for it.
+ */
+const refuseJoinEncrypted = (hub: Hub, user: SessionUser, name: string): void => {
+  const room = hub.rooms.find(name)
+  if (!room?.e2e) return
+  const entitled =
+    !room.isPrivate || hub.rooms.roleOf(room, user.userId) !== undefined || hasInvite(hub.db, room.id, user.userId)
+  if (!hub.rooms.inScope(user, room) || !entitled) throw coreErrors.roomNotFound(name)
+  refuseEncrypted(room)
+}
+
+/** The room, if it is a clear one (CHATHUB_E2E_ROOM_ENCRYPTED otherwise). */
+const clear = (room: RoomState): RoomState => {
+  refuseEncrypted(room)
+  return room
+}
+
 const actor = (
   hub: Hub,
   plugin: string,
@@ -154,6 +181,7 @@ const actor = (
   return {
     name: user.name,
     join: async (name) => {
+      refuseJoinEncrypted(hub, user, name)
       const room = await joinRoom(hub, user, name)
       return { room: room.name, seq: room.seq, rev: hub.messages.rev(room) }
     },
@@ -163,14 +191,14 @@ const actor = (
     react: (room, seq, emoji, options = {}) =>
       write((reply) => react(hub, user, { room, seq, emoji, ...options }, reply, performance.now())),
     message: (name, seq) => {
-      const found = hub.messages.one(hub.rooms.readable(user, name), seq)
+      const found = hub.messages.one(clear(hub.rooms.readable(user, name)), seq)
       if (!found) return undefined
       const { senderId: _id, ...view } = found
       return view
     },
-    follow: (name) => hub.rooms.follow(hub.rooms.membership(user, name).room, user),
+    follow: (name) => hub.rooms.follow(clear(hub.rooms.membership(user, name).room), user),
     rooms: () => hub.rooms.list(user),
     members: (name) => hub.rooms.members(user, name),
-    catchUp: (name, from, limit) => catchUp(hub.messages, hub.rooms.readable(user, name), from, Math.min(limit ?? hub.config.limits.replayMax, hub.config.limits.replayMax)),
+    catchUp: (name, from, limit) => catchUp(hub.messages, clear(hub.rooms.readable(user, name)), from, Math.min(limit ?? hub.config.limits.replayMax, hub.config.limits.replayMax)),
   }
 }

@@ -16,6 +16,14 @@ const Text = Type.String({ minLength: 1, maxLength: 16000 })
 /** A search bound: ms since the epoch, or an ISO date or time (`2025-03-01`, `2025-03-01T14:30:00Z`). */
 const SearchTime = Type.Union([Type.Integer({ minimum: 0, maximum: 8.64e15 }), Type.String({ minLength: 1, maxLength: 64 })])
 
+/** A device of an account (a CLI credentials home, a browser): chosen by the device, unique per account. */
+export const DeviceId = Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$', description: 'device id' })
+/** Binary data (MLS messages, keys, signatures) as standard base64. */
+const Base64 = (maxBytes: number) =>
+  Type.String({ minLength: 1, maxLength: Math.ceil(maxBytes / 3) * 4, pattern: '^[A-Za-z0-9+/]+={0,2}$' })
+/** The largest MLS message (Commit, Welcome, GroupInfo, application message) the hub carries, in bytes. */
+export const MLS_MESSAGE_MAX = 512 * 1024
+
 const frame = <T extends string, P extends Record<string, TSchema>>(type: T, props: P) =>
   Type.Object({ type: Type.Literal(type), ref: Ref, ...props }, { additionalProperties: false })
 
@@ -27,6 +35,12 @@ export const ClientFrames = {
     room: RoomName,
     private: Type.Optional(Type.Boolean()),
     topic: Type.Optional(Type.String({ maxLength: 256 })),
+    /**
+     * An end-to-end encrypted room (docs/e2e.md): only MLS messages (`mls`) go in; the connection
+     * must have a device (`device`). `suite`: the MLS cipher suite; 1 (X25519, AES-128-GCM, SHA-256, Ed25519) for now.
+     */
+    e2e: Type.Optional(Type.Boolean()),
+    suite: Type.Optional(Type.Literal(1)),
   }),
   join: frame('join', {
     room: RoomName,
@@ -100,6 +114,62 @@ export const ClientFrames = {
   read: frame('read', { room: RoomName, seq: Seq }),
   /** Moderators and owners: turn the room's read receipts ("seen by") on or off. */
   receipts: frame('receipts', { room: RoomName, enabled: Type.Boolean() }),
+
+  // End-to-end encryption (docs/e2e.md). The hub is MLS's Delivery Service: it orders, stores and
+  // hands out what devices send, and never holds a device's private keys.
+
+  /**
+   * Register this connection's device (or bind an already registered one): its Ed25519 signature
+   * public key, and `vouch`: an existing device of the same account signing for it
+   * (docs/e2e.md, "Vouching"). An account's first device needs no vouch (trusted on first use).
+   */
+  device: frame('device', {
+    device: DeviceId,
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    key: Base64(64),
+    vouch: Type.Optional(Type.Object({ by: DeviceId, signature: Base64(128) }, { additionalProperties: false })),
+  }),
+  /** An existing device of yours vouches for another one of yours, registered before without a vouch. */
+  vouch: frame('vouch', { device: DeviceId, by: DeviceId, signature: Base64(128) }),
+  /** A user's registered devices, with their keys and vouches (any user's: clients check them). */
+  devices: frame('devices', { user: UserName }),
+  /** Rename one of your devices. */
+  'device.rename': frame('device.rename', { device: DeviceId, name: Type.String({ minLength: 1, maxLength: 64 }) }),
+  /** Remove one of your devices: its KeyPackages go, and its leaves leave your E2E rooms. */
+  'device.remove': frame('device.remove', { device: DeviceId }),
+  /**
+   * Publish KeyPackages of this connection's device (MLS `mls_key_package` messages): one-time
+   * ones, and at most one `lastResort` that replaces the previous one and is handed out when none is left.
+   */
+  keypackages: frame('keypackages', {
+    packages: Type.Array(Base64(16 * 1024), { maxItems: 100 }),
+    lastResort: Type.Optional(Base64(16 * 1024)),
+  }),
+  /**
+   * Claim one KeyPackage of each device of `user` to add them to the E2E `room`: the caller is a
+   * member; `user` is a member or invited there (or the caller themself, for their new devices).
+   */
+  claim: frame('claim', { room: RoomName, user: UserName }),
+  /**
+   * An MLS message into an E2E room (a PrivateMessage, or a Commit as a PublicMessage). A Commit
+   * must be for the room's current epoch (the first one wins; later ones get
+   * CHATHUB_E2E_STALE_EPOCH) and comes with the new epoch's GroupInfo, and a Welcome for the
+   * devices it adds (`welcome`, sent to `to`: the users added).
+   */
+  mls: frame('mls', {
+    room: RoomName,
+    txn: Type.String({ minLength: 1, maxLength: 64 }),
+    data: Base64(MLS_MESSAGE_MAX),
+    groupInfo: Type.Optional(Base64(MLS_MESSAGE_MAX)),
+    welcome: Type.Optional(Base64(MLS_MESSAGE_MAX)),
+    to: Type.Optional(Type.Array(UserName, { minItems: 1, maxItems: 100 })),
+    /** A Commit: the users whose every leaf it removes (the hub stops holding messages back for them). */
+    removed: Type.Optional(Type.Array(UserName, { minItems: 1, maxItems: 100 })),
+    /** An encrypted delete: the message whose ciphertext the hub may drop (yours, or any as a moderator). */
+    deletes: Type.Optional(Seq),
+  }),
+  /** The room's current GroupInfo (with its ratchet tree) and epoch: for a member resyncing. */
+  groupinfo: frame('groupinfo', { room: RoomName }),
 }
 export type ClientFrameType = keyof typeof ClientFrames
 export type ClientFrameOf<T extends ClientFrameType> = Static<(typeof ClientFrames)[T]>
@@ -132,6 +202,54 @@ export interface RoomSummary {
   mentions?: number
   /** The room shows its members how far each has read (`receipt` events, `read` in `members`). */
   readReceipts?: boolean
+  /** An end-to-end encrypted room: its MLS group. */
+  e2e?: E2eRoomView
+}
+
+/** An E2E room's MLS group as the hub sees it. */
+export interface E2eRoomView {
+  /** The MLS cipher suite (1: X25519, AES-128-GCM, SHA-256, Ed25519). */
+  suite: number
+  /** The MLS group id, base64. */
+  group: string
+  /** The epoch of the last Commit the hub accepted (0: the group as created). */
+  epoch: number
+}
+
+/** An MLS message as the hub stores and delivers it (in a `message` event or history, with `text: null`). */
+export interface MlsView {
+  /** The MLS message, base64. */
+  data: string
+  /** The sending device. */
+  device: string
+  epoch: number
+  /** What the hub could see of it: an application message, a proposal or a commit. */
+  kind: 'application' | 'proposal' | 'commit'
+  /** A Commit: the users it added (their devices have a Welcome). */
+  added?: string[]
+  /** A Commit: the users whose leaves it removed. */
+  removed?: string[]
+}
+
+/** A device as `devices` lists it. */
+export interface DeviceView {
+  device: string
+  name: string
+  /** Ed25519 signature public key, base64. */
+  key: string
+  /** The account's first device: trusted on first use. */
+  first: boolean
+  /** The device of the same account that vouched for this one, and its signature (docs/e2e.md). */
+  vouch?: { by: string; signature: string }
+  createdAt: number
+}
+
+/** A Welcome waiting for one of your devices: the Commit at `seq` added it to the room's group. */
+export interface WelcomeView {
+  room: string
+  seq: number
+  /** The Welcome, base64. */
+  data: string
 }
 
 export interface MessageView {
@@ -158,6 +276,12 @@ export interface MessageView {
   replies?: { count: number; last: number; lastTs: number }
   /** The members it mentions by name, in order, then "@room" when it mentions everyone. */
   mentions?: string[]
+  /** In an E2E room: the MLS message (the hub has no text). */
+  mls?: MlsView
+  /** Decrypted on this device (set by the client's E2E session, never by the hub): the sending device. */
+  e2e?: { device: string }
+  /** An E2E message this device could not decrypt (set by the client): a stable code, why, and what to do. */
+  undecryptable?: { code: string; reason: string; message: string }
 }
 
 /** One emoji on a message: how many reacted with it, and who (in the order they did). */
@@ -232,7 +356,7 @@ export interface SearchHit {
 /** What the `ack` to each client frame carries besides `type` and `ref`. */
 export interface AckResults {
   auth: { user: string; admin: boolean; protocol: number }
-  create: { room: string }
+  create: { room: string; e2e?: E2eRoomView }
   join: {
     room: string
     seq: number
@@ -243,6 +367,8 @@ export interface AckResults {
     online: string[]
     /** How many users are online in the room. */
     onlineCount: number
+    /** An E2E room: its group, and the Welcome waiting for this connection's device, if any. */
+    e2e?: E2eRoomView & { welcome?: WelcomeView }
   }
   leave: { room: string }
   say: { room: string; seq: number; duplicate: boolean }
@@ -272,6 +398,18 @@ export interface AckResults {
   /** Your marker as stored: further than asked when it already was. */
   read: ReadMarker
   receipts: { room: string; enabled: boolean }
+  /** `first`: the account's first device (trusted on first use); `welcomes`: what waits for it. */
+  device: { device: string; first: boolean; vouched: boolean; welcomes: WelcomeView[] }
+  vouch: { device: string; by: string }
+  devices: { user: string; devices: DeviceView[] }
+  'device.rename': { device: string; name: string }
+  'device.remove': { device: string }
+  /** How many one-time KeyPackages the device has now, and whether it has a last-resort one. */
+  keypackages: { device: string; available: number; lastResort: boolean }
+  /** One KeyPackage per device of the user that has one (devices with none are listed in `missing`). */
+  claim: { room: string; user: string; packages: { device: string; data: string }[]; missing: string[] }
+  mls: { room: string; seq: number; epoch: number; duplicate: boolean }
+  groupinfo: { room: string; epoch: number; groupInfo?: string }
 }
 
 export type AckFrame<T extends ClientFrameType = ClientFrameType> = { type: 'ack'; ref: string } & AckResults[T]
@@ -282,6 +420,8 @@ export interface ErrorFrame {
   message: string
   ref?: string
   retryAfter?: number
+  /** CHATHUB_E2E_STALE_EPOCH: the room's current epoch (fetch what you missed up to it, then retry). */
+  epoch?: number
 }
 
 /** Events pushed by the server. */
@@ -315,6 +455,14 @@ export type EventFrame =
   | { type: 'receipts'; room: string; enabled: boolean; by: string }
   /** A message mentions you (to all your connections, also where you do not follow the room). */
   | { type: 'mention'; room: string; seq: number; from: string }
+  /** A Commit added one of your devices to an E2E room (to the connections of that device). */
+  | ({ type: 'welcome' } & WelcomeView)
+  /** E2E rooms: a user left or was removed and their leaves are still in the group; a member's device commits the removal. */
+  | { type: 'e2e.remove'; room: string; users: string[] }
+  /** One of your devices was added, renamed or removed, or one of a room member's (clients refresh their lists). */
+  | { type: 'devices'; user: string }
+  /** Your device has few one-time KeyPackages left (publish more with `keypackages`). */
+  | { type: 'keypackages.low'; device: string; available: number }
 
 export type ServerFrame = AckFrame | ErrorFrame | EventFrame
 export type EventType = EventFrame['type']

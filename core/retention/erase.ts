@@ -12,8 +12,8 @@
 // Two rows per room are never deleted: the room's newest message (highest seq) and the one changed
 // last (highest rev). A restarting hub reads a room's seq and change counter back as the highest in
 // the table; deleting those rows would make them go backwards, and a number handed out twice is a
-// message (or an edit) that resuming clients skip. Past the policy they are emptied instead: no text,
-// no remote sender name, no attachments, reactions or mentions, marked deleted, and their sender
+// message (or an edit) that resuming clients skip. Past the policy they are emptied instead: no text
+// (nor MLS ciphertext), no remote sender name, no attachments, reactions or mentions, marked deleted, and their sender
 // becomes the `~deleted` account (GHOST). They are deleted like any other once newer messages exist.
 import type { Sqlite } from '#core/db/client'
 
@@ -108,9 +108,9 @@ export class MessageEraser {
     )
     // seq is unique in a room, so '~<seq>' is a txn no other row of the ghost in that room has.
     const notBlank =
-      'NOT (sender_id = ? AND text IS NULL AND sender_alias IS NULL AND deleted_at IS NOT NULL AND edited_at IS NULL)'
+      'NOT (sender_id = ? AND text IS NULL AND mls IS NULL AND sender_alias IS NULL AND deleted_at IS NOT NULL AND edited_at IS NULL)'
     this.blankStmt = s.prepare<[number, number, string, number]>(
-      `UPDATE messages SET text = NULL, sender_alias = NULL, edited_at = NULL, sender_id = ?, txn = '~' || seq,
+      `UPDATE messages SET text = NULL, sender_alias = NULL, edited_at = NULL, mls = NULL, mls_device = NULL, mls_users = NULL, sender_id = ?, txn = '~' || seq,
          deleted_at = coalesce(deleted_at, ?) WHERE id IN (SELECT value FROM json_each(?)) AND ${notBlank}`,
     )
     this.blankCountStmt = s.prepare<[string, number], { n: number }>(

@@ -53,7 +53,14 @@ export const updateRoomSettings = (
 
 export const createRoom = (
   db: Db,
-  input: { name: string; isPrivate: boolean; topic: string; ownerId: number | null },
+  input: {
+    name: string
+    isPrivate: boolean
+    topic: string
+    ownerId: number | null
+    /** An end-to-end encrypted room: its MLS cipher suite and group id (epoch 0). */
+    e2e?: { suite: number; group: Buffer }
+  },
 ): Room => {
   checkRoomName(input.name)
   // Before the existence check: whether a direct conversation exists is nobody else's business.
@@ -64,7 +71,13 @@ export const createRoom = (
     }
     const room = tx
       .insert(rooms)
-      .values({ name: input.name, isPrivate: input.isPrivate, topic: input.topic, createdBy: input.ownerId })
+      .values({
+        name: input.name,
+        isPrivate: input.isPrivate,
+        topic: input.topic,
+        createdBy: input.ownerId,
+        ...(input.e2e ? { e2eSuite: input.e2e.suite, e2eGroup: input.e2e.group, e2eEpoch: 0 } : {}),
+      })
       .returning()
       .get()
     if (input.ownerId !== null) {

@@ -8,6 +8,7 @@ import type { Connection } from '#core/connections/connection'
 import { sendFramed, textFrame } from '#core/connections/frame-writer'
 import { type Db, writeTransaction } from '#core/db/client'
 import type { Role } from '#core/db/schema/rooms'
+import { groupOf, groupView } from '#core/e2e/group'
 import { coreErrors } from '#core/errors'
 import type { EventFrame, InviteView, MemberView, RoomSummary } from '#core/protocol/messages'
 import type { MembershipEvent, RoomEvent } from '#core/messages/events'
@@ -68,6 +69,7 @@ export class RoomService {
     if (!row) return undefined
     room = new RoomState(row.id, row.name, row.isPrivate, row.topic, this.maxSeq(row.id), row.kind)
     room.readReceipts = row.readReceipts
+    room.e2e = groupOf(row)
     this.byName.set(name, room)
     this.byId.set(room.id, room)
     return room
@@ -137,12 +139,21 @@ export class RoomService {
     return m
   }
 
-  create(user: SessionUser, name: string, isPrivate: boolean, topic: string, usersCanCreate: boolean): RoomState {
+  /** `e2e`: an end-to-end encrypted room with this new MLS group (core/e2e/group.ts). */
+  create(
+    user: SessionUser,
+    name: string,
+    isPrivate: boolean,
+    topic: string,
+    usersCanCreate: boolean,
+    e2e?: { suite: number; group: Buffer },
+  ): RoomState {
     if (user.scopes) throw coreErrors.forbidden('create rooms with a scoped token')
     if (!usersCanCreate && !user.admin) throw coreErrors.forbidden('create rooms (only admins may here)')
     writeTransaction(this.db, () => {
-      q.createRoom(this.db, { name, isPrivate, topic, ownerId: user.userId })
-      appendAudit(this.db, { actor: user.name, action: 'room.created', target: name, detail: { private: isPrivate, owner: user.name } })
+      q.createRoom(this.db, { name, isPrivate, topic, ownerId: user.userId, e2e })
+      const detail = { private: isPrivate, owner: user.name, ...(e2e ? { e2e: true } : {}) }
+      appendAudit(this.db, { actor: user.name, action: 'room.created', target: name, detail })
     })
     const room = this.find(name)
     if (!room) throw coreErrors.internal()
@@ -286,6 +297,7 @@ export class RoomService {
         }
         if (r.peer !== null) summary.peer = r.peer
         if (r.role) summary.role = r.role
+        if (state?.e2e) summary.e2e = groupView(state.e2e)
         return summary
       })
   }

@@ -1,6 +1,7 @@
 // The in-memory face of a room: its sequence counter, its members (cached) and the connections following it.
 import type { Connection } from '#core/connections/connection'
 import type { Role, RoomKind } from '#core/db/schema/rooms'
+import type { E2eGroup } from '#core/e2e/group'
 
 export class RoomState {
   /** Highest sequence number committed to the database (numbers are handed out at commit time). */
@@ -16,6 +17,8 @@ export class RoomState {
   members: Map<number, Role> | undefined = undefined
   /** Members see how far each has read (core/reads); set from the room's row. */
   readReceipts = false
+  /** An end-to-end encrypted room's MLS group (core/e2e); undefined for a clear room. */
+  e2e: E2eGroup | undefined = undefined
 
   constructor(
     readonly id: number,

@@ -2,7 +2,7 @@
 // Triggers on this table keep the full-text index (drizzle/0012_search.sql): a migration that
 // rebuilds the table (new table, copy, drop, rename) drops them and must create them again.
 import { sql } from '#drizzle'
-import { index, integer, sqliteTable, text, uniqueIndex } from '#drizzle'
+import { blob, index, integer, sqliteTable, text, uniqueIndex } from '#drizzle'
 import { rooms } from './rooms.ts'
 import { users } from './users.ts'
 
@@ -39,6 +39,15 @@ export const messages = sqliteTable(
     rev: integer('rev'),
     /** The room's change counter at this message's last reaction change (null: never reacted to). */
     reactionsRev: integer('reactions_rev'),
+    /** In an E2E room: the MLS message (text stays null); null once deleted. Never indexed for search. */
+    mls: blob('mls', { mode: 'buffer' }),
+    /** The sending device (MLS messages only). */
+    mlsDevice: text('mls_device'),
+    mlsEpoch: integer('mls_epoch'),
+    /** 'application', 'proposal' or 'commit': what the hub can see of it. */
+    mlsKind: text('mls_kind', { enum: ['application', 'proposal', 'commit'] }),
+    /** A Commit: JSON `{ "added": [...], "removed": [...] }` (user names), as the sender declared them. */
+    mlsUsers: text('mls_users'),
   },
   (t) => [
     uniqueIndex('messages_room_seq_unique').on(t.roomId, t.seq),

@@ -1,6 +1,6 @@
 // Rooms, their members with roles, pending invites and bans. A room of kind 'direct' is a direct
 // conversation: private, exactly its two participants as members, no owner (core/rooms/direct.ts).
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from '#drizzle'
+import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from '#drizzle'
 import { users } from './users.ts'
 
 export const ROOM_KINDS = ['room', 'direct'] as const
@@ -19,6 +19,14 @@ export const rooms = sqliteTable(
     retentionDays: integer('retention_days'),
     /** Members see who has read how far ("seen by"); off unless the room turns it on. */
     readReceipts: integer('read_receipts', { mode: 'boolean' }).notNull().default(false),
+    /** An end-to-end encrypted room (core/e2e): its MLS cipher suite; null for a clear room. */
+    e2eSuite: integer('e2e_suite'),
+    /** The MLS group id (16 random bytes, chosen by the hub at creation). */
+    e2eGroup: blob('e2e_group', { mode: 'buffer' }),
+    /** The epoch of the last Commit stored (0: the group as created). */
+    e2eEpoch: integer('e2e_epoch'),
+    /** That Commit's GroupInfo (MLSMessage, with the ratchet tree), for members who resync. */
+    e2eGroupInfo: blob('e2e_group_info', { mode: 'buffer' }),
     createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull().$defaultFn(() => new Date()),
   },

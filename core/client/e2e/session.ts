@@ -1,0 +1,663 @@
+// A device's end-to-end session on one client connection (docs/e2e.md): it registers the device,
+// keeps its KeyPackages published, and for every E2E room follows the MLS group in seq order —
+// Welcome, Commits, application messages — decrypting into the device's own log, which is what
+// `history` reads there (a device cannot decrypt a message twice). Sends encrypt; Commits
+// (invitations, removals) go through the hub's first-wins order and are rebuilt when refused as stale.
+import { ChatError, isChatError } from '#core/errors'
+import type { E2eLayer, SayOptions } from '#core/client/sdk'
+import { randomId, type ChatClient } from '#core/client/sdk'
+import { fromBase64, toBase64 } from '#core/protocol/e2e'
+import type {
+  AckFrame,
+  E2eRoomView,
+  EventOf,
+  MessageView,
+  ServerFrame,
+  WelcomeView,
+} from '#core/protocol/messages'
+import type { E2eCrypto, RoomGroup } from './crypto-port.ts'
+import type { PendingCommit } from './group.ts'
+import { decodePayload, encodePayload } from './payload.ts'
+import { Serial } from './serial.ts'
+import type { DeviceStore, StoredRoom } from './store.ts'
+
+/** One-time KeyPackages kept published; refilled below this many. */
+const KEY_PACKAGES_TARGET = 20
+const KEY_PACKAGES_LOW = 10
+/** How often a send or Commit refused as stale (another Commit won) is rebuilt and tried again. */
+const STALE_ATTEMPTS = 5
+/** How long an action waits for the Commit that made it stale to arrive. */
+const CATCH_UP_MS = 10_000
+
+type MessageEvent = EventOf<'message'>
+
+export interface E2eSessionOptions {
+  /** The name a new device registers with, shown in `chathub devices` (e.g. "cli on laptop"). */
+  deviceName: string
+  /** Where this device keeps its keys, groups and decrypted messages. */
+  store: DeviceStore
+}
+
+/** An E2E room as this device follows it. */
+interface LiveRoom {
+  name: string
+  record: StoredRoom
+  group: RoomGroup | undefined
+  /** Whether this connection checked the room's members against the group (ready()). */
+  reconciled: boolean
+  /** Messages received ahead of their turn, by seq (drain() processes them in order). */
+  held: Map<number, MessageEvent>
+  /** Users the hub asked us to remove from the group (a member left, was kicked, removed a device). */
+  removals: Set<string>
+  /** Resolved each time the group's epoch moves (a Commit processed or ours confirmed). */
+  epochWaiters: (() => void)[]
+}
+
+export class E2eSession implements E2eLayer {
+  private readonly serial = new Serial()
+  private readonly live = new Map<string, LiveRoom>()
+  private readonly clear = new Set<string>()
+  private readonly welcomes = new Map<string, WelcomeView>()
+  /** Application messages this device sent, until logged: MLS cannot decrypt them back here. */
+  private readonly sent = new Map<string, MessageView>()
+  private cryptoLoaded: Promise<E2eCrypto> | undefined
+  private linked = false
+
+  private constructor(
+    private readonly client: ChatClient,
+    private readonly options: E2eSessionOptions,
+  ) {}
+
+  /** Attach a session to a connected client; the device registers only once an E2E room needs it. */
+  static async attach(client: ChatClient, options: E2eSessionOptions): Promise<E2eSession> {
+    const session = new E2eSession(client, options)
+    await client.useE2e(session)
+    return session
+  }
+
+  /** The MLS code and this device's identity, loaded the first time an E2E room needs them. */
+  private crypto(): Promise<E2eCrypto> {
+    this.cryptoLoaded ??= import('./mls-crypto.ts').then(({ loadMlsCrypto }) =>
+      loadMlsCrypto({
+        user: this.client.user,
+        deviceName: this.options.deviceName,
+        store: this.options.store,
+        directory: async (user) => (await this.client.request('devices', { user })).devices,
+      }),
+    )
+    return this.cryptoLoaded
+  }
+
+  // ---- the device ----------------------------------------------------------------------------
+
+  /** Bind the device on this connection (registering it the first time) and top up its KeyPackages. */
+  async relink(): Promise<void> {
+    const known = await this.options.store.loadDevice()
+    // A client that never met an E2E room and has no device yet stays light: nothing to bind.
+    if (!known && !this.linked) return
+    await this.link()
+  }
+
+  private async link(): Promise<void> {
+    const crypto = await this.crypto()
+    const ack = await this.client.request('device', crypto.registration())
+    this.linked = true
+    for (const welcome of ack.welcomes) this.welcomes.set(welcome.room, welcome)
+    const { available, lastResort } = await this.client.request('keypackages', { packages: [] })
+    if (available < KEY_PACKAGES_LOW || !lastResort)
+      await this.publishKeyPackages(available, lastResort)
+  }
+
+  /** Register this device now (otherwise it registers when an E2E room first needs it). */
+  enable(): Promise<void> {
+    return this.ensureLinked()
+  }
+
+  private async ensureLinked(): Promise<void> {
+    if (!this.linked) await this.link()
+  }
+
+  private async publishKeyPackages(available: number, lastResort: boolean): Promise<void> {
+    const crypto = await this.crypto()
+    const fresh = await crypto.keyPackages(KEY_PACKAGES_TARGET - available, !lastResort)
+    await this.client.request('keypackages', {
+      packages: fresh.oneTime.map(toBase64),
+      ...(fresh.lastResort ? { lastResort: toBase64(fresh.lastResort) } : {}),
+    })
+  }
+
+  // ---- which rooms are E2E -------------------------------------------------------------------
+
+  async isE2e(room: string): Promise<boolean> {
+    if (this.live.has(room) || (await this.options.store.loadRoom(room))) return true
+    if (this.clear.has(room)) return false
+    const { rooms } = await this.client.rooms()
+    for (const summary of rooms) {
+      if (summary.e2e) await this.open(summary.name, summary.e2e)
+      else this.clear.add(summary.name)
+    }
+    return this.live.has(room)
+  }
+
+  /** The room as this device follows it: its record from the store, its group loaded. */
+  private async open(name: string, view: E2eRoomView): Promise<LiveRoom> {
+    const existing = this.live.get(name)
+    if (existing) return existing
+    await this.ensureLinked()
+    const crypto = await this.crypto()
+    const { store } = this.options
+    const record: StoredRoom = (await store.loadRoom(name)) ?? {
+      group: view.group,
+      suite: 1,
+      processedSeq: 0,
+      log: [],
+    }
+    const stored = await store.loadGroup(name)
+    const live: LiveRoom = {
+      name,
+      record,
+      group: stored ? crypto.loadGroup(stored) : undefined,
+      reconciled: false,
+      held: new Map(),
+      removals: new Set(),
+      epochWaiters: [],
+    }
+    this.live.set(name, live)
+    return live
+  }
+
+  // ---- incoming ------------------------------------------------------------------------------
+
+  takes(frame: ServerFrame): boolean {
+    switch (frame.type) {
+      case 'message':
+        // Every row of an E2E room counts for the order (a deleted one has no `mls` left).
+        if (!frame.mls && !this.live.has(frame.room)) return false
+        void this.enqueue(frame)
+        return frame.mls !== undefined
+      case 'welcome':
+        this.welcomes.set(frame.room, frame)
+        void this.serial
+          .run(frame.room, () => this.adoptWelcome(frame.room))
+          .catch((err) => this.report(frame.room, err))
+        return false
+      case 'e2e.remove':
+        void this.removeUsers(frame.room, frame.users).catch((err) => this.report(frame.room, err))
+        return false
+      // A member joined, or someone's devices changed: bring their trusted devices into the groups
+      // this device is in (the first member's Commit wins; the others find nothing left to do).
+      case 'joined':
+        if (this.live.get(frame.room)?.group) void this.addUser(frame.room, frame.user).catch(() => {})
+        return false
+      case 'devices':
+        for (const [room, live] of this.live) if (live.group) void this.addUser(room, frame.user).catch(() => {})
+        return false
+      case 'keypackages.low':
+        void this.publishKeyPackages(frame.available, true).catch(() => {})
+        return false
+      default:
+        return false
+    }
+  }
+
+  /** An MLS message of a room, processed after those before it. */
+  private enqueue(frame: MessageEvent): Promise<void> {
+    return this.serial.run(frame.room, async () => {
+      const live =
+        this.live.get(frame.room) ??
+        (await this.open(frame.room, { group: '', suite: 1, epoch: 0 }))
+      live.held.set(frame.seq, frame)
+      await this.drain(live)
+    })
+  }
+
+  /**
+   * Process held messages strictly in seq order: a Commit must be applied before what follows it.
+   * One arriving after a gap (a live message before a catch-up's replay) waits for the gap to fill.
+   */
+  private async drain(live: LiveRoom): Promise<void> {
+    if (!live.group && this.welcomes.has(live.name)) await this.adoptWelcome(live.name)
+    for (;;) {
+      for (const seq of live.held.keys()) if (seq <= live.record.processedSeq) live.held.delete(seq)
+      const next = live.held.get(live.record.processedSeq + 1)
+      if (!next) return
+      live.held.delete(next.seq)
+      if (next.mls) await this.process(live, next)
+      else await this.advance(live, next.seq)
+    }
+  }
+
+  private async process(live: LiveRoom, frame: MessageEvent): Promise<void> {
+    const mls = frame.mls!
+    if (frame.seq <= live.record.processedSeq) return
+    // This device's own application message: MLS does not decrypt it back; say() logged it at its ack.
+    if (
+      mls.kind === 'application' &&
+      mls.device === live.group?.device &&
+      frame.from === this.client.user
+    ) {
+      const sent = this.sent.get(mls.data)
+      if (sent) this.record(live, { ...sent, seq: frame.seq })
+      else if (!logged(live, frame.seq))
+        this.record(
+          live,
+          undecryptable(
+            frame,
+            'E2E_CANNOT_DECRYPT',
+            'keys_lost',
+            'Sent from this device, which did not keep it (it stopped before the hub answered).',
+          ),
+        )
+      return this.advance(live, frame.seq)
+    }
+    if (!live.group) {
+      this.record(
+        live,
+        undecryptable(
+          frame,
+          'E2E_CANNOT_DECRYPT',
+          'before_join',
+          'Sent before this device was added to the room; a member adds it when online.',
+        ),
+      )
+      return this.advance(live, frame.seq)
+    }
+    try {
+      const out = await live.group.process(fromBase64(mls.data))
+      if (out.kind === 'application') {
+        const payload = decodePayload(out.bytes)
+        if (payload.t === 'say') {
+          const { text, replyTo } = payload
+          this.record(live, {
+            ...viewOf(frame),
+            text,
+            ...(replyTo ? { replyTo } : {}),
+            e2e: { device: out.sender.device },
+          })
+        }
+      } else if (out.kind === 'commit') {
+        this.epochMoved(live)
+        if (!live.group.active) {
+          live.group = undefined
+          this.client.inject({
+            type: 'notice',
+            room: live.name,
+            text: `This device was removed from the end-to-end group of #${live.name}.`,
+          })
+        } else this.announce(live, frame, out.added, out.removed)
+      }
+    } catch (err) {
+      const code = isChatError(err) ? err.code : 'E2E_CANNOT_DECRYPT'
+      const reason =
+        (isChatError(err) && typeof err.details?.reason === 'string'
+          ? err.details.reason
+          : undefined) ?? 'malformed'
+      this.record(live, undecryptable(frame, code, reason, (err as Error).message))
+    }
+    await this.advance(live, frame.seq)
+  }
+
+  /** Members see who came and went in the group ("bob added a new device"). */
+  private announce(
+    live: LiveRoom,
+    frame: MessageEvent,
+    added: { user: string; device: string }[],
+    removed: { user: string; device: string }[],
+  ): void {
+    const parts = [
+      ...added.map((d) => `${d.user}'s device ${d.device} joined`),
+      ...removed.map((d) => `${d.user}'s device ${d.device} left`),
+    ]
+    if (parts.length > 0)
+      this.client.inject({
+        type: 'notice',
+        room: live.name,
+        text: `* ${parts.join('; ')} (end-to-end group, #${frame.seq})`,
+      })
+  }
+
+  private record(live: LiveRoom, view: MessageView): void {
+    const log = live.record.log as MessageView[]
+    const at = log.findIndex((m) => m.seq >= view.seq)
+    if (at < 0) log.push(view)
+    else if (log[at]!.seq === view.seq) log[at] = view
+    else log.splice(at, 0, view)
+    this.client.inject({ type: 'message', ...view })
+  }
+
+  private async advance(live: LiveRoom, seq: number): Promise<void> {
+    if (seq > live.record.processedSeq) live.record.processedSeq = seq
+    await this.save(live)
+  }
+
+  private async save(live: LiveRoom): Promise<void> {
+    await this.options.store.saveRoom(live.name, live.record, live.group?.encode())
+  }
+
+  private epochMoved(live: LiveRoom): void {
+    for (const wake of live.epochWaiters.splice(0)) wake()
+  }
+
+  /**
+   * Wait until this device's group is at `epoch` (the hub's, as a stale refusal says): the Commits
+   * that won come in the room's order; if they do not come in time, fetch them.
+   */
+  private async reachEpoch(live: LiveRoom, epoch: number): Promise<void> {
+    const reached = () => (live.group?.epoch ?? Number.MAX_SAFE_INTEGER) >= epoch
+    for (let round = 0; round < 2 && !reached(); round++) {
+      const moved = this.epochChange(live)
+      await this.serial.idle(live.name)
+      if (reached()) return
+      await moved
+      await this.serial.idle(live.name)
+      if (!reached()) await this.catchUp(live, Number.MAX_SAFE_INTEGER)
+    }
+  }
+
+  /** Resolves when the room's epoch next moves, or after a while (the caller then tries anyway). */
+  private epochChange(live: LiveRoom): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, CATCH_UP_MS)
+      live.epochWaiters.push(() => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+  }
+
+  // ---- joining -------------------------------------------------------------------------------
+
+  async joined(ack: AckFrame<'join'>): Promise<void> {
+    const view = ack.e2e!
+    if (ack.e2e?.welcome) this.welcomes.set(ack.room, ack.e2e.welcome)
+    const live = await this.open(ack.room, view)
+    await this.serial.run(ack.room, async () => {
+      await this.adoptWelcome(ack.room)
+      // Not in the group: nothing up to now was meant for this device (a member adds it later).
+      if (!live.group && live.record.processedSeq < ack.seq) await this.advance(live, ack.seq)
+    })
+    await this.catchUp(live, ack.seq)
+  }
+
+  /** Fetch (and process) what this device has not processed up to `seq`: the Commits it needs first. */
+  private async catchUp(live: LiveRoom, seq: number): Promise<void> {
+    for (;;) {
+      await this.serial.run(live.name, () => this.drain(live))
+      const from = live.record.processedSeq
+      if (from >= seq) return
+      const page = await this.client.request('join', { room: live.name, since: from })
+      await this.serial.idle(live.name)
+      if (live.record.processedSeq === from && !page.more) return // a gap the hub cannot fill
+    }
+  }
+
+  /** A Welcome for this device: join the group at its Commit, if not in it yet. */
+  private async adoptWelcome(room: string): Promise<void> {
+    const welcome = this.welcomes.get(room)
+    const live = this.live.get(room)
+    if (!welcome || !live || live.group) return
+    this.welcomes.delete(room)
+    const crypto = await this.crypto()
+    live.group = await crypto.joinGroup(fromBase64(welcome.data))
+    // Messages up to the Commit that added us were for the group before us.
+    if (welcome.seq > live.record.processedSeq) live.record.processedSeq = welcome.seq
+    this.epochMoved(live)
+    await this.save(live)
+  }
+
+  /** Follow the room on this connection (catching up from what this device processed) before acting. */
+  private async ready(room: string): Promise<LiveRoom> {
+    await this.ensureLinked()
+    // Followed from where this device stopped (a device not in the group yet starts from now).
+    if (!this.client.lastSeq.has(room)) {
+      const known = this.live.get(room)?.record.processedSeq ?? (await this.options.store.loadRoom(room))?.processedSeq
+      await this.client.join(room, known || undefined)
+    }
+    await this.serial.idle(room)
+    const live = this.live.get(room)
+    if (!live)
+      throw new ChatError('CHATHUB_E2E_NOT_E2E_ROOM', `#${room} is not end-to-end encrypted.`, 400)
+    if (!live.reconciled && live.group) {
+      live.reconciled = true
+      await this.reconcile(live)
+    }
+    return live
+  }
+
+  /**
+   * Members whose devices are not in the group yet (invited while they had no device, joined
+   * while no member was online): add their trusted devices now, once per room and connection.
+   */
+  private async reconcile(live: LiveRoom): Promise<void> {
+    const { members } = await this.client.members(live.name)
+    const inGroup = new Set(live.group?.members().map((m) => m.user))
+    for (const { user } of members) {
+      if (inGroup.has(user) || live.removals.has(user)) continue
+      await this.addUser(live.name, user).catch((err: unknown) => this.report(live.name, err))
+    }
+  }
+
+  // ---- sending -------------------------------------------------------------------------------
+
+  async create(
+    room: string,
+    options: { private?: boolean; topic?: string },
+  ): Promise<AckFrame<'create'>> {
+    await this.ensureLinked()
+    const ack = await this.client.request('create', { room, ...options, e2e: true })
+    const view = ack.e2e!
+    const live = await this.open(room, view)
+    const crypto = await this.crypto()
+    live.group = await crypto.createGroup(fromBase64(view.group))
+    await this.save(live)
+    return ack
+  }
+
+  async say(room: string, text: string, options: SayOptions): Promise<AckFrame<'say'>> {
+    if (options.attachments?.length) {
+      throw new ChatError(
+        'E2E_UNSUPPORTED',
+        'Attachments in end-to-end encrypted rooms are not supported yet.',
+        400,
+      )
+    }
+    const txn = options.txn ?? randomId()
+    const payload = encodePayload({
+      v: 1,
+      t: 'say',
+      text,
+      txn,
+      ...(options.replyTo ? { replyTo: options.replyTo } : {}),
+    })
+    const live = await this.ready(room)
+    const view: MessageView = {
+      room,
+      seq: 0,
+      from: this.client.user,
+      text,
+      ts: Date.now(),
+      txn,
+      ...(options.replyTo ? { replyTo: options.replyTo } : {}),
+    }
+    for (let attempt = 1; ; attempt++) {
+      const data = await this.serial.run(room, async () => {
+        const group = this.requireGroup(live)
+        const bytes = toBase64(await group.encrypt(payload))
+        await this.save(live)
+        view.e2e = { device: group.device }
+        this.sent.set(bytes, view)
+        return bytes
+      })
+      try {
+        const ack = await this.client.request('mls', { room, txn, data })
+        // Logged by its seq (its copy coming back may have been processed already, or never come).
+        await this.serial.run(room, async () => {
+          if (!logged(live, ack.seq)) this.record(live, { ...view, seq: ack.seq })
+          await this.save(live)
+        })
+        this.sent.delete(data)
+        await this.serial.idle(room)
+        return { type: 'ack', ref: ack.ref, room, seq: ack.seq, duplicate: ack.duplicate }
+      } catch (err) {
+        this.sent.delete(data)
+        if (!(await this.recover(live, err, attempt))) throw err
+      }
+    }
+  }
+
+  /** After a refused send or Commit: catch up (or commit the pending removal) and say whether to try again. */
+  private async recover(live: LiveRoom, err: unknown, attempt: number): Promise<boolean> {
+    if (!isChatError(err) || attempt >= STALE_ATTEMPTS) return false
+    if (err.code === 'CHATHUB_E2E_STALE_EPOCH') {
+      const epoch = typeof err.details?.epoch === 'number' ? err.details.epoch : (live.group?.epoch ?? 0) + 1
+      await this.reachEpoch(live, epoch)
+      return true
+    }
+    if (err.code === 'CHATHUB_E2E_REMOVAL_PENDING') {
+      const named = Array.isArray(err.details?.users) ? (err.details.users as string[]) : []
+      const users = [...new Set([...live.removals, ...named])]
+      await this.removeUsers(live.name, users)
+      return true
+    }
+    return false
+  }
+
+  private requireGroup(live: LiveRoom): RoomGroup {
+    if (!live.group) {
+      throw new ChatError(
+        'E2E_NOT_IN_GROUP',
+        `This device is not in the end-to-end group of #${live.name} yet: a member's device adds it when online (or invite it again).`,
+        409,
+      )
+    }
+    return live.group
+  }
+
+  async history(
+    room: string,
+    options: { before?: number; limit?: number; thread?: number },
+  ): Promise<AckFrame<'history'>> {
+    const live = await this.ready(room)
+    const limit = options.limit ?? 50
+    const before = options.before ?? Number.MAX_SAFE_INTEGER
+    const older = (live.record.log as MessageView[]).filter(
+      (m) =>
+        m.seq < before &&
+        (options.thread === undefined || m.seq === options.thread || m.thread === options.thread),
+    )
+    const messages = older.slice(-limit)
+    return { type: 'ack', ref: '', room, messages, more: older.length > messages.length }
+  }
+
+  // ---- changing the group --------------------------------------------------------------------
+
+  async invite(room: string, user: string): Promise<AckFrame<'invite'>> {
+    const ack = await this.client.request('invite', { room, user })
+    await this.addUser(room, user)
+    return ack
+  }
+
+  /** Add every trusted device of `user` that has a KeyPackage to the room's group. */
+  async addUser(room: string, user: string): Promise<void> {
+    const live = await this.ready(room)
+    const crypto = await this.crypto()
+    await this.commit(live, async (group) => {
+      const { devices } = await this.client.request('devices', { user })
+      const trusted = await crypto.trustedDevices(user, devices)
+      const inGroup = new Set(
+        group
+          .members()
+          .filter((m) => m.user === user)
+          .map((m) => m.device),
+      )
+      const wanted = trusted.filter((d) => !inGroup.has(d) && d !== group.device)
+      if (wanted.length === 0) return undefined
+      const { packages } = await this.client.request('claim', { room, user })
+      const chosen = packages
+        .filter((p) => wanted.includes(p.device))
+        .map((p) => fromBase64(p.data))
+      if (chosen.length === 0) return undefined
+      return group.proposeCommit({ add: chosen })
+    })
+  }
+
+  /** Remove every leaf of `users` from the room's group (the hub asked: they left or were removed). */
+  async removeUsers(room: string, users: string[]): Promise<void> {
+    const live = this.live.get(room) ?? (await this.ready(room))
+    for (const user of users) live.removals.add(user)
+    if (!live.group) return
+    await this.ready(room)
+    await this.commit(
+      live,
+      // Users with no leaf left still need a Commit naming them: the hub holds messages back until one does.
+      async (group) =>
+        (await group.proposeCommit({ removeUsers: [...live.removals] })) ?? group.proposeCommit({}),
+      () => [...live.removals],
+    )
+    for (const user of users) live.removals.delete(user)
+  }
+
+  /**
+   * Make a Commit with `build` on the current epoch and send it; when another Commit won the
+   * epoch, catch up and build again (build returns undefined when there is nothing left to do).
+   * The Commit is applied when it comes back in the room's order (group.process confirms it).
+   */
+  private async commit(
+    live: LiveRoom,
+    build: (group: RoomGroup) => Promise<PendingCommit | undefined>,
+    removed: () => string[] = () => [],
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const made = await this.serial.run(live.name, async () => {
+        const pending = await build(this.requireGroup(live))
+        if (pending) await this.save(live)
+        return pending && { pending, removed: [...new Set([...pending.removed, ...removed()])] }
+      })
+      if (!made) return
+      const { pending } = made
+      try {
+        await this.client.request('mls', {
+          room: live.name,
+          txn: randomId(),
+          data: toBase64(pending.commit),
+          groupInfo: toBase64(pending.groupInfo),
+          ...(pending.welcome && pending.added.length > 0
+            ? { welcome: toBase64(pending.welcome), to: pending.added }
+            : {}),
+          ...(made.removed.length > 0 ? { removed: made.removed } : {}),
+        })
+        await this.serial.idle(live.name)
+        return
+      } catch (err) {
+        await this.serial.run(live.name, async () => {
+          live.group?.discard()
+          await this.save(live)
+        })
+        if (!(await this.recover(live, err, attempt))) throw err
+      }
+    }
+  }
+
+  private report(room: string, err: unknown): void {
+    const text = isChatError(err) ? `${err.code}: ${err.message}` : String(err)
+    this.client.inject({ type: 'notice', room, text: `end-to-end: ${text}` })
+  }
+}
+
+const logged = (live: LiveRoom, seq: number): boolean => live.record.log.some((m) => m.seq === seq)
+
+const viewOf = (frame: MessageEvent): MessageView => {
+  const { type: _type, mls: _mls, ...view } = frame
+  return view
+}
+
+const undecryptable = (
+  frame: MessageEvent,
+  code: string,
+  reason: string,
+  message: string,
+): MessageView => ({
+  ...viewOf(frame),
+  text: null,
+  undecryptable: { code, reason, message },
+})

@@ -1,0 +1,173 @@
+// E2E rooms through the SDK with real devices on a real hub: a room created on a device, an
+// invitation that adds the invitee's devices, messages that go round decrypted (and as ciphertext
+// only on the hub), history from the device's own log, two Commits racing for one epoch, a kicked
+// member removed from the group before anyone may send again, and sends that wait for that.
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type { ChatClient } from '#core/client/sdk'
+import { E2eSession } from '#core/client/e2e/session'
+import { MemoryDeviceStore } from '#core/client/e2e/store'
+import type { EventOf } from '#core/protocol/messages'
+import { startHub, type TestHub } from '#test/helpers/start-hub'
+
+let h: TestHub
+
+interface Person {
+  client: ChatClient
+  session: E2eSession
+  store: MemoryDeviceStore
+}
+
+const people = new Map<string, Person>()
+
+/** A user on a device of their own (a fresh in-memory store), registered with KeyPackages published. */
+const person = async (name: string, store = new MemoryDeviceStore()): Promise<Person> => {
+  const client = await h.connect(name)
+  const session = await E2eSession.attach(client, { deviceName: `${name}'s laptop`, store })
+  await session.enable()
+  const p = { client, session, store }
+  people.set(name, p)
+  return p
+}
+
+/** The next decrypted message in `room` with `text`, as the client emits it. */
+const received = (p: Person, room: string, text: string) =>
+  p.client.next('message', (m) => m.room === room && m.text === text)
+
+beforeAll(async () => {
+  h = await startHub()
+})
+afterAll(async () => {
+  for (const p of people.values()) await p.client.close()
+  await h.close()
+})
+
+describe('end-to-end encrypted rooms through the SDK', () => {
+  let alice: Person
+  let bob: Person
+
+  beforeAll(async () => {
+    alice = await person('alice')
+    bob = await person('bob')
+  })
+
+  test('a room made on a device; an invitation adds the invitee; messages go round decrypted', async () => {
+    const created = await alice.client.create('plans', { e2e: true, private: true })
+    expect(created.e2e?.epoch).toBe(0)
+    await alice.client.invite('plans', 'bob')
+    const welcome = bob.client.next('welcome', (w) => w.room === 'plans')
+    await welcome
+    await bob.client.join('plans')
+
+    const atBob = received(bob, 'plans', 'the plan is on')
+    const sent = await alice.client.say('plans', 'the plan is on')
+    const got = await atBob
+    expect(got.seq).toBe(sent.seq)
+    expect(got.from).toBe('alice')
+    expect(got.e2e?.device).toBeDefined()
+    expect(got.mls).toBeUndefined()
+
+    const atAlice = received(alice, 'plans', 'noted, bring snacks')
+    await bob.client.say('plans', 'noted, bring snacks', { replyTo: sent.seq })
+    expect((await atAlice).replyTo).toBe(sent.seq)
+
+    // History is the device's own log: both see both messages; the hub's copy is ciphertext.
+    for (const p of [alice, bob]) {
+      const page = await p.client.history('plans')
+      expect(page.messages.map((m) => m.text)).toEqual(['the plan is on', 'noted, bring snacks'])
+    }
+    const hubPage = await alice.client.request('history', { room: 'plans' })
+    const texts = hubPage.messages.map((m) => m.text)
+    expect(texts.every((t) => t === null)).toBe(true)
+    expect(hubPage.messages.map((m) => m.mls?.kind)).toEqual(expect.arrayContaining(['commit', 'application']))
+  })
+
+  test('the hub refuses plaintext in an E2E room: a client without a session gets CHATHUB_E2E_ROOM_ENCRYPTED', async () => {
+    const plain = await h.connect('alice')
+    await expect(plain.request('say', { room: 'plans', text: 'in clear', txn: 't1' })).rejects.toMatchObject({
+      code: 'CHATHUB_E2E_ROOM_ENCRYPTED',
+    })
+    await plain.close()
+  })
+
+  test('two members commit for the same epoch: one wins, the other catches up, nobody forks', async () => {
+    const carol = await person('carol')
+    const dave = await person('dave')
+    await alice.client.create('race', { e2e: true })
+    await alice.client.invite('race', 'bob')
+    await bob.client.join('race')
+    // The hub's invitations only (no group change yet), then both members add one each, at once.
+    await alice.client.request('invite', { room: 'race', user: 'carol' })
+    await alice.client.request('invite', { room: 'race', user: 'dave' })
+    const epoch = (await alice.client.request('groupinfo', { room: 'race' })).epoch
+    await Promise.all([alice.session.addUser('race', 'carol'), bob.session.addUser('race', 'dave')])
+    // Two Commits were needed, whichever won first: the loser rebuilt its own on the next epoch.
+    expect((await alice.client.request('groupinfo', { room: 'race' })).epoch).toBe(epoch + 2)
+    await carol.client.join('race')
+    await dave.client.join('race')
+    const everyone = [alice, bob, carol, dave]
+    const line = 'all four of us'
+    const waits = [bob, carol, dave].map((p) => received(p, 'race', line))
+    await alice.client.say('race', line)
+    for (const got of await Promise.all(waits)) expect(got.text).toBe(line)
+    const epochs = await Promise.all(everyone.map(async (p) => (await p.store.loadGroup('race')) !== undefined))
+    expect(epochs).toEqual([true, true, true, true])
+  })
+
+  test('a kicked member is removed from the group before anyone can send; they cannot read what follows', async () => {
+    const erin = await person('erin')
+    await alice.client.create('council', { e2e: true, private: true })
+    await alice.client.invite('council', 'bob')
+    await alice.client.invite('council', 'erin')
+    await bob.client.join('council')
+    await erin.client.join('council')
+    const first = received(erin, 'council', 'before the kick')
+    await alice.client.say('council', 'before the kick')
+    await first
+
+    const erinSaw: EventOf<'message'>[] = []
+    erin.client.on('message', (m: EventOf<'message'>) => {
+      if (m.room === 'council') erinSaw.push(m)
+    })
+    await alice.client.kick('council', 'erin')
+    // Alice's session commits the removal (the hub asked with e2e.remove), then sends.
+    const atBob = received(bob, 'council', 'after the kick')
+    await alice.client.say('council', 'after the kick')
+    await atBob
+    expect(erinSaw.some((m) => m.text === 'after the kick')).toBe(false)
+    // Even with the ciphertext in hand, erin's device cannot decrypt it.
+    const page = await alice.client.request('history', { room: 'council' })
+    const secret = page.messages.at(-1)!
+    expect(secret.mls?.kind).toBe('application')
+    const group = await erin.store.loadGroup('council')
+    if (group) {
+      const { loadMlsCrypto } = await import('#core/client/e2e/mls-crypto')
+      const crypto = await loadMlsCrypto({ user: 'erin', deviceName: 'x', store: erin.store, directory: async () => [] })
+      const erinGroup = crypto.loadGroup(group)
+      const { fromBase64 } = await import('#core/protocol/e2e')
+      await expect(erinGroup.process(fromBase64(secret.mls!.data))).rejects.toMatchObject({ code: 'E2E_CANNOT_DECRYPT' })
+    }
+  })
+
+  test('the data directory holds none of the plaintexts', async () => {
+    await h.hub.db.$client.pragma('wal_checkpoint(TRUNCATE)')
+    const secrets = ['the plan is on', 'noted, bring snacks', 'all four of us', 'before the kick', 'after the kick']
+    const files: string[] = []
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name)
+        if (statSync(path).isDirectory()) walk(path)
+        else files.push(path)
+      }
+    }
+    walk(h.dataDir)
+    expect(files.length).toBeGreaterThan(0)
+    for (const file of files) {
+      const bytes = readFileSync(file)
+      for (const secret of secrets) expect(bytes.includes(Buffer.from(secret)), `${secret} in ${file}`).toBe(false)
+    }
+    const logs = JSON.stringify(h.logs)
+    for (const secret of secrets) expect(logs.includes(secret)).toBe(false)
+  })
+})
