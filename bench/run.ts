@@ -33,6 +33,7 @@ const benches: Record<string, () => Promise<string>> = {
   bridge: async () => (await import('./bridge.ts')).runBridge({ runs }),
   presence: async () => (await import('./presence.ts')).runPresence({ runs }),
   joins: async () => (await import('./joins.ts')).runJoins({ runs }),
+  e2e: async () => (await import('./e2e.ts')).runE2e({ runs }),
   startup: async () => (await import('./startup.ts')).runStartup({ runs, only: values.only }),
   search: async () => (await import('./search.ts')).runSearch({ runs, only: values.only }),
   web: async () => (await import('./web.ts')).runWeb({ runs, only: values.only }),

@@ -72,6 +72,10 @@ export interface E2eLayer {
   create(room: string, options: { private?: boolean; topic?: string }): Promise<AckFrame<'create'>>
   /** Invite `user` into an E2E room: the hub's invitation, then their devices into the group. */
   invite(room: string, user: string): Promise<AckFrame<'invite'>>
+  /** Edits, deletes and reactions in an E2E room travel encrypted. */
+  edit(room: string, seq: number, text: string): Promise<AckFrame<'edit'>>
+  delete(room: string, seq: number): Promise<AckFrame<'delete'>>
+  react(room: string, seq: number, emoji: string, remove: boolean): Promise<AckFrame<'react'>>
 }
 
 /** A request waiting for its answer on the current socket. */
@@ -538,10 +542,12 @@ export class ChatClient extends Emitter {
   thumbnail(id: string): Promise<Downloaded> {
     return downloadAttachment(this.server, this.token, id, 'thumbnail')
   }
-  edit(room: string, seq: number, text: string) {
+  async edit(room: string, seq: number, text: string) {
+    if (this.e2e && (await this.e2e.isE2e(room))) return this.e2e.edit(room, seq, text)
     return this.request('edit', { room, seq, text })
   }
-  delete(room: string, seq: number) {
+  async delete(room: string, seq: number) {
+    if (this.e2e && (await this.e2e.isE2e(room))) return this.e2e.delete(room, seq)
     return this.request('delete', { room, seq })
   }
   /** Follow a thread (by its root's seq): a `thread` event comes for each reply. `false` stops. */
@@ -549,7 +555,8 @@ export class ChatClient extends Emitter {
     return this.request('thread', { room, seq, follow })
   }
   /** Add your reaction to a message (one emoji), or take it back with `remove`. */
-  react(room: string, seq: number, emoji: string, options: { remove?: boolean } = {}) {
+  async react(room: string, seq: number, emoji: string, options: { remove?: boolean } = {}) {
+    if (this.e2e && (await this.e2e.isE2e(room))) return this.e2e.react(room, seq, emoji, options.remove ?? false)
     return this.request('react', { room, seq, emoji, ...(options.remove ? { remove: true } : {}) })
   }
   /** A page of history (oldest first), before `before`; with `thread`, that thread only (its root first). */

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { MessageView } from '#core/protocol/messages'
-import { credentialsHome, errorCode, json, runCli } from '#test/helpers/run-cli'
+import { credentialsHome, errorCode, json, runCli, startCli } from '#test/helpers/run-cli'
 import { startHub, type TestHub } from '#test/helpers/start-hub'
 
 let hub: TestHub
@@ -67,6 +67,21 @@ test('create --e2e, invite, join, send and history: plaintext only on the device
   expect(store).toHaveLength(1)
   expect(statSync(store[0]!).mode & 0o777).toBe(0o600)
   expect(readFileSync(store[0]!, 'utf8')).toContain('the plan is on')
+})
+
+test('chat in an E2E room: lines from others come decrypted, typed lines go encrypted', { timeout: 90_000 }, async () => {
+  const chat = startCli(['chat', '--room', 'secret'], { env: bob, timeoutMs: 80_000 })
+  await chat.waitFor(/online: /, 30_000)
+  expect(chat.stdout()).toMatch(/alice: the plan is on$/m)
+  const sent = await runCli(['send', '--room', 'secret', 'seen live'], { env: alice })
+  expect(sent.code, sent.stderr).toBe(0)
+  await chat.waitFor(/^#\d+ \d\d:\d\d alice: seen live$/m)
+  // A typed line is not printed again (it is on the screen already); alice's device reads it.
+  chat.write('typed in chat\n')
+  const done = await chat.end()
+  expect(done.code, done.stderr).toBe(0)
+  const history = await runCli(['history', '--room', 'secret', '--json'], { env: alice })
+  expect((json(history) as { messages: MessageView[] }).messages.map((m) => m.text)).toContain('typed in chat')
 })
 
 test('devices lists this home as the first device; vouch and remove refuse what is not yours', { timeout: 60_000 }, async () => {

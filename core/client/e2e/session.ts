@@ -12,12 +12,13 @@ import type {
   E2eRoomView,
   EventOf,
   MessageView,
+  ReactionView,
   ServerFrame,
   WelcomeView,
 } from '#core/protocol/messages'
 import type { E2eCrypto, RoomGroup } from './crypto-port.ts'
 import type { PendingCommit } from './group.ts'
-import { decodePayload, encodePayload } from './payload.ts'
+import { decodePayload, type E2ePayload, encodePayload } from './payload.ts'
 import { Serial } from './serial.ts'
 import type { DeviceStore, StoredRoom } from './store.ts'
 
@@ -30,6 +31,17 @@ const STALE_ATTEMPTS = 5
 const CATCH_UP_MS = 10_000
 
 type MessageEvent = EventOf<'message'>
+
+/** An encrypted change to a message: an edit, a delete, a reaction. */
+type E2eChange = Exclude<E2ePayload, { t: 'say' }>
+
+const notOnThisDevice = (room: string, seq: number) =>
+  new ChatError('CHATHUB_MESSAGE_NOT_FOUND', `This device has no message #${seq} in ${room} to change.`, 404)
+
+/** A message this device sent: what it does here, applied once (at its ack or when it comes back). */
+interface OwnSend {
+  apply(seq: number, ts: number): void
+}
 
 export interface E2eSessionOptions {
   /** The name a new device registers with, shown in `chathub devices` (e.g. "cli on laptop"). */
@@ -58,8 +70,12 @@ export class E2eSession implements E2eLayer {
   private readonly live = new Map<string, LiveRoom>()
   private readonly clear = new Set<string>()
   private readonly welcomes = new Map<string, WelcomeView>()
-  /** Application messages this device sent, until logged: MLS cannot decrypt them back here. */
-  private readonly sent = new Map<string, MessageView>()
+  /**
+   * Application messages this device sent (by their data), until applied here: MLS cannot decrypt
+   * them back, so what they do (a message in the log, an edit...) is applied from what was sent,
+   * at the ack or when the copy comes back, whichever is first.
+   */
+  private readonly sent = new Map<string, OwnSend>()
   private cryptoLoaded: Promise<E2eCrypto> | undefined
   private linked = false
 
@@ -136,6 +152,8 @@ export class E2eSession implements E2eLayer {
       if (summary.e2e) await this.open(summary.name, summary.e2e)
       else this.clear.add(summary.name)
     }
+    // Not listed (not a member, or no such room): the hub answers what a clear request gets there.
+    if (!this.live.has(room)) this.clear.add(room)
     return this.live.has(room)
   }
 
@@ -236,8 +254,8 @@ export class E2eSession implements E2eLayer {
       mls.device === live.group?.device &&
       frame.from === this.client.user
     ) {
-      const sent = this.sent.get(mls.data)
-      if (sent) this.record(live, { ...sent, seq: frame.seq })
+      const own = this.sent.get(mls.data)
+      if (own) own.apply(frame.seq, frame.ts)
       else if (!logged(live, frame.seq))
         this.record(
           live,
@@ -274,7 +292,7 @@ export class E2eSession implements E2eLayer {
             ...(replyTo ? { replyTo } : {}),
             e2e: { device: out.sender.device },
           })
-        }
+        } else this.applyChange(live, payload, out.sender.user, frame.seq, frame.ts)
       } else if (out.kind === 'commit') {
         this.epochMoved(live)
         if (!live.group.active) {
@@ -462,47 +480,134 @@ export class E2eSession implements E2eLayer {
       )
     }
     const txn = options.txn ?? randomId()
-    const payload = encodePayload({
-      v: 1,
-      t: 'say',
-      text,
-      txn,
-      ...(options.replyTo ? { replyTo: options.replyTo } : {}),
-    })
+    const replyTo = options.replyTo ? { replyTo: options.replyTo } : {}
     const live = await this.ready(room)
-    const view: MessageView = {
-      room,
-      seq: 0,
-      from: this.client.user,
-      text,
-      ts: Date.now(),
-      txn,
-      ...(options.replyTo ? { replyTo: options.replyTo } : {}),
+    const view: MessageView = { room, seq: 0, from: this.client.user, text, ts: Date.now(), txn, ...replyTo }
+    const payload: E2ePayload = { v: 1, t: 'say', text, txn, ...replyTo }
+    const ack = await this.send(live, payload, txn, {}, (device, seq, ts) => {
+      if (!logged(live, seq)) this.record(live, { ...view, seq, ts, e2e: { device } })
+    })
+    return { type: 'ack', ref: ack.ref, room, seq: ack.seq, duplicate: ack.duplicate }
+  }
+
+  /** Edit one of your messages: an encrypted change the members' devices apply to their logs. */
+  async edit(room: string, seq: number, text: string): Promise<AckFrame<'edit'>> {
+    const live = await this.ready(room)
+    this.ownMessage(live, seq)
+    const change: E2eChange = { v: 1, t: 'edit', seq, text }
+    await this.send(live, change, randomId(), {}, (_device, at, ts) =>
+      this.applyChange(live, change, this.client.user, at, ts),
+    )
+    return { type: 'ack', ref: '', room, seq }
+  }
+
+  /** Delete one of your messages: encrypted for the members, and the hub drops its ciphertext. */
+  async delete(room: string, seq: number): Promise<AckFrame<'delete'>> {
+    const live = await this.ready(room)
+    this.ownMessage(live, seq)
+    const change: E2eChange = { v: 1, t: 'delete', seq }
+    await this.send(live, change, randomId(), { deletes: seq }, (_device, at, ts) =>
+      this.applyChange(live, change, this.client.user, at, ts),
+    )
+    return { type: 'ack', ref: '', room, seq }
+  }
+
+  /** Add (or take back) your reaction: an encrypted change; the hub sees only that something was sent. */
+  async react(room: string, seq: number, emoji: string, remove: boolean): Promise<AckFrame<'react'>> {
+    const live = await this.ready(room)
+    const target = (live.record.log as MessageView[]).find(
+      (m) => m.seq === seq && !m.undecryptable && m.deletedAt === undefined,
+    )
+    if (!target) throw notOnThisDevice(room, seq)
+    const had = target.reactions?.some((r) => r.emoji === emoji && r.users.includes(this.client.user)) ?? false
+    if (had !== remove) return { type: 'ack', ref: '', room, seq, emoji, changed: false }
+    const change: E2eChange = { v: 1, t: 'react', seq, emoji, ...(remove ? { remove } : {}) }
+    await this.send(live, change, randomId(), {}, (_device, at, ts) =>
+      this.applyChange(live, change, this.client.user, at, ts),
+    )
+    return { type: 'ack', ref: '', room, seq, emoji, changed: true }
+  }
+
+  /** A message of yours this device has: others' messages cannot be edited or deleted in an E2E room. */
+  private ownMessage(live: LiveRoom, seq: number): void {
+    const target = (live.record.log as MessageView[]).find((m) => m.seq === seq)
+    if (!target || target.undecryptable || target.deletedAt !== undefined) throw notOnThisDevice(live.name, seq)
+    if (target.from !== this.client.user) {
+      throw new ChatError(
+        'CHATHUB_FORBIDDEN',
+        'You are not allowed to change messages of others in an end-to-end encrypted room.',
+        403,
+      )
     }
+  }
+
+  /**
+   * Encrypt `payload` on the current epoch and send it; `applied` runs once, with the seq the hub
+   * gave it (its effect on this device: MLS cannot decrypt our own message back). Refused as stale
+   * (another Commit won) or while a removal is pending: catch up or commit the removal, then again.
+   */
+  private async send(
+    live: LiveRoom,
+    payload: E2ePayload,
+    txn: string,
+    extra: { deletes?: number },
+    applied: (device: string, seq: number, ts: number) => void,
+  ): Promise<AckFrame<'mls'>> {
+    const bytes = encodePayload(payload)
     for (let attempt = 1; ; attempt++) {
-      const data = await this.serial.run(room, async () => {
+      const data = await this.serial.run(live.name, async () => {
         const group = this.requireGroup(live)
-        const bytes = toBase64(await group.encrypt(payload))
+        const encrypted = toBase64(await group.encrypt(bytes))
         await this.save(live)
-        view.e2e = { device: group.device }
-        this.sent.set(bytes, view)
-        return bytes
+        this.sent.set(encrypted, {
+          apply: (seq, ts) => {
+            this.sent.delete(encrypted)
+            applied(group.device, seq, ts)
+          },
+        })
+        return encrypted
       })
       try {
-        const ack = await this.client.request('mls', { room, txn, data })
-        // Logged by its seq (its copy coming back may have been processed already, or never come).
-        await this.serial.run(room, async () => {
-          if (!logged(live, ack.seq)) this.record(live, { ...view, seq: ack.seq })
+        const ack = await this.client.request('mls', { room: live.name, txn, data, ...extra })
+        await this.serial.run(live.name, async () => {
+          this.sent.get(data)?.apply(ack.seq, Date.now())
           await this.save(live)
         })
-        this.sent.delete(data)
-        await this.serial.idle(room)
-        return { type: 'ack', ref: ack.ref, room, seq: ack.seq, duplicate: ack.duplicate }
+        await this.serial.idle(live.name)
+        return ack
       } catch (err) {
         this.sent.delete(data)
         if (!(await this.recover(live, err, attempt))) throw err
       }
     }
+  }
+
+  /**
+   * An edit, delete or reaction (by `from`, at `seq`) applied to the log and shown as the hub's
+   * events show them. An edit or delete of someone else's message is ignored: only its sender may.
+   */
+  private applyChange(live: LiveRoom, change: E2eChange, from: string, seq: number, ts: number): void {
+    const log = live.record.log as MessageView[]
+    const target = log.find((m) => m.seq === change.seq && !m.undecryptable && m.deletedAt === undefined)
+    if (!target) return
+    const room = live.name
+    if (change.t === 'react') {
+      const added = !change.remove
+      target.reactions = withReaction(target.reactions ?? [], change.emoji, from, added)
+      this.client.inject({ type: 'reaction', room, seq: target.seq, emoji: change.emoji, user: from, added, rev: seq })
+      return
+    }
+    if (target.from !== from) return
+    if (change.t === 'edit') {
+      target.text = change.text
+      target.editedAt = ts
+      this.client.inject({ type: 'edited', room, seq: target.seq, text: change.text, editedAt: ts, rev: seq })
+      return
+    }
+    target.text = null
+    target.deletedAt = ts
+    delete target.reactions
+    this.client.inject({ type: 'deleted', room, seq: target.seq, by: from, deletedAt: ts, rev: seq })
   }
 
   /** After a refused send or Commit: catch up (or commit the pending removal) and say whether to try again. */
@@ -642,6 +747,17 @@ export class E2eSession implements E2eLayer {
     const text = isChatError(err) ? `${err.code}: ${err.message}` : String(err)
     this.client.inject({ type: 'notice', room, text: `end-to-end: ${text}` })
   }
+}
+
+/** Reactions after `user` added (or took back) `emoji`: counts per emoji, users in the order they came. */
+const withReaction = (reactions: ReactionView[], emoji: string, user: string, added: boolean): ReactionView[] => {
+  const others = reactions.map((r) => (r.emoji === emoji ? { ...r, users: r.users.filter((u) => u !== user) } : r))
+  const next = added
+    ? others.some((r) => r.emoji === emoji)
+      ? others.map((r) => (r.emoji === emoji ? { ...r, users: [...r.users, user] } : r))
+      : [...others, { emoji, count: 0, users: [user] }]
+    : others
+  return next.map((r) => ({ ...r, count: r.users.length })).filter((r) => r.count > 0)
 }
 
 const logged = (live: LiveRoom, seq: number): boolean => live.record.log.some((m) => m.seq === seq)

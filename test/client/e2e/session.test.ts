@@ -19,7 +19,7 @@ interface Person {
   store: MemoryDeviceStore
 }
 
-const people = new Map<string, Person>()
+const people: Person[] = []
 
 /** A user on a device of their own (a fresh in-memory store), registered with KeyPackages published. */
 const person = async (name: string, store = new MemoryDeviceStore()): Promise<Person> => {
@@ -27,7 +27,7 @@ const person = async (name: string, store = new MemoryDeviceStore()): Promise<Pe
   const session = await E2eSession.attach(client, { deviceName: `${name}'s laptop`, store })
   await session.enable()
   const p = { client, session, store }
-  people.set(name, p)
+  people.push(p)
   return p
 }
 
@@ -39,7 +39,7 @@ beforeAll(async () => {
   h = await startHub()
 })
 afterAll(async () => {
-  for (const p of people.values()) await p.client.close()
+  for (const p of people) await p.client.close()
   await h.close()
 })
 
@@ -81,6 +81,37 @@ describe('end-to-end encrypted rooms through the SDK', () => {
     const texts = hubPage.messages.map((m) => m.text)
     expect(texts.every((t) => t === null)).toBe(true)
     expect(hubPage.messages.map((m) => m.mls?.kind)).toEqual(expect.arrayContaining(['commit', 'application']))
+  })
+
+  test('edits, deletes and reactions travel encrypted; others may not change your messages', async () => {
+    const sent = await alice.client.say('plans', 'meet at 6')
+    await received(bob, 'plans', 'meet at 6')
+
+    const edited = bob.client.next('edited', (e) => e.room === 'plans' && e.seq === sent.seq)
+    await alice.client.edit('plans', sent.seq, 'meet at 7')
+    expect((await edited).text).toBe('meet at 7')
+
+    const reacted = alice.client.next('reaction', (e) => e.room === 'plans' && e.seq === sent.seq)
+    expect(await bob.client.react('plans', sent.seq, '👍')).toMatchObject({ changed: true })
+    expect(await reacted).toMatchObject({ emoji: '👍', user: 'bob', added: true })
+    expect(await bob.client.react('plans', sent.seq, '👍')).toMatchObject({ changed: false })
+
+    await expect(bob.client.edit('plans', sent.seq, 'meet never')).rejects.toMatchObject({ code: 'CHATHUB_FORBIDDEN' })
+    await expect(bob.client.delete('plans', 999)).rejects.toMatchObject({ code: 'CHATHUB_MESSAGE_NOT_FOUND' })
+
+    const deleted = bob.client.next('deleted', (e) => e.room === 'plans' && e.seq === sent.seq)
+    await alice.client.delete('plans', sent.seq)
+    await deleted
+    // Both logs agree; the hub dropped the deleted message's ciphertext.
+    for (const p of [alice, bob]) {
+      const page = await p.client.history('plans')
+      const shown = page.messages.find((m) => m.seq === sent.seq)
+      expect(shown).toMatchObject({ text: null })
+      expect(shown?.deletedAt).toBeDefined()
+    }
+    const onHub = (await alice.client.request('history', { room: 'plans' })).messages.find((m) => m.seq === sent.seq)
+    expect(onHub?.mls).toBeUndefined()
+    expect(onHub?.deletedAt).toBeDefined()
   })
 
   test('the hub refuses plaintext in an E2E room: a client without a session gets CHATHUB_E2E_ROOM_ENCRYPTED', async () => {
@@ -150,9 +181,58 @@ describe('end-to-end encrypted rooms through the SDK', () => {
     }
   })
 
+  test('a second device is added to your rooms only once a trusted device vouched for it', async () => {
+    await alice.client.create('devices', { e2e: true, private: true })
+    await alice.client.invite('devices', 'bob')
+    await bob.client.join('devices')
+    // Alice's laptop is her first device; her phone registers without a vouch.
+    const phone = await person('alice', new MemoryDeviceStore())
+    await phone.client.join('devices')
+    const phoneId = (await phone.store.loadDevice())!.id
+    const before = await alice.client.request('groupinfo', { room: 'devices' })
+    const sentinel = await alice.client.say('devices', 'not for the phone yet')
+    await received(bob, 'devices', 'not for the phone yet')
+    expect((await alice.client.request('groupinfo', { room: 'devices' })).epoch).toBe(before.epoch)
+
+    // The laptop vouches: members' devices hear of it and add the phone (one Commit wins).
+    const { Device } = await import('#core/client/e2e/device')
+    const { fromBase64 } = await import('#core/protocol/e2e')
+    const laptop = Device.fromJSON(await alice.store.loadDevice())
+    const { devices } = await alice.client.request('devices', { user: 'alice' })
+    const key = devices.find((d) => d.device === phoneId)!.key
+    const welcome = phone.client.next('welcome', (w) => w.room === 'devices')
+    const vouch = await laptop.vouchFor('alice', phoneId, fromBase64(key))
+    await alice.client.request('vouch', { device: phoneId, by: vouch.by, signature: vouch.signature })
+    await welcome
+    await phone.client.join('devices')
+    const atPhone = received(phone, 'devices', 'now the phone too')
+    await bob.client.say('devices', 'now the phone too')
+    expect((await atPhone).from).toBe('bob')
+    // What was sent before it was added stays unreadable there, and says why.
+    const page = await phone.client.history('devices')
+    expect(page.messages.find((m) => m.seq === sentinel.seq)?.text ?? null).toBeNull()
+    await phone.client.close()
+  })
+
+  test('a device the hub slips in without a vouch is never added to a group', async () => {
+    // What a malicious hub would do: a device of bob's account that none of bob's devices vouched for.
+    const rogue = await person('bob', new MemoryDeviceStore())
+    const rogueId = (await rogue.store.loadDevice())!.id
+    await alice.client.create('guarded', { e2e: true, private: true })
+    await alice.client.invite('guarded', 'bob')
+    await alice.session.addUser('guarded', 'bob')
+    const { loadMlsCrypto } = await import('#core/client/e2e/mls-crypto')
+    const crypto = await loadMlsCrypto({ user: 'alice', deviceName: 'x', store: alice.store, directory: async () => [] })
+    const group = crypto.loadGroup((await alice.store.loadGroup('guarded'))!)
+    const members = group.members().map((m) => `${m.user}/${m.device}`)
+    expect(members).toContain(`bob/${(await bob.store.loadDevice())!.id}`)
+    expect(members).not.toContain(`bob/${rogueId}`)
+    await rogue.client.close()
+  })
+
   test('the data directory holds none of the plaintexts', async () => {
     await h.hub.db.$client.pragma('wal_checkpoint(TRUNCATE)')
-    const secrets = ['the plan is on', 'noted, bring snacks', 'all four of us', 'before the kick', 'after the kick']
+    const secrets = ['the plan is on', 'noted, bring snacks', 'all four of us', 'before the kick', 'after the kick', 'meet at 6', 'meet at 7', '👍', 'not for the phone yet', 'now the phone too']
     const files: string[] = []
     const walk = (dir: string) => {
       for (const name of readdirSync(dir)) {
