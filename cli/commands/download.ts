@@ -3,7 +3,7 @@
 import { Flags } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 import { roomTargetFlags, targetFlag } from '#cli/room-target'
-import type { AttachmentView, MessageView } from '#core/protocol/messages'
+import type { AttachmentView } from '#core/protocol/messages'
 
 export interface DownloadResult {
   room: string
@@ -48,7 +48,7 @@ export default class Download extends ChathubCommand {
     const { flags } = await this.parse(Download)
     const { statSync } = await import('node:fs')
     const { basename, join, resolve } = await import('node:path')
-    const { apiCall } = await import('#cli/hub-client')
+    const { Readable } = await import('node:stream')
     const { requireCredentials } = await import('#cli/credentials')
     const { resolveRoom } = await import('#cli/room-target')
     const { cliErrors } = await import('#cli/errors')
@@ -59,11 +59,10 @@ export default class Download extends ChathubCommand {
     const { coreErrors } = await import('#core/errors')
     const creds = requireCredentials()
     const room = await resolveRoom(flags)
-    const page = await apiCall<{ room: string; messages: MessageView[] }>(
-      `/api/v1/rooms/${encodeURIComponent(room)}/messages?before=${flags.message + 1}&limit=1`,
-    )
-    const message = page.messages.find((m) => m.seq === flags.message)
-    if (!message || message.deletedAt !== undefined)
+    const { messageOf, decryptedFile } = await import('#cli/message-of')
+    const page = await messageOf(room, flags.message)
+    const message = page.message
+    if (!message || message.deletedAt !== undefined || message.text === null)
       throw coreErrors.messageNotFound(page.room, flags.message)
     const files = message.attachments ?? []
     const chosen = files[flags.attachment - 1]
@@ -86,7 +85,10 @@ export default class Download extends ChathubCommand {
     const progress = progressLine(!this.jsonEnabled())
     try {
       progress.phase('download')
-      const download = await streamAttachment(creds.server, creds.token, chosen.id)
+      // An E2E room's file is decrypted whole (AES-GCM checks it at the end); others stream to disk.
+      const download = chosen.e2e
+        ? { stream: Readable.from([await decryptedFile(chosen)]), size: chosen.size }
+        : await streamAttachment(creds.server, creds.token, chosen.id)
       await saveStream(download.stream, file, {
         overwrite: flags.force,
         bytes: download.size ?? chosen.size,

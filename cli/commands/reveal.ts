@@ -6,7 +6,6 @@ import { progressLine } from '#cli/progress'
 import { stegoCliErrors } from '#cli/stego-errors'
 import { passphraseFlags, readPassphrase } from '#cli/stego-input'
 import { type RevealedView, showPayload } from '#cli/stego-output'
-import type { MessageView } from '#core/protocol/messages'
 
 export default class Reveal extends ChathubCommand {
   static override summary = "reveal the message hidden in a chat message's image"
@@ -31,18 +30,14 @@ export default class Reveal extends ChathubCommand {
 
   async run(): Promise<RevealedView & { room: string; seq: number; attachment: string }> {
     const { flags } = await this.parse(Reveal)
-    const { apiCall } = await import('#cli/hub-client')
     const { requireCredentials } = await import('#cli/credentials')
     const { downloadAttachment } = await import('#core/client/sdk')
     const { coreErrors } = await import('#core/errors')
     const { extractFromFile } = await import('#plugins/stego/files')
     const creds = requireCredentials()
-    const room = encodeURIComponent(flags.room)
-    const page = await apiCall<{ messages: MessageView[] }>(
-      `/api/v1/rooms/${room}/messages?before=${flags.message + 1}&limit=1`,
-    )
-    const message = page.messages.find((m) => m.seq === flags.message)
-    if (!message || message.deletedAt !== undefined) throw coreErrors.messageNotFound(flags.room, flags.message)
+    const { messageOf, decryptedFile } = await import('#cli/message-of')
+    const { message } = await messageOf(flags.room, flags.message)
+    if (!message || message.deletedAt !== undefined || message.text === null) throw coreErrors.messageNotFound(flags.room, flags.message)
     const images = (message.attachments ?? []).filter((a) => a.mime.startsWith('image/'))
     const chosen = images[(flags.attachment ?? 1) - 1]
     if (!chosen) throw stegoCliErrors.noImage(flags.room, flags.message)
@@ -55,8 +50,8 @@ export default class Reveal extends ChathubCommand {
     let payload
     try {
       progress.phase('download')
-      const file = await downloadAttachment(creds.server, creds.token, chosen.id)
-      payload = await extractFromFile(file.bytes, passphrase, { onProgress: progress.onProgress })
+      const bytes = chosen.e2e ? await decryptedFile(chosen) : (await downloadAttachment(creds.server, creds.token, chosen.id)).bytes
+      payload = await extractFromFile(bytes, passphrase, { onProgress: progress.onProgress })
     } finally {
       progress.done()
     }

@@ -84,7 +84,7 @@ export default class Send extends ChathubCommand {
       const ack = await client.say(room, text, {
         txn,
         ...(flags['reply-to'] === undefined ? {} : { replyTo: flags['reply-to'] }),
-        ...(attachments ? { attachments } : {}),
+        ...(attachments && attached ? { attachments, files: [attached.view] } : {}),
       })
       return {
         room: ack.room,
@@ -121,7 +121,6 @@ export default class Send extends ChathubCommand {
     },
   ): Promise<{ view: AttachmentView; hiddenBytes?: number }> {
     const { requireCredentials } = await import('#cli/credentials')
-    const { uploadAttachment } = await import('#core/client/sdk')
     const creds = requireCredentials()
     let bytes = readInput(image)
     let name = basename(image)
@@ -148,7 +147,9 @@ export default class Send extends ChathubCommand {
         hiddenBytes = result.payloadBytes
       }
       progress.phase('upload')
-      const view = await uploadAttachment(creds.server, creds.token, room, bytes, { name })
+      // Through the SDK: in an end-to-end encrypted room it encrypts the file first.
+      const { withClient } = await import('#cli/hub-client')
+      const view = await withClient((client) => client.upload(room, bytes, { name }))
       return { view, ...(hiddenBytes === undefined ? {} : { hiddenBytes }) }
     } finally {
       progress.done()

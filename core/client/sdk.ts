@@ -49,6 +49,11 @@ export interface SayOptions {
   txn?: string
   replyTo?: number
   attachments?: string[]
+  /**
+   * The uploads' views, as `upload` returned them: in an E2E room they carry the files' keys (an
+   * upload made on another connection of this client is sent by them; ids alone are not enough).
+   */
+  files?: AttachmentView[]
 }
 
 /**
@@ -72,6 +77,16 @@ export interface E2eLayer {
   create(room: string, options: { private?: boolean; topic?: string }): Promise<AckFrame<'create'>>
   /** Invite `user` into an E2E room: the hub's invitation, then their devices into the group. */
   invite(room: string, user: string): Promise<AckFrame<'invite'>>
+  /**
+   * A file for an E2E room: encrypted here under a key of its own, `store` uploads the ciphertext;
+   * the view returned (with `e2e`) is what `say` then sends by its id.
+   */
+  upload(
+    room: string,
+    bytes: Uint8Array,
+    options: { name?: string; mime?: string },
+    store: (ciphertext: Uint8Array) => Promise<AttachmentView>,
+  ): Promise<AttachmentView>
   /** Edits, deletes and reactions in an E2E room travel encrypted. */
   edit(room: string, seq: number, text: string): Promise<AckFrame<'edit'>>
   delete(room: string, seq: number): Promise<AckFrame<'delete'>>
@@ -530,8 +545,20 @@ export class ChatClient extends Emitter {
     })
   }
   /** Upload a file to a room over HTTP (the hub sniffs its type); send its id with `say`. */
-  upload(room: string, bytes: Uint8Array, options: { name?: string; mime?: string } = {}): Promise<AttachmentView> {
+  async upload(room: string, bytes: Uint8Array, options: { name?: string; mime?: string } = {}): Promise<AttachmentView> {
+    if (this.e2e && (await this.e2e.isE2e(room))) {
+      // The hub gets opaque bytes under a name that says nothing; the real one is in the message.
+      const opaque = { name: 'encrypted.bin', mime: 'application/octet-stream' }
+      return this.e2e.upload(room, bytes, options, (ciphertext) => uploadAttachment(this.server, this.token, room, ciphertext, opaque))
+    }
     return uploadAttachment(this.server, this.token, room, bytes, options)
+  }
+  /** An attachment's bytes as sent: downloaded, and decrypted with its key when it is from an E2E room. */
+  async fetchFile(file: AttachmentView): Promise<Uint8Array> {
+    const { bytes } = await this.download(file.id)
+    if (!file.e2e) return bytes
+    const { decryptFile } = await import('./e2e/file-crypto.ts')
+    return decryptFile(bytes, file.e2e.key, file.e2e.sha256)
   }
   /** Download an attachment (members of its room only): the stored bytes, byte for byte. */
   download(id: string): Promise<Downloaded> {

@@ -10,6 +10,7 @@
 //   (`to`: members or invitees); `removed` settles pending removals;
 // - application messages wait while the room has pending removals (nobody encrypts for a removed member);
 // - `deletes` lets the hub drop an application message's ciphertext (the sender's own, or as a moderator).
+import { ownAttachments } from '#core/attachments/queries'
 import type { SessionUser } from '#core/auth/session-store'
 import type { Connection } from '#core/connections/connection'
 import type { Role } from '#core/db/schema/rooms'
@@ -78,6 +79,11 @@ export const sendMls = (
   if (frame.deletes !== undefined && header.kind !== 'application') {
     throw e2eRoomErrors.e2eMessageInvalid('deletes goes with an application message only')
   }
+  if (frame.attachments && header.kind !== 'application') {
+    throw e2eRoomErrors.e2eMessageInvalid('attachments go with an application message only')
+  }
+  // The sender's own uploads to this room (opaque bytes: their keys travel inside the message).
+  const files = frame.attachments && ownAttachments(ctx.db, frame.attachments, user.userId, room)
   if (header.epoch !== group.epoch)
     throw e2eRoomErrors.e2eStaleEpoch(room.name, header.epoch, group.epoch)
   if (header.kind === 'application') {
@@ -116,6 +122,7 @@ export const sendMls = (
       text: '',
       replyTo: undefined,
       mls: write,
+      ...(files ? { attachments: files } : {}),
       ts: Date.now(),
     },
     replyOf(ctx, room, group, write, before, reply),

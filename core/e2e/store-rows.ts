@@ -64,7 +64,7 @@ export class MlsRows {
     )
   }
 
-  /** Insert the message at `seq`; false when (room, sender, txn) was stored before (a retry). */
+  /** Insert the message at `seq`: its row id, or undefined when (room, sender, txn) was stored before (a retry). */
   insert(
     roomId: number,
     seq: number,
@@ -72,16 +72,14 @@ export class MlsRows {
     txn: string,
     ts: number,
     w: MlsWrite,
-  ): boolean {
+  ): number | undefined {
     const v = w.view
     const users =
       v.added || v.removed
         ? JSON.stringify({ added: v.added ?? [], removed: v.removed ?? [] })
         : null
-    return (
-      this.insertStmt.run(roomId, seq, senderId, txn, ts, w.data, v.device, v.epoch, v.kind, users)
-        .changes === 1
-    )
+    const { changes, lastInsertRowid } = this.insertStmt.run(roomId, seq, senderId, txn, ts, w.data, v.device, v.epoch, v.kind, users)
+    return changes === 1 ? Number(lastInsertRowid) : undefined
   }
 
   /** What a stored message changes besides its row (see the module header). */

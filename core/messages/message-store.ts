@@ -319,13 +319,16 @@ export class MessageStore {
   /** An MLS message with what it changes in the same commit (core/e2e/store-rows.ts). */
   private insertMls(m: MessageWrite, mls: MlsWrite): void {
     const seq = m.room.seq + 1
-    if (!this.mlsRows.insert(m.room.id, seq, m.senderId, m.txn, m.ts, mls)) {
+    const id = this.mlsRows.insert(m.room.id, seq, m.senderId, m.txn, m.ts, mls)
+    if (id === undefined) {
       m.seq = this.findTxnStmt.get(m.room.id, m.senderId, m.txn)?.seq ?? 0
       m.duplicate = true
       return
     }
     m.seq = m.room.seq = seq
     m.duplicate = false
+    // Encrypted uploads: linked as a say's attachments are, so they live (and go) with the message.
+    if (m.attachments) this.links.link(id, m.attachments)
     this.mlsRows.stored(m.room.id, seq, m.ts, mls)
     if (mls.deletes === undefined) return
     const rev = this.rev(m.room) + 1

@@ -167,6 +167,11 @@ export const ClientFrames = {
     removed: Type.Optional(Type.Array(UserName, { minItems: 1, maxItems: 100 })),
     /** An encrypted delete: the message whose ciphertext the hub may drop (yours, or any as a moderator). */
     deletes: Type.Optional(Seq),
+    /**
+     * An application message's files: ids of encrypted uploads of yours to this room (their keys are
+     * inside the message), linked to it as `say` links attachments, so they live and go with it.
+     */
+    attachments: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 10 })),
   }),
   /** The room's current GroupInfo (with its ratchet tree) and epoch: for a member resyncing. */
   groupinfo: frame('groupinfo', { room: RoomName }),
@@ -299,6 +304,12 @@ export interface AttachmentView {
   size: number
   width?: number
   height?: number
+  /**
+   * In an E2E room (set by the client from the decrypted message, never by the hub): the hub's file
+   * is ciphertext; this is its AES-GCM key and the plaintext's SHA-256 (base64). `name`, `mime`
+   * and `size` are then the sender's, from inside the message.
+   */
+  e2e?: { key: string; sha256: string }
 }
 
 /** A pending invitation: a room you may `join` and are not a member of yet. */

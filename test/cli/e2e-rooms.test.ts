@@ -2,11 +2,13 @@
 // room created with `create --e2e` on alice's CLI home (her device), bob invited before he had a
 // device and added once he has one, `send` and `history` working as in any room while the hub
 // stores only ciphertext, `devices` listing this home's device, and the device store's mode.
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { MessageView } from '#core/protocol/messages'
-import { credentialsHome, errorCode, json, runCli, startCli } from '#test/helpers/run-cli'
+import { writePng } from '#plugins/stego/image-io'
+import { credentialsHome, errorCode, json, runCli, startCli, tempDir } from '#test/helpers/run-cli'
+import { photoLike } from '#test/plugins/stego/fixtures'
 import { startHub, type TestHub } from '#test/helpers/start-hub'
 
 let hub: TestHub
@@ -82,6 +84,37 @@ test('chat in an E2E room: lines from others come decrypted, typed lines go encr
   expect(done.code, done.stderr).toBe(0)
   const history = await runCli(['history', '--room', 'secret', '--json'], { env: alice })
   expect((json(history) as { messages: MessageView[] }).messages.map((m) => m.text)).toContain('typed in chat')
+})
+
+test('an image with a hidden message in an E2E room: encrypted on the way, revealed and downloaded on the device', { timeout: 120_000 }, async () => {
+  const dir = tempDir()
+  writeFileSync(join(dir, 'harbour.png'), await writePng(photoLike({ width: 160, height: 120, seed: 7 })))
+  const env = { ...alice, STEGO_PASS: 'correct horse battery' }
+  const sent = await runCli(
+    ['send', '--room', 'secret', '--image', join(dir, 'harbour.png'), '--hide', 'meet at the lighthouse', '--passphrase-env', 'STEGO_PASS', '--json', 'a postcard'],
+    { env },
+  )
+  expect(sent.code, sent.stderr).toBe(0)
+  const result = json<{ seq: number; attachment: { id: string; name: string; mime: string; size: number } }>(sent)
+  expect(result.attachment).toMatchObject({ name: 'harbour.png', mime: 'image/png' })
+
+  const revealed = await runCli(['reveal', '--room', 'secret', '--message', String(result.seq), '--passphrase-env', 'STEGO_PASS', '--json'], {
+    env: { ...bob, STEGO_PASS: 'correct horse battery' },
+  })
+  expect(revealed.code, revealed.stderr).toBe(0)
+  expect(json(revealed)).toMatchObject({ kind: 'text', text: 'meet at the lighthouse' })
+
+  const out = join(dir, 'got.png')
+  const downloaded = await runCli(['download', '--room', 'secret', '--message', String(result.seq), '--out', out], { env: bob })
+  expect(downloaded.code, downloaded.stderr).toBe(0)
+  const got = readFileSync(out)
+  expect(got.length).toBe(result.attachment.size)
+  expect(got.subarray(1, 4).toString('latin1')).toBe('PNG')
+
+  // The hub's copy of the file is not the PNG, and nothing of the message is in its files.
+  const stored = filesUnder(hub.dataDir).map((f) => readFileSync(f))
+  expect(stored.some((bytes) => bytes.includes(got.subarray(0, 64)))).toBe(false)
+  for (const bytes of stored) for (const secret of ['a postcard', 'meet at the lighthouse', 'harbour']) expect(bytes.includes(Buffer.from(secret))).toBe(false)
 })
 
 test('devices lists this home as the first device; vouch and remove refuse what is not yours', { timeout: 60_000 }, async () => {

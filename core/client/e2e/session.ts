@@ -9,6 +9,7 @@ import { randomId, type ChatClient } from '#core/client/sdk'
 import { fromBase64, toBase64 } from '#core/protocol/e2e'
 import type {
   AckFrame,
+  AttachmentView,
   E2eRoomView,
   EventOf,
   MessageView,
@@ -18,7 +19,8 @@ import type {
 } from '#core/protocol/messages'
 import type { E2eCrypto, RoomGroup } from './crypto-port.ts'
 import type { PendingCommit } from './group.ts'
-import { decodePayload, type E2ePayload, encodePayload } from './payload.ts'
+import { sanitizeName, sniffMime } from '#core/attachments/sniff'
+import { decodePayload, type E2eAttachment, type E2ePayload, encodePayload } from './payload.ts'
 import { Serial } from './serial.ts'
 import type { DeviceStore, StoredRoom } from './store.ts'
 
@@ -70,6 +72,8 @@ export class E2eSession implements E2eLayer {
   private readonly live = new Map<string, LiveRoom>()
   private readonly clear = new Set<string>()
   private readonly welcomes = new Map<string, WelcomeView>()
+  /** Files this client encrypted and uploaded, by id, until a message sends them. */
+  private readonly uploads = new Map<string, AttachmentView>()
   /**
    * Application messages this device sent (by their data), until applied here: MLS cannot decrypt
    * them back, so what they do (a message in the log, an edit...) is applied from what was sent,
@@ -285,11 +289,13 @@ export class E2eSession implements E2eLayer {
       if (out.kind === 'application') {
         const payload = decodePayload(out.bytes)
         if (payload.t === 'say') {
-          const { text, replyTo } = payload
+          const { text, replyTo, attachments } = payload
+          const { attachments: _opaque, ...view } = viewOf(frame)
           this.record(live, {
-            ...viewOf(frame),
+            ...view,
             text,
             ...(replyTo ? { replyTo } : {}),
+            ...(attachments ? { attachments: attachments.map(fileView) } : {}),
             e2e: { device: out.sender.device },
           })
         } else this.applyChange(live, payload, out.sender.user, frame.seq, frame.ts)
@@ -471,20 +477,44 @@ export class E2eSession implements E2eLayer {
     return ack
   }
 
-  async say(room: string, text: string, options: SayOptions): Promise<AckFrame<'say'>> {
-    if (options.attachments?.length) {
-      throw new ChatError(
-        'E2E_UNSUPPORTED',
-        'Attachments in end-to-end encrypted rooms are not supported yet.',
-        400,
-      )
+  async upload(
+    _room: string,
+    bytes: Uint8Array,
+    options: { name?: string; mime?: string },
+    store: (ciphertext: Uint8Array) => Promise<AttachmentView>,
+  ): Promise<AttachmentView> {
+    const { encryptFile } = await import('./file-crypto.ts')
+    const mime = options.mime ?? sniffMime(bytes.subarray(0, 64))
+    const sealed = await encryptFile(bytes)
+    const stored = await store(sealed.data)
+    const view: AttachmentView = {
+      id: stored.id,
+      name: sanitizeName(options.name, mime),
+      mime,
+      size: bytes.length,
+      e2e: { key: sealed.key, sha256: sealed.sha256 },
     }
+    this.uploads.set(stored.id, view)
+    return view
+  }
+
+  async say(room: string, text: string, options: SayOptions): Promise<AckFrame<'say'>> {
+    const given = new Map((options.files ?? []).map((f) => [f.id, f]))
+    const files = (options.attachments ?? []).map((id) => {
+      const file = given.get(id) ?? this.uploads.get(id)
+      if (!file?.e2e)
+        throw new ChatError('E2E_UNSUPPORTED', `Attachment ${id} was not encrypted by this client: upload it with client.upload() first.`, 400)
+      return file
+    })
     const txn = options.txn ?? randomId()
     const replyTo = options.replyTo ? { replyTo: options.replyTo } : {}
+    const attachments = files.length > 0 ? { attachments: files } : {}
     const live = await this.ready(room)
-    const view: MessageView = { room, seq: 0, from: this.client.user, text, ts: Date.now(), txn, ...replyTo }
-    const payload: E2ePayload = { v: 1, t: 'say', text, txn, ...replyTo }
-    const ack = await this.send(live, payload, txn, {}, (device, seq, ts) => {
+    const view: MessageView = { room, seq: 0, from: this.client.user, text, ts: Date.now(), txn, ...replyTo, ...attachments }
+    const sealed = files.map(({ e2e, ...f }) => ({ ...f, key: e2e!.key, sha256: e2e!.sha256 }))
+    const payload: E2ePayload = { v: 1, t: 'say', text, txn, ...replyTo, ...(sealed.length > 0 ? { attachments: sealed } : {}) }
+    const linked = files.length > 0 ? { attachments: files.map((f) => f.id) } : {}
+    const ack = await this.send(live, payload, txn, linked, (device, seq, ts) => {
       if (!logged(live, seq)) this.record(live, { ...view, seq, ts, e2e: { device } })
     })
     return { type: 'ack', ref: ack.ref, room, seq: ack.seq, duplicate: ack.duplicate }
@@ -550,7 +580,7 @@ export class E2eSession implements E2eLayer {
     live: LiveRoom,
     payload: E2ePayload,
     txn: string,
-    extra: { deletes?: number },
+    extra: { deletes?: number; attachments?: string[] },
     applied: (device: string, seq: number, ts: number) => void,
   ): Promise<AckFrame<'mls'>> {
     const bytes = encodePayload(payload)
@@ -759,6 +789,9 @@ const withReaction = (reactions: ReactionView[], emoji: string, user: string, ad
     : others
   return next.map((r) => ({ ...r, count: r.users.length })).filter((r) => r.count > 0)
 }
+
+/** An encrypted message's file as messages show attachments, with its key kept on the device. */
+const fileView = ({ key, sha256, ...file }: E2eAttachment): AttachmentView => ({ ...file, e2e: { key, sha256 } })
 
 const logged = (live: LiveRoom, seq: number): boolean => live.record.log.some((m) => m.seq === seq)
 

@@ -114,6 +114,24 @@ describe('end-to-end encrypted rooms through the SDK', () => {
     expect(onHub?.deletedAt).toBeDefined()
   })
 
+  test('a file goes encrypted: the hub stores opaque bytes, the members get it back byte for byte', async () => {
+    const content = new TextEncoder().encode('FILE-SECRET-CONTENT '.repeat(200))
+    const file = await alice.client.upload('plans', content, { name: 'notes.txt' })
+    expect(file).toMatchObject({ name: 'notes.txt', mime: 'text/plain; charset=utf-8', size: content.length })
+    const atBob = received(bob, 'plans', 'the notes')
+    await alice.client.say('plans', 'the notes', { attachments: [file.id] })
+    const got = await atBob
+    const shared = got.attachments?.[0]
+    expect(shared).toMatchObject({ id: file.id, name: 'notes.txt', mime: file.mime, size: content.length })
+    expect(Buffer.from(await bob.client.fetchFile(shared!)).equals(Buffer.from(content))).toBe(true)
+    // The hub's copy: another size, another name, no plaintext.
+    const raw = await bob.client.download(file.id)
+    expect(raw.name).toBe('encrypted.bin')
+    expect(Buffer.from(raw.bytes).includes(Buffer.from('FILE-SECRET'))).toBe(false)
+    // An upload of someone else's, or none, cannot be sent as an encrypted attachment.
+    await expect(bob.client.say('plans', 'theirs', { attachments: [file.id] })).rejects.toMatchObject({ code: 'E2E_UNSUPPORTED' })
+  })
+
   test('the hub refuses plaintext in an E2E room: a client without a session gets CHATHUB_E2E_ROOM_ENCRYPTED', async () => {
     const plain = await h.connect('alice')
     await expect(plain.request('say', { room: 'plans', text: 'in clear', txn: 't1' })).rejects.toMatchObject({
@@ -232,7 +250,7 @@ describe('end-to-end encrypted rooms through the SDK', () => {
 
   test('the data directory holds none of the plaintexts', async () => {
     await h.hub.db.$client.pragma('wal_checkpoint(TRUNCATE)')
-    const secrets = ['the plan is on', 'noted, bring snacks', 'all four of us', 'before the kick', 'after the kick', 'meet at 6', 'meet at 7', '👍', 'not for the phone yet', 'now the phone too']
+    const secrets = ['the plan is on', 'noted, bring snacks', 'all four of us', 'before the kick', 'after the kick', 'meet at 6', 'meet at 7', '👍', 'not for the phone yet', 'now the phone too', 'FILE-SECRET-CONTENT', 'the notes']
     const files: string[] = []
     const walk = (dir: string) => {
       for (const name of readdirSync(dir)) {
