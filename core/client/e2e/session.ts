@@ -70,6 +70,7 @@ interface LiveRoom {
 export class E2eSession implements E2eLayer {
   private readonly serial = new Serial()
   private readonly live = new Map<string, LiveRoom>()
+  private readonly opening = new Map<string, Promise<LiveRoom>>()
   private readonly clear = new Set<string>()
   private readonly welcomes = new Map<string, WelcomeView>()
   /** Files this client encrypted and uploaded, by id, until a message sends them. */
@@ -162,9 +163,19 @@ export class E2eSession implements E2eLayer {
   }
 
   /** The room as this device follows it: its record from the store, its group loaded. */
-  private async open(name: string, view: E2eRoomView): Promise<LiveRoom> {
+  private open(name: string, view: E2eRoomView): Promise<LiveRoom> {
     const existing = this.live.get(name)
-    if (existing) return existing
+    if (existing) return Promise.resolve(existing)
+    // One opening per room: a replayed message and the join's ack may both ask before it is done.
+    let opening = this.opening.get(name)
+    if (!opening) {
+      opening = this.load(name, view).finally(() => this.opening.delete(name))
+      this.opening.set(name, opening)
+    }
+    return opening
+  }
+
+  private async load(name: string, view: E2eRoomView): Promise<LiveRoom> {
     await this.ensureLinked()
     const crypto = await this.crypto()
     const { store } = this.options
@@ -300,6 +311,8 @@ export class E2eSession implements E2eLayer {
           })
         } else this.applyChange(live, payload, out.sender.user, frame.seq, frame.ts)
       } else if (out.kind === 'commit') {
+        // The users this Commit removed (as the hub saw it): nobody needs to remove them again.
+        for (const user of mls.removed ?? []) live.removals.delete(user)
         this.epochMoved(live)
         if (!live.group.active) {
           live.group = undefined
@@ -422,7 +435,15 @@ export class E2eSession implements E2eLayer {
     if (!welcome || !live || live.group) return
     this.welcomes.delete(room)
     const crypto = await this.crypto()
-    live.group = await crypto.joinGroup(fromBase64(welcome.data))
+    try {
+      live.group = await crypto.joinGroup(fromBase64(welcome.data))
+    } catch (err) {
+      // A Welcome that does not open with this device's KeyPackages (the hub hands a user's Welcome
+      // to all their devices; one not vouched for was not added): this device stays out, and says so.
+      if (!isChatError(err) || err.code !== 'E2E_WELCOME_NOT_FOR_US') throw err
+      this.report(room, err)
+      return
+    }
     // Messages up to the Commit that added us were for the group before us.
     if (welcome.seq > live.record.processedSeq) live.record.processedSeq = welcome.seq
     this.epochMoved(live)
@@ -724,9 +745,12 @@ export class E2eSession implements E2eLayer {
     await this.ready(room)
     await this.commit(
       live,
-      // Users with no leaf left still need a Commit naming them: the hub holds messages back until one does.
-      async (group) =>
-        (await group.proposeCommit({ removeUsers: [...live.removals] })) ?? group.proposeCommit({}),
+      async (group) => {
+        // Another member's Commit may have removed them meanwhile (then nothing is left to do);
+        // users with no leaf still need a Commit naming them: the hub holds messages back until one does.
+        if (live.removals.size === 0) return undefined
+        return (await group.proposeCommit({ removeUsers: [...live.removals] })) ?? group.proposeCommit({})
+      },
       () => [...live.removals],
     )
     for (const user of users) live.removals.delete(user)
