@@ -25,7 +25,8 @@ export interface CreatedHook {
 
 export const createHook = (db: Db, room: string, name: string, now = Date.now()): CreatedHook => {
   if (hookByName(db, room, name)) throw webhookErrors.hookExists(room, name)
-  const id = randomBytes(9).toString('base64url')
+  // Never starting with "-": `chathub webhook remove ID` would read such an id as a flag.
+  const id = randomBytes(9).toString('base64url').replace(/^-/, 'A')
   const secret = randomBytes(24).toString('base64url')
   insertHook(db, { id, room, name, secretHash: hashSecret(secret), createdAt: now })
   return {

@@ -11,12 +11,16 @@ import { cipherSuite } from './suite.ts'
 /** 16 random bytes: 128 bits, so ids never collide and cannot be guessed. */
 const DEVICE_ID_BYTES = 16
 
-/** A new device id: 22 URL-safe base64 characters (what DeviceId in the protocol accepts). */
+/**
+ * A new device id: 22 URL-safe base64 characters (what DeviceId in the protocol accepts), never
+ * starting with "-" (`chathub devices vouch ID` would read it as a flag).
+ */
 export const newDeviceId = (): string =>
   toBase64(globalThis.crypto.getRandomValues(new Uint8Array(DEVICE_ID_BYTES)))
     .replace(/\+/g, '-')
     .replace(/\//g, '_')
     .replace(/=+$/, '')
+    .replace(/^-/, 'A')
 
 /** A vouch as the `device` and `vouch` frames carry it. */
 export interface Vouch {

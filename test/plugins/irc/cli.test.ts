@@ -15,7 +15,8 @@ describe.skipIf(!ircAvailable())('bridge CLI against a running hub', () => {
   })
   afterAll(() => daemon?.close())
 
-  test('link, list, room info, unlink', async () => {
+  // Eight CLI processes and a live IRC link: some 15 s alone, more on a busy machine.
+  test('link, list, room info, unlink', { timeout: 90_000 }, async () => {
     const hub = await startIrcHub(daemon, { links: [] })
     const bob = await IrcUser.connect(daemon, 'bob', ['#dyn'])
     const configFile = join(hub.dataDir, 'chathub.json')
