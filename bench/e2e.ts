@@ -16,12 +16,12 @@ import { MemoryDeviceStore } from '#core/client/e2e/store'
 import { DeviceTrust, type DeviceDirectory } from '#core/client/e2e/trust'
 import { fromBase64, toBase64 } from '#core/protocol/e2e'
 import type { AckResults, ClientFrameType, DeviceView } from '#core/protocol/messages'
-import { cpuSeconds, median, start } from './process.ts'
+import { cpuSeconds, median, type Proc, start } from './process.ts'
 
 /** Members of both rooms (one sender, 99 receivers); user u100 is the inviter of the per-user adds. */
 const MEMBERS = 100
-/** Messages per measured window, after WARMUP unmeasured ones in the same room. */
-const MESSAGES = 1000
+/** Messages measured per room (in two windows), after WARMUP unmeasured ones. */
+const MESSAGES = 2000
 const WARMUP = 100
 /** Messages the sender keeps in flight (unacknowledged), as a chatty client would. */
 const IN_FLIGHT = 8
@@ -38,7 +38,11 @@ const DECRYPTS = 100
 const HUB_LIMITS = { maxFrameBytes: 1024 * 1024 }
 
 /** Node flags for the hub only, as in the fan-out bench: CHATHUB_BENCH_HUB_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
-const HUB_NODE_ARGS = (process.env.CHATHUB_BENCH_HUB_ARGS ?? '').split(' ').filter(Boolean)
+const HUB_NODE_ARGS = ['--expose-gc', ...(process.env.CHATHUB_BENCH_HUB_ARGS ?? '').split(' ').filter(Boolean)]
+
+/** The clear room and the E2E room, with the same 100 members. */
+const ROOMS = ['bench', 'secret'] as const
+type Room = (typeof ROOMS)[number]
 
 const startsWith = (b: Buffer, prefix: Buffer): boolean =>
   b.length >= prefix.length && b.compare(prefix, 0, prefix.length, 0, prefix.length) === 0
@@ -131,7 +135,34 @@ const sendAll = async (sender: Member, frames: { ref: string; frame: string }[])
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane))
 }
 
-/** Send `frames` into `room` until every member got every one; the hub's CPU meanwhile. */
+/** What the hub did for one room over a run's windows. */
+interface Window {
+  cpuPerDelivery: number
+  perSecond: number
+  frameBytes: number
+  /** One delivered frame. */
+  sample: Buffer | undefined
+}
+
+/** A room's windows added up. */
+interface Sum {
+  cpu: number
+  ms: number
+  messages: number
+  deliveries: number
+  sample: Buffer | undefined
+}
+
+const emptySum = (): Sum => ({ cpu: 0, ms: 0, messages: 0, deliveries: 0, sample: undefined })
+
+const windowOf = (sum: Sum): Window => ({
+  cpuPerDelivery: sum.cpu / sum.deliveries,
+  perSecond: (sum.messages / sum.ms) * 1000,
+  frameBytes: sum.sample?.length ?? 0,
+  sample: sum.sample,
+})
+
+/** Send `frames` into `room` until every member got every one; the hub's CPU seconds meanwhile. */
 const deliver = async (pid: number, members: Member[], room: string, frames: { ref: string; frame: string }[]) => {
   const tally = new Tally(room, frames.length * members.length)
   for (const m of members) m.tally = tally
@@ -144,10 +175,15 @@ const deliver = async (pid: number, members: Member[], room: string, frames: { r
   const ms = performance.now() - t0
   const cpu = cpuSeconds(pid) - cpu0
   for (const m of members) m.tally = undefined
-  return { cpuPerDelivery: cpu / tally.expected, perSecond: (frames.length / ms) * 1000, frameBytes: tally.sample?.length ?? 0, sample: tally.sample }
+  return { cpu, ms, messages: frames.length, deliveries: tally.expected, sample: tally.sample }
 }
 
-type Window = Awaited<ReturnType<typeof deliver>>
+/** A full GC in the hub (heap-probe.ts, on SIGUSR2), so that no window pays for garbage made before it. */
+const collect = async (hub: Proc): Promise<void> => {
+  const heap = hub.line('heap')
+  hub.child.kill('SIGUSR2')
+  await heap
+}
 
 interface RunResult {
   clear: Window
@@ -186,6 +222,8 @@ interface PerUser {
   /** The first invite (a group of one) and the last (99 devices in, the 100th added), ms. */
   first: number
   last: number
+  /** The session's `say` in that group of 100 devices (encrypt, the group state saved twice, the hub's ack), median ms. */
+  say: number
 }
 
 /** The SDK's way: a room made on u100's device through the session, then `invite` user after user. */
@@ -197,7 +235,9 @@ const invitePerUser = async (server: string, token: string, users: string[]): Pr
     await client.create('invites', { e2e: true, private: true })
     const each: number[] = []
     for (const u of users) each.push((await timed(() => client.invite('invites', u)))[1])
-    return { total: each.reduce((a, b) => a + b, 0), first: each[0] ?? 0, last: each.at(-1) ?? 0 }
+    const says: number[] = []
+    for (let i = 0; i < 20; i++) says.push((await timed(() => client.say('invites', TEXT)))[1])
+    return { total: each.reduce((a, b) => a + b, 0), first: each[0] ?? 0, last: each.at(-1) ?? 0, say: median(says) }
   } finally {
     await client.close()
   }
@@ -284,20 +324,31 @@ const runOnce = async (run: number, messages: number): Promise<RunResult> => {
     const saveMs: number[] = []
     for (let i = 0; i < 10; i++) saveMs.push((await timed(async () => joined.group.encode()))[1])
 
-    // The two rooms, alternating which goes first from run to run.
-    const frames = (room: string, from: number, to: number) =>
+    // Both rooms warmed up, then measured in two windows each, ABBA (BAAB in odd runs), each after a
+    // full GC: neither room always comes first, and a drift of the machine over the run cancels out.
+    const frames = (room: Room, from: number, to: number) =>
       Array.from({ length: to - from }, (_, k) => {
         const i = from + k
         const ref = `${room[0]}${i}`
         const body = room === 'bench' ? `"text":"${'x'.repeat(plaintext)}"` : `"data":"${encrypted[i]}"`
         return { ref, frame: `{"type":"${room === 'bench' ? 'say' : 'mls'}","ref":"${ref}","room":"${room}","txn":"${ref}",${body}}` }
       })
-    const windows: Partial<Record<'bench' | 'secret', Window>> = {}
-    for (const room of run % 2 === 0 ? (['bench', 'secret'] as const) : (['secret', 'bench'] as const)) {
-      await deliver(pid, members, room, frames(room, 0, WARMUP))
-      windows[room] = await deliver(pid, members, room, frames(room, WARMUP, WARMUP + messages))
+    for (const room of ROOMS) await deliver(pid, members, room, frames(room, 0, WARMUP))
+    const [a, b] = run % 2 === 0 ? ROOMS : ([...ROOMS].reverse() as Room[])
+    const sums: Record<Room, Sum> = { bench: emptySum(), secret: emptySum() }
+    for (const room of [a, b, b, a] as Room[]) {
+      const sum = sums[room]
+      await collect(hub)
+      const from = WARMUP + sum.messages
+      const w = await deliver(pid, members, room, frames(room, from, from + messages / 2))
+      sum.cpu += w.cpu
+      sum.ms += w.ms
+      sum.messages += w.messages
+      sum.deliveries += w.deliveries
+      sum.sample ??= w.sample
     }
-    const clear = windows.bench as Window
+    const windows = { bench: windowOf(sums.bench), secret: windowOf(sums.secret) }
+    const clear = windows.bench
     const sample = clear.sample?.toString() ?? '{}'
     const [, clearBatch] = await timed(async () => {
       for (let i = 0; i < 1000; i++) {
@@ -310,7 +361,7 @@ const runOnce = async (run: number, messages: number): Promise<RunResult> => {
 
     return {
       clear,
-      e2e: windows.secret as Window,
+      e2e: windows.secret,
       encrypt: median(encryptMs.slice(WARMUP)),
       decrypt: median(decryptMs),
       stateSave: median(saveMs),
@@ -329,7 +380,7 @@ const runOnce = async (run: number, messages: number): Promise<RunResult> => {
   }
 }
 
-/** `messages`: per measured window (default 1000; smaller only to try the bench out). */
+/** `messages`: measured per room (default 2000, an even number; smaller only to try the bench out). */
 export const runE2e = async (opts: { runs: number; messages?: number }): Promise<string> => {
   const messages = opts.messages ?? MESSAGES
   const runs: RunResult[] = []
@@ -361,6 +412,7 @@ export const runE2e = async (opts: { runs: number; messages?: number }): Promise
     `| client ms per message: decrypt (one receiver) | ${ms(med((r) => r.decrypt))} | | | |`,
     `| client ms per message: encrypt + decrypt | **${ms(med((r) => r.encrypt + r.decrypt))}** | ${med((r) => r.clearClient * 1000).toFixed(1)} µs (JSON out and in) | ${clientRatio.toFixed(0)}× | ≤ 3 ms |`,
     `| session's group state save per message (RoomGroup.encode) | ${ms(med((r) => r.stateSave))} | | | |`,
+    `| the session's \`say\` in a group of 100 devices (encrypt, 2 state saves, hub ack; first run only) ms | ${perUser ? perUser.say.toFixed(2) : '-'} | | | |`,
     `| add 99 members: one Commit (99 claims, build, hub accepts) ms | ${med((r) => r.addOneCommit).toFixed(0)} | | | |`,
     `| … of which building the Commit (devices checked at the hub) ms | ${med((r) => r.addBuild).toFixed(0)} | | | |`,
     `| add 99 members: the session's \`invite\` per user (99 Commits; first run only) ms | ${perUser ? perUser.total.toFixed(0) : '-'} | | | |`,
