@@ -30,13 +30,6 @@ const TEXT = 'x'.repeat(100)
 /** Messages a receiving device decrypts one by one for the per-message figure. */
 const DECRYPTS = 100
 
-/**
- * The hub's limits.maxFrameBytes, raised from its 64 KiB default: the Commit adding 99 devices comes
- * with a Welcome and a GroupInfo that each carry the 100-leaf ratchet tree (about 125 KB of base64 in
- * one `mls` frame), and a default hub closes the connection on it with 1009 (docs/performance.md).
- */
-const HUB_LIMITS = { maxFrameBytes: 1024 * 1024 }
-
 /** Node flags for the hub only, as in the fan-out bench: CHATHUB_BENCH_HUB_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
 const HUB_NODE_ARGS = ['--expose-gc', ...(process.env.CHATHUB_BENCH_HUB_ARGS ?? '').split(' ').filter(Boolean)]
 
@@ -244,7 +237,7 @@ const invitePerUser = async (server: string, token: string, users: string[]): Pr
 }
 
 const runOnce = async (run: number, messages: number): Promise<RunResult> => {
-  const hub = start('bench/servers/hub.ts', [String(MEMBERS + 1), JSON.stringify(HUB_LIMITS)], 0, HUB_NODE_ARGS)
+  const hub = start('bench/servers/hub.ts', [String(MEMBERS + 1)], 0, HUB_NODE_ARGS)
   const members: Member[] = []
   try {
     const ready = await hub.line<{ port: number; tokens: string[] }>()

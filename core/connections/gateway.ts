@@ -8,8 +8,8 @@ import type { FastifyInstance } from 'fastify'
 import type { WebSocket } from 'ws'
 import { coreErrors } from '#core/errors'
 import type { Hub } from '#core/hub'
-import { CloseCodes, PROTOCOL_VERSION } from '#core/protocol/messages'
-import { parseClientFrame } from '#core/protocol/validate'
+import { CloseCodes, MLS_FRAME_MAX, PROTOCOL_VERSION } from '#core/protocol/messages'
+import { type ParseResult, parseClientFrame } from '#core/protocol/validate'
 import { sessionCookie } from '#core/web/session-cookies'
 import { type Connection, frameRate } from './connection.ts'
 import { dispatch } from './dispatch.ts'
@@ -20,7 +20,8 @@ export const registerGateway = async (app: FastifyInstance, hub: Hub): Promise<v
   const { limits } = hub.config
   await app.register(websocket, {
     options: {
-      maxPayload: limits.maxFrameBytes,
+      // Frames over limits.maxFrameBytes are refused in onFrame, except an authenticated `mls` frame.
+      maxPayload: Math.max(limits.maxFrameBytes, MLS_FRAME_MAX),
       perMessageDeflate: hub.config.ws.perMessageDeflate,
     },
     // The plugin's default preClose closes every socket at once with no code (1005), before the
@@ -113,6 +114,9 @@ const forgetUpgrade = (socket: WebSocket): void => {
   tcp._httpMessage = null
 }
 
+const sizeOf = (data: WebSocket.RawData): number =>
+  Array.isArray(data) ? data.reduce((sum, part) => sum + part.length, 0) : data.byteLength
+
 /** The ref of a frame refused unread: text frames only, read from the raw bytes. */
 const refOf = (data: WebSocket.RawData, isBinary: boolean): string | undefined =>
   !isBinary && Buffer.isBuffer(data) ? refOfFrame(data) : undefined
@@ -134,9 +138,15 @@ const onFrame = (hub: Hub, conn: Connection, data: WebSocket.RawData, isBinary: 
     if (!conn.refused()) return conn.closeWhenAnswered(CloseCodes.frameFlood, 'too many frames over the rate limit')
     return sendRefusal(hub, conn, 'CHATHUB_RATE_LIMITED', conn.retryAfter(perSecond), refOf(data, isBinary))
   }
-  const parsed = isBinary
-    ? ({ ok: false, error: coreErrors.frameMalformed(), ref: undefined } as const)
+  // Above limits.maxFrameBytes only an authenticated `mls` frame is read (big Commits and Welcomes);
+  // anything else closes the connection with 1009, as the WebSocket layer does above MLS_FRAME_MAX
+  // (an `mls` frame that breaks the schema is answered as any bad frame is).
+  const oversized = sizeOf(data) > limits.maxFrameBytes
+  if (oversized && (!conn.user || isBinary)) return conn.close(CloseCodes.tooBig, 'frame too large')
+  const parsed: ParseResult = isBinary
+    ? { ok: false, error: coreErrors.frameMalformed(), ref: undefined }
     : parseClientFrame(data.toString())
+  if (oversized && (parsed.ok ? parsed.frame.type : parsed.type) !== 'mls') return conn.close(CloseCodes.tooBig, 'frame too large')
   if (!parsed.ok) {
     sendError(hub, conn, parsed.error, parsed.ref)
     // Before auth the only acceptable frame is a valid `auth`: no free garbage budget for strangers.

@@ -23,6 +23,12 @@ const Base64 = (maxBytes: number) =>
   Type.String({ minLength: 1, maxLength: Math.ceil(maxBytes / 3) * 4, pattern: '^[A-Za-z0-9+/]+={0,2}$' })
 /** The largest MLS message (Commit, Welcome, GroupInfo, application message) the hub carries, in bytes. */
 export const MLS_MESSAGE_MAX = 512 * 1024
+/**
+ * The largest `mls` frame the hub reads (its data, GroupInfo and Welcome at their largest, in base64,
+ * plus the other fields), above `limits.maxFrameBytes`: a Commit that adds a hundred devices does
+ * not fit in 64 KiB. Only an authenticated connection may send one, and only of type `mls`.
+ */
+export const MLS_FRAME_MAX = 3 * Math.ceil(MLS_MESSAGE_MAX / 3) * 4 + 16 * 1024
 
 const frame = <T extends string, P extends Record<string, TSchema>>(type: T, props: P) =>
   Type.Object({ type: Type.Literal(type), ref: Ref, ...props }, { additionalProperties: false })

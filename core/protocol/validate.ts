@@ -31,7 +31,8 @@ export const warmFrameCheckers = (): void => {
 
 export type ParseResult =
   | { ok: true; frame: ClientFrame }
-  | { ok: false; error: ChatError; ref: string | undefined }
+  /** `type`: the frame's type when it names one, though the rest is wrong. */
+  | { ok: false; error: ChatError; ref: string | undefined; type?: ClientFrameType }
 
 const refOf = (value: Record<string, unknown>): string | undefined =>
   typeof value.ref === 'string' && value.ref.length <= 64 ? value.ref : undefined
@@ -55,7 +56,8 @@ export const parseClientFrame = (text: string): ParseResult => {
   if (!FRAME_TYPES.has(obj.type)) {
     return { ok: false, error: coreErrors.frameUnknown(obj.type.slice(0, 32)), ref }
   }
-  const checker = checkerFor(obj.type as ClientFrameType)
-  if (!checker.check(obj)) return { ok: false, error: coreErrors.frameInvalid(checker.problems().join('; ')), ref }
+  const type = obj.type as ClientFrameType
+  const checker = checkerFor(type)
+  if (!checker.check(obj)) return { ok: false, error: coreErrors.frameInvalid(checker.problems().join('; ')), ref, type }
   return { ok: true, frame: obj as ClientFrame }
 }

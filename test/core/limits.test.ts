@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import { afterEach, describe, expect, test } from 'vitest'
 import type { WebSocket } from 'ws'
 import type { ConfigInput } from '#core/config'
-import { CloseCodes, type ServerFrame } from '#core/protocol/messages'
+import { CloseCodes, MLS_FRAME_MAX, type ServerFrame } from '#core/protocol/messages'
 import { startHub, type TestHub } from '#test/helpers/start-hub'
 import { rawSocket, refusal, sendGarbage, waitFor } from './support.ts'
 
@@ -22,6 +22,31 @@ describe('frames', () => {
       JSON.stringify({ type: 'say', ref: 'big', room: 'room', txn: 't', text: 'x'.repeat(3000) }),
     )
     expect(await alice.closed()).toBe(CloseCodes.tooBig)
+  })
+
+  test('above limits.maxFrameBytes only an authenticated `mls` frame is read; anything else closes with 1009', async () => {
+    await start({ limits: { maxFrameBytes: 2048 } })
+    // An `mls` frame over the limit reaches the hub and gets its error (this connection has no device).
+    const alice = await hub.connect('alice')
+    await alice.create('room')
+    const data = 'A'.repeat(4000)
+    const refused = await refusal(alice.request('mls', { room: 'room', txn: 't', data }))
+    expect(refused.code).toBe('CHATHUB_E2E_DEVICE_REQUIRED')
+    await alice.say('room', 'still connected')
+    // Before auth, even an `mls` frame over the limit closes the connection unread.
+    const stranger = await rawSocket(hub.url)
+    stranger.ws.send(JSON.stringify({ type: 'mls', ref: 'm', room: 'room', txn: 't', data }))
+    expect(await stranger.closed).toBe(CloseCodes.tooBig)
+    // A binary frame over the limit, authenticated or not, too.
+    const raw = await rawSocket(hub.url)
+    await raw.auth(hub.token('alice'))
+    raw.ws.send(Buffer.alloc(3000, 0x41), { binary: true })
+    expect(await raw.closed).toBe(CloseCodes.tooBig)
+    // An `mls` frame over MLS_FRAME_MAX is cut by the WebSocket layer.
+    const huge = await rawSocket(hub.url)
+    await huge.auth(hub.token('alice'))
+    huge.ws.send(JSON.stringify({ type: 'mls', ref: 'm', room: 'room', txn: 't', data: 'A'.repeat(MLS_FRAME_MAX) }))
+    expect(await huge.closed).toBe(CloseCodes.tooBig)
   })
 
   test('invalid UTF-8 in a text frame closes the connection with 1007', async () => {
