@@ -33,8 +33,12 @@ const DECRYPTS = 100
 /** Node flags for the hub only, as in the fan-out bench: CHATHUB_BENCH_HUB_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
 const HUB_NODE_ARGS = ['--expose-gc', ...(process.env.CHATHUB_BENCH_HUB_ARGS ?? '').split(' ').filter(Boolean)]
 
-/** The clear room and the E2E room, with the same 100 members. */
-const ROOMS = ['bench', 'secret'] as const
+/**
+ * The clear room, the E2E room and a control, with the same 100 members: `wide` is a clear room whose
+ * frames are as long as the E2E room's (the text padded), to tell what the hub does per E2E message
+ * from what the bigger frames cost (MLS framing, padding to 256 bytes, base64).
+ */
+const ROOMS = ['bench', 'secret', 'wide'] as const
 type Room = (typeof ROOMS)[number]
 
 const startsWith = (b: Buffer, prefix: Buffer): boolean =>
@@ -181,6 +185,8 @@ const collect = async (hub: Proc): Promise<void> => {
 interface RunResult {
   clear: Window
   e2e: Window
+  /** The clear room with frames as long as the E2E room's. */
+  wide: Window
   /** Per message, medians over the run's messages (ms). */
   encrypt: number
   decrypt: number
@@ -265,7 +271,9 @@ const runOnce = async (run: number, messages: number): Promise<RunResult> => {
     const created = await sender.request('create', { room: 'secret', e2e: true })
     const self = { user: user(0), device: devices[0] as Device, trust: trustOf(user(0), devices[0] as Device, lookUp(sender)) }
     const group = await RoomGroup.create(self, fromBase64(created.e2e?.group ?? ''))
+    await sender.request('create', { room: 'wide' })
     await Promise.all(members.map((m) => m.request('join', { room: 'secret' })))
+    await Promise.all(members.map((m) => m.request('join', { room: 'wide' })))
     const receivers = Array.from({ length: MEMBERS - 1 }, (_, i) => user(i + 1))
     let addBuild = 0
     const [pending, addOneCommit] = await timed(async () => {
@@ -319,17 +327,22 @@ const runOnce = async (run: number, messages: number): Promise<RunResult> => {
 
     // Both rooms warmed up, then measured in two windows each, ABBA (BAAB in odd runs), each after a
     // full GC: neither room always comes first, and a drift of the machine over the run cancels out.
+    // `wide`'s text: as long as the clear one plus what the E2E frame has more (known after the warm-up).
+    let wideText = plaintext
     const frames = (room: Room, from: number, to: number) =>
       Array.from({ length: to - from }, (_, k) => {
         const i = from + k
         const ref = `${room[0]}${i}`
-        const body = room === 'bench' ? `"text":"${'x'.repeat(plaintext)}"` : `"data":"${encrypted[i]}"`
-        return { ref, frame: `{"type":"${room === 'bench' ? 'say' : 'mls'}","ref":"${ref}","room":"${room}","txn":"${ref}",${body}}` }
+        if (room === 'secret') return { ref, frame: `{"type":"mls","ref":"${ref}","room":"${room}","txn":"${ref}","data":"${encrypted[i]}"}` }
+        const text = 'x'.repeat(room === 'wide' ? wideText : plaintext)
+        return { ref, frame: `{"type":"say","ref":"${ref}","room":"${room}","txn":"${ref}","text":"${text}"}` }
       })
-    for (const room of ROOMS) await deliver(pid, members, room, frames(room, 0, WARMUP))
-    const [a, b] = run % 2 === 0 ? ROOMS : ([...ROOMS].reverse() as Room[])
-    const sums: Record<Room, Sum> = { bench: emptySum(), secret: emptySum() }
-    for (const room of [a, b, b, a] as Room[]) {
+    const warm = { bench: await deliver(pid, members, 'bench', frames('bench', 0, WARMUP)), secret: await deliver(pid, members, 'secret', frames('secret', 0, WARMUP)) }
+    wideText += (warm.secret.sample?.length ?? 0) - (warm.bench.sample?.length ?? 0)
+    await deliver(pid, members, 'wide', frames('wide', 0, WARMUP))
+    const order = run % 2 === 0 ? [...ROOMS] : ([...ROOMS].reverse() as Room[])
+    const sums: Record<Room, Sum> = { bench: emptySum(), secret: emptySum(), wide: emptySum() }
+    for (const room of [...order, ...[...order].reverse()]) {
       const sum = sums[room]
       await collect(hub)
       const from = WARMUP + sum.messages
@@ -340,7 +353,7 @@ const runOnce = async (run: number, messages: number): Promise<RunResult> => {
       sum.deliveries += w.deliveries
       sum.sample ??= w.sample
     }
-    const windows = { bench: windowOf(sums.bench), secret: windowOf(sums.secret) }
+    const windows = { bench: windowOf(sums.bench), secret: windowOf(sums.secret), wide: windowOf(sums.wide) }
     const clear = windows.bench
     const sample = clear.sample?.toString() ?? '{}'
     const [, clearBatch] = await timed(async () => {
@@ -355,6 +368,7 @@ const runOnce = async (run: number, messages: number): Promise<RunResult> => {
     return {
       clear,
       e2e: windows.secret,
+      wide: windows.wide,
       encrypt: median(encryptMs.slice(WARMUP)),
       decrypt: median(decryptMs),
       stateSave: median(saveMs),
@@ -381,7 +395,8 @@ export const runE2e = async (opts: { runs: number; messages?: number }): Promise
     const r = await runOnce(i, messages)
     runs.push(r)
     process.stderr.write(
-      `run ${i + 1}: hub µs/delivery clear ${(r.clear.cpuPerDelivery * 1e6).toFixed(2)} e2e ${(r.e2e.cpuPerDelivery * 1e6).toFixed(2)}; ` +
+      `run ${i + 1}: hub µs/delivery clear ${(r.clear.cpuPerDelivery * 1e6).toFixed(2)} e2e ${(r.e2e.cpuPerDelivery * 1e6).toFixed(2)} ` +
+        `clear with E2E-sized frames ${(r.wide.cpuPerDelivery * 1e6).toFixed(2)}; ` +
         `encrypt ${r.encrypt.toFixed(2)} ms, decrypt ${r.decrypt.toFixed(2)} ms; add 99 ${r.addOneCommit.toFixed(0)} ms (one Commit), ` +
         `${r.perUser ? r.perUser.total.toFixed(0) : '-'} ms (per user); join ${r.join.toFixed(0)} ms + first message ${r.firstMessage.toFixed(1)} ms\n`,
     )
@@ -390,6 +405,7 @@ export const runE2e = async (opts: { runs: number; messages?: number }): Promise
   const us = (s: number) => (s * 1e6).toFixed(2)
   const ms = (x: number) => x.toFixed(2)
   const hubRatio = med((r) => r.e2e.cpuPerDelivery / r.clear.cpuPerDelivery)
+  const wideRatio = med((r) => r.e2e.cpuPerDelivery / r.wide.cpuPerDelivery)
   const clientRatio = med((r) => (r.encrypt + r.decrypt) / r.clearClient)
   const s = runs[0]?.sizes
   const perUser = runs[0]?.perUser
@@ -399,6 +415,7 @@ export const runE2e = async (opts: { runs: number; messages?: number }): Promise
     '| measure | E2E room | same room in clear (baseline) | E2E ÷ clear | target |',
     '|---|---|---|---|---|',
     `| hub CPU µs per delivery | ${us(med((r) => r.e2e.cpuPerDelivery))} | ${us(med((r) => r.clear.cpuPerDelivery))} | **${hubRatio.toFixed(2)}×** (median of pairs) | ≤ 1.2× |`,
+    `| … against a clear room with frames as long as the E2E room's | ${us(med((r) => r.e2e.cpuPerDelivery))} | ${us(med((r) => r.wide.cpuPerDelivery))} | **${wideRatio.toFixed(2)}×** (median of pairs) | |`,
     `| messages/s through the hub | ${med((r) => r.e2e.perSecond).toFixed(0)} | ${med((r) => r.clear.perSecond).toFixed(0)} | ${med((r) => r.e2e.perSecond / r.clear.perSecond).toFixed(2)}× | |`,
     `| bytes of one delivered \`message\` frame | ${med((r) => r.e2e.frameBytes)} | ${med((r) => r.clear.frameBytes)} | | |`,
     `| client ms per message: encrypt (sender) | ${ms(med((r) => r.encrypt))} | | | |`,
@@ -415,7 +432,8 @@ export const runE2e = async (opts: { runs: number; messages?: number }): Promise
     `| new member: first message decrypted ms | ${ms(med((r) => r.firstMessage))} | | | |`,
     `| new member: Welcome + first message ms | **${med((r) => r.join + r.firstMessage).toFixed(0)}** | | | |`,
     '',
-    `per-run hub CPU ratios: ${runs.map((r) => (r.e2e.cpuPerDelivery / r.clear.cpuPerDelivery).toFixed(2)).join(', ')}; ` +
+    `per-run hub CPU ratios: ${runs.map((r) => (r.e2e.cpuPerDelivery / r.clear.cpuPerDelivery).toFixed(2)).join(', ')} ` +
+      `(against E2E-sized clear frames: ${runs.map((r) => (r.e2e.cpuPerDelivery / r.wide.cpuPerDelivery).toFixed(2)).join(', ')}); ` +
       `per-run encrypt + decrypt ms: ${runs.map((r) => (r.encrypt + r.decrypt).toFixed(2)).join(', ')}`,
     s
       ? `sizes (bytes): plaintext payload ${s.plaintext} (the clear room's text has as many characters); Commit adding 99 ${s.commit}, its Welcome ${s.welcome}, GroupInfo ${s.groupInfo}`

@@ -23,7 +23,6 @@ import type { AckResults, ClientFrameOf, MlsView } from '#core/protocol/messages
 import type { RoomState } from '#core/rooms/room-state'
 import { findUser } from '#core/users/queries'
 import { connectionsOfDevice, type E2eContext } from './context.ts'
-import { boundDevice } from './devices.ts'
 import type { E2eGroup } from './group.ts'
 import { mayBeInGroup, pendingOf } from './membership.ts'
 import { base64Bytes, headerOf, type MlsHeader, sameBytes } from './mls-codec.ts'
@@ -45,6 +44,7 @@ export interface MlsReply {
 }
 
 type MlsFrame = ClientFrameOf<'mls'>
+type BoundDevice = NonNullable<Connection['device']>
 
 export const sendMls = (
   ctx: E2eContext,
@@ -59,16 +59,64 @@ export const sendMls = (
   // epoch's move, still happen in one synchronous step.
   if (!ctx.mls.loaded)
     return ctx.mls.load().then(() => sendMls(ctx, deps, conn, user, frame, reply, receivedAt))
-  const device = boundDevice(ctx, conn, user, 'send MLS messages')
+  // The connection's device, as bound (removing a device unbinds its connections): no lookup per message.
+  const device = conn.device
+  if (!device) throw e2eRoomErrors.e2eDeviceRequired('send MLS messages')
   const { room, role } = ctx.rooms.membership(user, frame.room)
   const group = room.e2e
   if (!group) throw e2eRoomErrors.e2eNotE2eRoom(room.name)
-  // A retry of a stored message (same txn): its ack again, whatever the epoch is now.
-  const stored = ctx.q.txnStmt.get(room.id, user.userId, frame.txn)
-  if (stored) {
+  let checked: Checked
+  try {
+    checked = checkMls(ctx, deps, { user, device, role }, room, group, frame)
+  } catch (err) {
+    // A retry of a stored message (same txn) gets its ack again, whatever the epoch is now: looked
+    // up only when a check refuses it (a stored Commit's retry always is: its epoch is past); one
+    // that passes them is recognised by the store's unique index, as a retried `say` is.
+    const stored = ctx.q.txnStmt.get(room.id, user.userId, frame.txn)
+    if (!stored) throw err
     const epoch = (stored.epoch ?? 0) + (stored.kind === 'commit' ? 1 : 0)
     return reply.ok({ room: room.name, seq: stored.seq, epoch, duplicate: true })
   }
+  const { write, files } = checked
+  // Accepted: a Commit takes its epoch now (see the module header).
+  const before = group.epoch
+  if (write.view.kind === 'commit') group.epoch = before + 1
+  deps.received()
+  deps.pipeline.submit(
+    {
+      kind: 'message',
+      room,
+      senderId: user.userId,
+      sender: user.name,
+      alias: undefined,
+      bot: user.kind !== 'person',
+      txn: frame.txn,
+      text: '',
+      replyTo: undefined,
+      mls: write,
+      ...(files ? { attachments: files } : {}),
+      ts: Date.now(),
+    },
+    replyOf(ctx, room, group, write, before, reply),
+    receivedAt,
+  )
+}
+
+interface Checked {
+  write: MlsWrite
+  files: ReturnType<typeof ownAttachments> | undefined
+}
+
+/** Every check of an `mls` frame, in one synchronous step: what to store, or why not. */
+const checkMls = (
+  ctx: E2eContext,
+  deps: MlsDeps,
+  sender: { user: SessionUser; device: BoundDevice; role: Role },
+  room: RoomState,
+  group: E2eGroup,
+  frame: MlsFrame,
+): Checked => {
+  const { user, device, role } = sender
   const data = base64Bytes(frame.data)
   if (!data) throw e2eRoomErrors.e2eMessageInvalid('data is not canonical base64')
   const header = readHeader(ctx, data, group)
@@ -90,12 +138,7 @@ export const sendMls = (
     const pending = pendingOf(ctx, room, group)
     if (pending.size > 0) throw e2eRoomErrors.e2eRemovalPending(room.name, [...pending])
   }
-  const view: MlsView = {
-    data: frame.data,
-    device: device.device,
-    epoch: header.epoch,
-    kind: header.kind,
-  }
+  const view: MlsView = { data: frame.data, device: device.device, epoch: header.epoch, kind: header.kind }
   const write: MlsWrite = { data, view, deviceId: device.id }
   if (commit) {
     write.groupInfo = checkGroupInfo(ctx, frame.groupInfo, group, header.epoch + 1)
@@ -106,28 +149,7 @@ export const sendMls = (
   }
   if (frame.deletes !== undefined)
     write.deletes = checkDelete(deps, room, user, role, frame.deletes)
-  // Accepted: a Commit takes its epoch now (see the module header).
-  const before = group.epoch
-  if (commit) group.epoch = before + 1
-  deps.received()
-  deps.pipeline.submit(
-    {
-      kind: 'message',
-      room,
-      senderId: user.userId,
-      sender: user.name,
-      alias: undefined,
-      bot: user.kind !== 'person',
-      txn: frame.txn,
-      text: '',
-      replyTo: undefined,
-      mls: write,
-      ...(files ? { attachments: files } : {}),
-      ts: Date.now(),
-    },
-    replyOf(ctx, room, group, write, before, reply),
-    receivedAt,
-  )
+  return { write, files }
 }
 
 /** An encrypted delete may drop an application message's ciphertext: the sender's own, or any as a moderator. */

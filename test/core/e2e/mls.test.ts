@@ -140,6 +140,28 @@ describe('MLS in an E2E room', () => {
     await b.process((await bob.next('message', (m) => m.seq === first.seq)).mls?.data ?? '')
   })
 
+  test('a retried Commit gets its first ack again after it moved the epoch on; a retried delete too', async () => {
+    const epoch = a.epoch
+    const commit = await a.commit()
+    const first = await sendMls(alice, 'sec', commit.data, { groupInfo: commit.groupInfo, txn: 'commit-retry' })
+    a.state = commit.newState
+    const again = await sendMls(alice, 'sec', commit.data, { groupInfo: commit.groupInfo, txn: 'commit-retry' })
+    expect(first).toMatchObject({ epoch: epoch + 1, duplicate: false })
+    expect(again).toEqual({ ...first, ref: again.ref, duplicate: true })
+    await b.process((await bob.next('message', (m) => m.seq === first.seq)).mls?.data ?? '')
+    // An encrypted delete, sent twice: the second finds its target gone but is the same message.
+    const said = await sendMls(alice, 'sec', await a.encrypt('to delete'))
+    const del = await a.encrypt('delete')
+    const deleted = await sendMls(alice, 'sec', del, { deletes: said.seq, txn: 'delete-retry' })
+    const deletedAgain = await sendMls(alice, 'sec', del, { deletes: said.seq, txn: 'delete-retry' })
+    expect(deletedAgain).toEqual({ ...deleted, ref: deletedAgain.ref, duplicate: true })
+    // The same data under a new txn is a new message, and the target is gone: refused.
+    expect((await refusal(sendMls(alice, 'sec', del, { deletes: said.seq, txn: 'delete-new' }))).code).toBe(
+      'CHATHUB_MESSAGE_NOT_FOUND',
+    )
+    for (const seq of [said.seq, deleted.seq]) await b.process((await bob.next('message', (m) => m.seq === seq)).mls?.data ?? '')
+  })
+
   test('two Commits for one epoch from two connections: exactly one wins, the other is stale and rebases', async () => {
     const epoch = a.epoch
     const [fromAlice, fromBob] = await Promise.all([a.commit(), b.commit({ publicMessage: true })])
