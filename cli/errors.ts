@@ -80,6 +80,74 @@ export const cliErrors = {
     404,
     () => 'You are in no room and no direct conversation yet; name one with --room ROOM or --dm USER.',
   ),
+  /** `chathub dm --e2e USER` when the conversation exists already in clear. */
+  directNotE2e: defineError(
+    'CHATHUB_DIRECT_NOT_E2E',
+    409,
+    (user: string) =>
+      `Your conversation with ${user} exists already and is not end-to-end encrypted; it stays so. Nothing was sent: send without --e2e to write there in clear.`,
+  ),
+  /** `chathub devices export/import` with no passphrase to be had. */
+  passphraseRequired: defineError(
+    'CHATHUB_PASSPHRASE_REQUIRED',
+    400,
+    (why: string) =>
+      `${why}; pass --passphrase-file FILE, set CHATHUB_EXPORT_PASSPHRASE, or run this on a terminal to be asked.`,
+  ),
+  passphraseMismatch: defineError(
+    'CHATHUB_PASSPHRASE_MISMATCH',
+    400,
+    () => 'The two passphrases differ; try again.',
+  ),
+  /** A file argument the command would overwrite (`devices export FILE`). */
+  outputExists: defineError(
+    'CHATHUB_FILE_EXISTS',
+    409,
+    (file: string) => `${file} already exists; pass --force to overwrite it, or choose another file.`,
+  ),
+  /** A file argument that cannot be written (`devices export FILE`); nothing is left behind. */
+  cannotWrite: defineError(
+    'CHATHUB_FILE_UNWRITABLE',
+    400,
+    (file: string, why: string) => `Cannot write ${file} (${why}); choose another file.`,
+  ),
+  fileUnreadable: defineError(
+    'CHATHUB_FILE_UNREADABLE',
+    400,
+    (file: string, why: string) => `Cannot read ${file} (${why}).`,
+  ),
+  /** `chathub devices export` in a home that never made a device for the account. */
+  deviceNone: defineError(
+    'CHATHUB_DEVICE_NONE',
+    404,
+    (user: string, file: string) =>
+      `This CLI home has no device for ${user} on this hub yet (no ${file}): there is nothing to export.`,
+  ),
+  /** `chathub devices import` over a device this home still uses. */
+  deviceExists: defineError(
+    'CHATHUB_DEVICE_EXISTS',
+    409,
+    (user: string, file: string) =>
+      `This CLI home already is a device of ${user} (${file}); importing would replace it and lose its keys. Pass --force if you mean to give that device up (then remove it from your account with \`chathub devices remove ID\`).`,
+  ),
+  verifySelf: defineError(
+    'CHATHUB_VERIFY_SELF',
+    400,
+    () =>
+      'A safety number is compared with someone else; your own devices are checked with `chathub devices` and vouched for with `chathub devices vouch ID`.',
+  ),
+  verifyNoDevices: defineError(
+    'CHATHUB_VERIFY_NO_DEVICES',
+    404,
+    (user: string) =>
+      `${user} has no trusted device yet, so there is no safety number to compare. Ask them to use an encrypted room once (their device registers then), and try again.`,
+  ),
+  verifyNumberChanged: defineError(
+    'CHATHUB_VERIFY_NUMBER_CHANGED',
+    409,
+    (user: string) =>
+      `The safety number with ${user} is no longer the one given with --expect (their devices or yours changed meanwhile). Nothing was recorded; run \`chathub verify ${user}\` and compare the new number.`,
+  ),
   kicked: defineError(
     'CHATHUB_ROOM_KICKED',
     403,

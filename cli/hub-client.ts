@@ -42,7 +42,7 @@ const ATTEMPTS = 3
  * idempotent work: a send carries its txn, so a retry of a send that did arrive is stored once.
  */
 export const withClientRetried = async <T>(
-  fn: (client: ChatClient, creds: Credentials) => Promise<T>,
+  fn: (client: ChatClient, creds: Credentials, device: DeviceAccess) => Promise<T>,
 ): Promise<T> => {
   for (let attempt = 1; ; attempt++) {
     try {

@@ -202,6 +202,17 @@ export const HubConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    e2e: Type.Object(
+      {
+        directMessages: Type.Boolean({
+          default: false,
+          description:
+            'every new direct conversation is end-to-end encrypted (its group is made on the opener\'s device); the hub ' +
+            'refuses to open a new one in clear (CHATHUB_E2E_REQUIRED). Conversations that exist already stay as they are',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     retention: Type.Object(
       {
         days: Type.Integer({

@@ -50,7 +50,8 @@ export default class Chat extends ChathubCommand {
     const { connectStored } = await import('#cli/credentials')
     const { runChat } = await import('#cli/chat-session')
     const { cliErrors } = await import('#cli/errors')
-    const { client } = await connectStored()
+    const { VerifiedMembers } = await import('#cli/verified-members')
+    const { client, e2e, store } = await connectStored()
     try {
       const targets: ChatTarget[] = (flags.room ?? []).map((room) => ({ room }))
       for (const user of flags.dm ?? []) {
@@ -62,6 +63,13 @@ export default class Chat extends ChathubCommand {
         for (const r of rooms) if (r.role !== undefined) targets.push(r.peer === undefined ? { room: r.name } : { room: r.name, peer: r.peer })
       }
       if (targets.length === 0) throw cliErrors.nothingToFollow()
+      // A verified member of a followed encrypted room whose devices changed: said once, before
+      // the chat starts or when the hub announces the change.
+      const verified = new VerifiedMembers(client, e2e, store, (line) => this.logToStderr(line))
+      for (const { room } of targets) await verified.checkRoom(room)
+      client.on('devices', (f: { user: string }) => {
+        void verified.checkUser(f.user).catch(() => {})
+      })
       await runChat(client, {
         targets,
         history: flags.history,

@@ -29,19 +29,21 @@ export default class Devices extends ChathubCommand {
     const { flags } = await this.parse(Devices)
     const { withClient } = await import('#cli/hub-client')
     const { assessDevices } = await import('#core/client/e2e/trust')
-    const { fingerprint } = await import('#cli/device-fingerprint')
+    const { fingerprint } = await import('#core/client/e2e/fingerprint')
     const listing = await withClient(async (client, creds, { e2e, store }) => {
       const user = flags.user ?? creds.user
       if (user === creds.user) await e2e.enable()
       const own = await store.loadDevice()
       const { devices } = await client.request('devices', { user })
       const assessed = await assessDevices(user, devices, await store.loadPins(user))
-      return devices.map((d): DeviceListing => ({
-        ...d,
-        current: user === creds.user && d.device === own?.id,
-        status: assessed.find((a) => a.device === d.device)?.status ?? 'unvouched',
-        fingerprint: fingerprint(d.key),
-      }))
+      return Promise.all(
+        devices.map(async (d): Promise<DeviceListing> => ({
+          ...d,
+          current: user === creds.user && d.device === own?.id,
+          status: assessed.find((a) => a.device === d.device)?.status ?? 'unvouched',
+          fingerprint: await fingerprint(d.key),
+        })),
+      )
     })
     if (listing.length === 0) this.log('no devices registered yet')
     for (const d of listing) {

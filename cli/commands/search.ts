@@ -1,5 +1,6 @@
 // `chathub search`: full-text search of the messages you may read, newest first, one line per match
-// with the matched words in [brackets]; paged backwards with --cursor.
+// with the matched words in [brackets]; paged backwards with --cursor. Clear rooms are searched by
+// the hub, end-to-end encrypted ones by this CLI home's device, in what it decrypted (the SDK's search).
 import { Args, Flags } from '#oclif'
 import { ChathubCommand } from '#cli/base-command'
 import { formatTime, plural } from '#cli/format'
@@ -14,6 +15,7 @@ export default class Search extends ChathubCommand {
     'Words must all appear (case and accents of Latin letters ignored); "an exact phrase" in quotes, ' +
     'word* for a prefix, -word to leave out, OR between alternatives. Searches every room you may read ' +
     '(public rooms, and your private rooms and direct conversations) unless --room or --dm names one. ' +
+    'End-to-end encrypted rooms are searched on this device, in what it decrypted (marked "on this device"). ' +
     '--after and --before take a date (2025-03-01, midnight UTC), a time (2025-03-01T14:30:00Z) or ' +
     'milliseconds since 1970.'
   static override examples = [
@@ -44,17 +46,20 @@ export default class Search extends ChathubCommand {
 
   async run(): Promise<SearchPage> {
     const { argv, flags } = await this.parse(Search)
-    const { apiCall } = await import('#cli/hub-client')
+    const { withClient } = await import('#cli/hub-client')
     const q = argv.map(String).join(' ')
-    const query = new URLSearchParams({ q, limit: String(flags.limit) })
-    // Reading never opens a conversation: with --dm it must be in your room list already.
-    if (flags.room !== undefined || flags.dm !== undefined)
-      query.set('room', await resolveRoom(flags))
-    for (const name of ['from', 'after', 'before', 'cursor'] as const) {
-      const value = flags[name]
-      if (value !== undefined) query.set(name, value)
-    }
-    const page = await apiCall<SearchPage>(`/api/v1/search?${query}`)
+    const { type: _type, ref: _ref, ...page } = await withClient(async (client) => {
+      // Reading never opens a conversation: with --dm it must be in your room list already.
+      const room =
+        flags.room !== undefined || flags.dm !== undefined ? await resolveRoom(flags, { client }) : undefined
+      const options: Parameters<typeof client.search>[1] = { limit: flags.limit }
+      if (room !== undefined) options.room = room
+      for (const name of ['from', 'after', 'before', 'cursor'] as const) {
+        const value = flags[name]
+        if (value !== undefined) options[name] = value
+      }
+      return client.search(q, options)
+    })
     if (page.results.length === 0) this.log(flags.cursor ? 'no more matches' : 'no messages match')
     for (const hit of page.results) this.log(formatHit(hit))
     if (page.more && page.cursor) {
@@ -73,14 +78,15 @@ export default class Search extends ChathubCommand {
   }
 }
 
-/** `general #12 14:03 alice: …the [deploy] failed…` */
+/** `general #12 14:03 alice: …the [deploy] failed…`, with `(on this device)` for a hit of an E2E room. */
 export const formatHit = (hit: SearchHit, now?: Date): string => {
   const m = hit.message
   let text = hit.snippet
   for (const [start, end] of [...hit.marks].reverse()) {
     text = `${text.slice(0, start)}[${text.slice(start, end)}]${text.slice(end)}`
   }
-  return `${m.room} #${m.seq} ${formatTime(m.ts, now)} ${m.from}: ${text}`
+  const where = hit.source === 'device' ? ' (on this device)' : ''
+  return `${m.room} #${m.seq} ${formatTime(m.ts, now)} ${m.from}: ${text}${where}`
 }
 
 /** Quote an argument for a POSIX shell when it needs it. */

@@ -22,6 +22,8 @@ export interface SendResult {
   attachment?: AttachmentView
   /** With --hide/--hide-file: bytes hidden in the image (embedded on this machine). */
   hiddenBytes?: number
+  /** Members verified on this device whose devices changed since (also on stderr without --json). */
+  warnings?: string[]
 }
 
 export default class Send extends ChathubCommand {
@@ -75,12 +77,23 @@ export default class Send extends ChathubCommand {
     const txn = flags.txn ?? randomUUID()
     const attachments = attached ? [attached.view.id] : undefined
 
-    const result = await withClientRetried(async (client) => {
+    const { VerifiedMembers } = await import('#cli/verified-members')
+    const warnings: string[] = []
+    const warn = (line: string) => {
+      warnings.push(line)
+      // One unwrapped line on stderr (this.warn wraps it), so that it is seen and can be grepped.
+      this.logToStderr(line)
+    }
+    let checked = false
+    const result = await withClientRetried(async (client, _creds, { e2e, store }) => {
       let notice: string | undefined
       client.on('notice', (f: { text: string }) => {
         notice = f.text
       })
       const room = early ?? (await resolveRoom(flags, { client, open: true }))
+      // Once per command: a retry after a dropped connection does not warn again.
+      if (!checked) await new VerifiedMembers(client, e2e, store, warn).checkRoom(room)
+      checked = true
       const ack = await client.say(room, text, {
         txn,
         ...(flags['reply-to'] === undefined ? {} : { replyTo: flags['reply-to'] }),
@@ -94,6 +107,7 @@ export default class Send extends ChathubCommand {
         ...(notice ? { notice } : {}),
         ...(attached ? { attachment: attached.view } : {}),
         ...(attached?.hiddenBytes !== undefined ? { hiddenBytes: attached.hiddenBytes } : {}),
+        ...(warnings.length > 0 ? { warnings } : {}),
       }
     })
     if (result.notice !== undefined) this.log(result.notice)

@@ -53,6 +53,8 @@ const looksLikeText = (head: Uint8Array): boolean => {
   }
 }
 
+const utf8 = new TextEncoder()
+
 /** A display name safe to show and to put in Content-Disposition: no path, no control or bidi characters. */
 export const sanitizeName = (raw: string | undefined, mime: string): string => {
   const base = (raw ?? '').split(/[/\\]/).pop() ?? ''
@@ -62,7 +64,8 @@ export const sanitizeName = (raw: string | undefined, mime: string): string => {
     .replace(/["<>:|?*]/g, '_')
     .trim()
     .replace(/^\.+/, '')
-  while (Buffer.byteLength(name) > 200) name = [...name].slice(0, -1).join('')
+  // UTF-8 bytes counted with TextEncoder, not Buffer: the browser's E2E uploads name files here too.
+  while (utf8.encode(name).length > 200) name = [...name].slice(0, -1).join('')
   return name === '' ? `attachment${EXTENSIONS[mime.split(';')[0] ?? ''] ?? ''}` : name
 }
 

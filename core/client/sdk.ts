@@ -15,9 +15,11 @@ import type {
   EventFrame,
   EventOf,
   EventType,
+  SearchHit,
   ServerFrame,
 } from '#core/protocol/messages'
 import { CloseCodes } from '#core/protocol/close-codes'
+import { SEARCH_START, type SearchPosition, decodeCursor, fromHub, mergePages } from './search-merge.ts'
 
 export interface LoginResult {
   token: string
@@ -77,6 +79,19 @@ export interface E2eLayer {
   create(room: string, options: { private?: boolean; topic?: string }): Promise<AckFrame<'create'>>
   /** Invite `user` into an E2E room: the hub's invitation, then their devices into the group. */
   invite(room: string, user: string): Promise<AckFrame<'invite'>>
+  /**
+   * Open the direct conversation with `user`; a new one is end-to-end encrypted when `e2e` asks it or
+   * the hub requires it: the hub's room, then the group on this device with `user`'s devices in it.
+   */
+  openDirect(user: string, options: { e2e?: boolean }): Promise<AckFrame<'dm'>>
+  /**
+   * Search this device's decrypted logs of E2E rooms (one, or every one you are a member of), after
+   * `below` (the previous page's last hit); `rooms`: how many were searched.
+   */
+  search(
+    q: string,
+    options: { room?: string; from?: string; after?: number | string; before?: number | string; limit?: number; below?: SearchPosition },
+  ): Promise<{ results: SearchHit[]; more: boolean; rooms: number }>
   /**
    * A file for an E2E room: encrypted here under a key of its own, `store` uploads the ciphertext;
    * the view returned (with `e2e`) is what `say` then sends by its id.
@@ -599,9 +614,31 @@ export class ChatClient extends Emitter {
    * Full-text search of the messages you may read, newest first: words, "phrases", prefix*,
    * -left-out, OR. Filters: `room`, `from` (a user or `name@network`), `after` / `before` (ms or an
    * ISO date). With `more`, pass the ack's `cursor` for the next (older) page.
+   *
+   * Clear rooms are searched by the hub; with an E2E session, E2E rooms (whose text the hub never
+   * has) by this device, in what it decrypted. Both come in one page, newest first, each hit with
+   * its `source` (`hub` or `device`); such a page holds the hub's page and the device's hits of the
+   * same stretch of time, so up to twice `limit` (core/client/search-merge.ts).
    */
-  search(q: string, options: Omit<Request<'search'>, 'q'> = {}) {
-    return this.request('search', { q, ...options })
+  async search(q: string, options: Omit<Request<'search'>, 'q'> = {}): Promise<AckFrame<'search'>> {
+    const e2e = this.e2e
+    const { cursor, ...filters } = options
+    const hub = (at: string | undefined) =>
+      this.request('search', { q, ...filters, ...(at === undefined ? {} : { cursor: at }) }).then(fromHub)
+    if (!e2e) return hub(cursor)
+    const state = cursor === undefined ? SEARCH_START : decodeCursor(cursor)
+    // A room names one place to search: the device for an E2E room, the hub for a clear one.
+    const e2eRoom = filters.room !== undefined && (await e2e.isE2e(filters.room))
+    const onDevice = !state.deviceDone && (filters.room === undefined || e2eRoom)
+    const onHub = !state.hubDone && !e2eRoom
+    const empty: AckFrame<'search'> = { type: 'ack', ref: '', results: [], more: false }
+    const fromTheHub = onHub ? await hub(state.hub) : empty
+    if (!onDevice) return fromTheHub
+    const below = state.device ? { below: state.device } : {}
+    const device = await e2e.search(q, { ...filters, ...below })
+    // No E2E room to search: the hub's page as it is, with its own cursor.
+    if (device.rooms === 0 && cursor === undefined) return fromTheHub
+    return { type: 'ack', ref: fromTheHub.ref, ...mergePages(state, fromTheHub, device) }
   }
   rooms() {
     return this.request('rooms', {})
@@ -650,8 +687,14 @@ export class ChatClient extends Emitter {
    * Open the direct conversation with `user` (the same room every time, from either side) and
    * follow it on this connection; `ack.room` is the room to `say`, `history`, `join since` in.
    * The peer's open connections receive it without doing anything.
+   *
+   * With an E2E session, a new conversation is end-to-end encrypted when `e2e` asks it or the hub
+   * requires it (`e2e.directMessages`): its group is made on this device (`ack.e2e`). An existing
+   * conversation stays as it is: check `ack.e2e` when it matters.
    */
-  openDirect(user: string) {
+  openDirect(user: string, options: { e2e?: boolean } = {}): Promise<AckFrame<'dm'>> {
+    if (this.e2e) return this.e2e.openDirect(user, options)
+    if (options.e2e) return Promise.reject(new ChatError('E2E_NO_DEVICE', 'This client has no end-to-end session: it cannot open an end-to-end encrypted conversation.', 400))
     return this.request('dm', { user })
   }
   /** Open the direct conversation with `user` if needed and send `text` there. */

@@ -2,6 +2,7 @@
 // Events in a direct room first make both participants' open connections follow it (reachDirect).
 // End-to-end encrypted rooms' frames (devices, KeyPackages, MLS messages) go to hub.e2e (core/e2e).
 import type { SessionUser } from '#core/auth/session-store'
+import { newDirectGroup } from '#core/e2e/direct'
 import { groupView } from '#core/e2e/group'
 import { coreErrors } from '#core/errors'
 import type { Hub } from '#core/hub'
@@ -107,11 +108,16 @@ const handle = (
       return ack<'role'>(conn, frame.ref, { room: frame.room, user: frame.user, role: frame.role })
     case 'dm': {
       // Both sides follow the conversation from now on, on every open connection (this one included).
-      const { room, peer, created } = rooms.openDirect(user, frame.user)
-      if (created) hub.log.info({ room: room.name, user: user.name }, 'direct room opened')
+      // A new one may have to be end-to-end encrypted (core/e2e/direct.ts); one with a bot or a
+      // bridge never has to be: they run on the hub, which would read it anyway (the weakest link).
+      const fresh = (peerKind: string) =>
+        newDirectGroup(conn, frame, config.e2e.directMessages && user.kind === 'person' && peerKind === 'person')
+      const { room, peer, created } = rooms.openDirect(user, frame.user, fresh)
+      if (created) hub.log.info({ room: room.name, user: user.name, e2e: room.e2e !== undefined }, 'direct room opened')
       rooms.subscribe(conn, room)
       rooms.reachDirect(room, (id) => hub.connectionsOf(id))
-      return ack<'dm'>(conn, frame.ref, { room: room.name, user: peer, seq: room.seq, created })
+      const e2e = room.e2e ? { e2e: groupView(room.e2e) } : {}
+      return ack<'dm'>(conn, frame.ref, { room: room.name, user: peer, seq: room.seq, created, ...e2e })
     }
     case 'search': {
       const { type: _type, ref: _ref, ...request } = frame

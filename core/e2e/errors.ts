@@ -87,4 +87,10 @@ export const e2eRoomErrors = {
     400,
     (why: string) => `GroupInfo refused: ${why}. A Commit needs the new epoch's GroupInfo; nothing was stored.`,
   ),
+  e2eRequired: defineError(
+    'CHATHUB_E2E_REQUIRED',
+    403,
+    (user: string) =>
+      `Direct conversations on this hub are end-to-end encrypted, and yours with "${user}" does not exist yet: open it from a device ("dm" with "e2e": true; chathub and the browser client do so themselves), or update your client.`,
+  ),
 }

@@ -86,7 +86,16 @@ export const ClientFrames = {
     role: Type.Union([Type.Literal('moderator'), Type.Literal('member')]),
   }),
   /** Open (or find again) the direct conversation with `user`; the ack names its room. */
-  dm: frame('dm', { user: UserName }),
+  dm: frame('dm', {
+    user: UserName,
+    /**
+     * A new conversation is end-to-end encrypted (docs/e2e.md, "Direct messages"): the connection
+     * must have a device, which then makes the group. An existing conversation stays as it is.
+     * With the hub's `e2e.directMessages` on, a new one must be. `suite`: as with `create`.
+     */
+    e2e: Type.Optional(Type.Boolean()),
+    suite: Type.Optional(Type.Literal(1)),
+  }),
   /** Full-text search of the messages you may read, newest first (docs/protocol.md, "Search"). */
   search: frame('search', {
     /** Words, "phrases", prefix*, -left-out, OR; at most 256 characters (longer: CHATHUB_SEARCH_QUERY_TOO_LONG). */
@@ -368,6 +377,11 @@ export interface SearchHit {
   snippet: string
   /** The matched words in `snippet`: [start, end) offsets in UTF-16 code units (JavaScript string indices). */
   marks: [number, number][]
+  /**
+   * Set by the client SDK, never by the hub: where the hit was found, the hub's index (`hub`) or
+   * this device's decrypted log of an end-to-end encrypted room (`device`).
+   */
+  source?: 'hub' | 'device'
 }
 
 /** What the `ack` to each client frame carries besides `type` and `ref`. */
@@ -401,8 +415,11 @@ export interface AckResults {
   ban: { room: string; user: string }
   unban: { room: string; user: string }
   role: { room: string; user: string; role: RoleName }
-  /** `user`: the peer; `seq`: the conversation's latest seq; `created`: this call opened it. */
-  dm: { room: string; user: string; seq: number; created: boolean }
+  /**
+   * `user`: the peer; `seq`: the conversation's latest seq; `created`: this call opened it;
+   * `e2e`: an end-to-end encrypted conversation's group (made by the opener's device when `created`).
+   */
+  dm: { room: string; user: string; seq: number; created: boolean; e2e?: E2eRoomView }
   /** Newest first; with `more`, pass `cursor` to get the next (older) page. */
   search: { results: SearchHit[]; more: boolean; cursor?: string }
   /** `changed`: false when it was so already. */

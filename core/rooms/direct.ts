@@ -15,11 +15,20 @@ export const isReservedRoomName = (name: string): boolean => DIRECT_ROOM_NAME.te
 /** The one room name of the conversation between two accounts (order does not matter). */
 export const directRoomName = (a: number, b: number): string => `dm-${Math.min(a, b)}-${Math.max(a, b)}`
 
+/** What a new direct room is: its MLS group for an end-to-end encrypted one (core/e2e/direct.ts). */
+export type NewDirect = () => { suite: number; group: Buffer } | undefined
+
 /**
  * The direct room of two accounts, created on first use with both as members. `created` says
  * whether this call made it. A legacy ordinary room that took the name makes it impossible.
+ * `fresh` runs only when the room is made (it may refuse by throwing; nothing is written then).
  */
-export const openDirectRoom = (db: Db, openerId: number, peerId: number): { room: Room; created: boolean } => {
+export const openDirectRoom = (
+  db: Db,
+  openerId: number,
+  peerId: number,
+  fresh: NewDirect = () => undefined,
+): { room: Room; created: boolean } => {
   const name = directRoomName(openerId, peerId)
   return writeTransaction(db, (tx) => {
     const existing = tx.select().from(rooms).where(eq(rooms.name, name)).get()
@@ -27,9 +36,17 @@ export const openDirectRoom = (db: Db, openerId: number, peerId: number): { room
       if (existing.kind !== 'direct') throw directErrors.nameReserved(name)
       return { room: existing, created: false }
     }
+    const e2e = fresh()
     const room = tx
       .insert(rooms)
-      .values({ name, isPrivate: true, topic: '', kind: 'direct', createdBy: openerId })
+      .values({
+        name,
+        isPrivate: true,
+        topic: '',
+        kind: 'direct',
+        createdBy: openerId,
+        ...(e2e ? { e2eSuite: e2e.suite, e2eGroup: e2e.group, e2eEpoch: 0 } : {}),
+      })
       .returning()
       .get()
     tx.insert(roomMembers)

@@ -14,7 +14,7 @@ import type { EventFrame, InviteView, MemberView, RoomSummary } from '#core/prot
 import type { MembershipEvent, RoomEvent } from '#core/messages/events'
 import { startReading } from '#core/reads/queries'
 import { findUser, findUserById } from '#core/users/queries'
-import { openDirectRoom } from './direct.ts'
+import { type NewDirect, openDirectRoom } from './direct.ts'
 import { directErrors } from './errors.ts'
 import { PresenceBatcher, type PresenceStatus } from './presence.ts'
 import * as q from './queries.ts'
@@ -431,15 +431,21 @@ export class RoomService {
   }
 
   /**
-   * The direct conversation of `user` with `peer`, created on first use. A scoped (bot) token may
-   * open one too: the conversation is its own account's.
+   * The direct conversation of `user` with `peer`, created on first use (`fresh` says what a new one
+   * is: clear, or end-to-end encrypted with its group). A scoped (bot) token may open one too: the
+   * conversation is its own account's.
    */
-  openDirect(user: SessionUser, peer: string): { room: RoomState; peer: string; created: boolean } {
+  /** `fresh(peerKind)`: what a new conversation is (NewDirect), knowing whether the peer is a person, a bot or a bridge. */
+  openDirect(
+    user: SessionUser,
+    peer: string,
+    fresh?: (peerKind: 'person' | 'bot' | 'bridge') => ReturnType<NewDirect>,
+  ): { room: RoomState; peer: string; created: boolean } {
     const other = findUser(this.db, peer)
     if (!other) throw coreErrors.userNotFound(peer)
     if (other.id === user.userId) throw directErrors.self()
     if (other.disabledAt !== null) throw directErrors.peerDisabled(peer)
-    const { room: row, created } = openDirectRoom(this.db, user.userId, other.id)
+    const { room: row, created } = openDirectRoom(this.db, user.userId, other.id, fresh && (() => fresh(other.kind)))
     const room = this.find(row.name)
     if (!room) throw coreErrors.internal()
     return { room, peer: other.name, created }

@@ -28,12 +28,25 @@ interface Item {
   exclude: boolean
 }
 
-interface Term {
-  /** The FTS5 string: `"text"`, or `"text"*` for a prefix. */
-  fts: string
+/** A word or phrase to look for, as typed (the index, or a device's search, splits it into words). */
+export interface QueryTerm {
+  text: string
+  /** The last word is a prefix (`deplo*`). */
+  prefix: boolean
+}
+
+interface Term extends QueryTerm {
   exclude: boolean
   /** Joined to the term before it by OR rather than AND. */
   or: boolean
+}
+
+/** A query as its terms: every group must match (one of its terms), no excluded term may. */
+export interface QueryTerms {
+  all: QueryTerm[][]
+  excluded: QueryTerm[]
+  /** How many words and phrases it has. */
+  terms: number
 }
 
 export interface ParsedQuery {
@@ -43,8 +56,11 @@ export interface ParsedQuery {
   terms: number
 }
 
-/** Parse what a user typed; throws CHATHUB_SEARCH_QUERY_INVALID or _TOO_LONG. */
-export const parseQuery = (input: string): ParsedQuery => {
+/**
+ * Parse what a user typed into its terms; throws CHATHUB_SEARCH_QUERY_INVALID or _TOO_LONG. The hub
+ * turns them into FTS5 (parseQuery); a device matches its decrypted logs with them (core/client/e2e/log-search.ts).
+ */
+export const parseTerms = (input: string): QueryTerms => {
   if (input.length > MAX_QUERY_CHARS)
     throw searchErrors.queryTooLong(MAX_QUERY_CHARS, MAX_QUERY_TERMS)
   // Control characters are no part of a word (and FTS5 reads a NUL as the end of the query).
@@ -57,19 +73,32 @@ export const parseQuery = (input: string): ParsedQuery => {
       terms.length === 0 ? 'it has no words to look for' : 'it only leaves words out',
     )
   }
-  const groups: string[][] = []
+  const all: QueryTerm[][] = []
   for (const t of wanted) {
-    const last = groups.at(-1)
-    if (t.or && last) last.push(t.fts)
-    else groups.push([t.fts])
+    const last = all.at(-1)
+    if (t.or && last) last.push(plain(t))
+    else all.push([plain(t)])
   }
-  const all = groups.map((g) => (g.length === 1 ? g[0] : `(${g.join(' OR ')})`)).join(' AND ')
-  const excluded = terms.filter((t) => t.exclude).map((t) => t.fts)
+  const excluded = terms.filter((t) => t.exclude).map(plain)
+  return { all, excluded, terms: terms.length }
+}
+
+const plain = ({ text, prefix }: Term): QueryTerm => ({ text, prefix })
+
+/** The FTS5 string of a term: `"text"`, or `"text"*` for a prefix. */
+const ftsOf = (t: QueryTerm): string => `"${t.text.replaceAll('"', '""')}"${t.prefix ? '*' : ''}`
+
+/** Parse what a user typed into an FTS5 query; throws CHATHUB_SEARCH_QUERY_INVALID or _TOO_LONG. */
+export const parseQuery = (input: string): ParsedQuery => {
+  const { all: groups, excluded, terms } = parseTerms(input)
+  const all = groups
+    .map((g) => (g.length === 1 ? ftsOf(g[0]!) : `(${g.map(ftsOf).join(' OR ')})`))
+    .join(' AND ')
   const match =
     excluded.length === 0
       ? `text : (${all})`
-      : `(text : (${all}) NOT text : (${excluded.join(' OR ')}))`
-  return { match, terms: terms.length }
+      : `(text : (${all}) NOT text : (${excluded.map(ftsOf).join(' OR ')}))`
+  return { match, terms }
 }
 
 /** Split into words and quoted phrases, with their `-` and `*` marks. */
@@ -110,7 +139,7 @@ const lex = (input: string): Item[] => {
   return items
 }
 
-/** Apply the OR / AND / NOT keywords and drop what holds no word; each item becomes an FTS5 string. */
+/** Apply the OR / AND / NOT keywords and drop what holds no word; each item becomes a term. */
 const combine = (items: Item[]): Term[] => {
   const terms: Term[] = []
   let or = false
@@ -148,6 +177,20 @@ const toTerm = (item: Item, exclude: boolean, or: boolean): Term | undefined => 
       )
     }
   }
-  const fts = `"${item.text.replaceAll('"', '""')}"${item.prefix ? '*' : ''}`
-  return { fts, exclude, or }
+  return { text: item.text, prefix: item.prefix, exclude, or }
+}
+
+const ISO = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/
+
+/**
+ * A search bound (`after`, `before`): ms since the epoch, `2025-03-01` (midnight UTC) or
+ * `2025-03-01T14:30[:00[.000]][Z|+01:00]` (UTC if no zone); throws CHATHUB_SEARCH_DATE_INVALID.
+ */
+export const parseTime = (name: string, value: number | string): number => {
+  if (typeof value === 'number') return value
+  if (/^\d{1,16}$/.test(value)) return Number(value)
+  const iso = ISO.exec(value)
+  const ms = iso ? Date.parse(value.includes('T') && !iso[1] ? `${value}Z` : value) : Number.NaN
+  if (Number.isNaN(ms)) throw searchErrors.dateInvalid(name, value.slice(0, 64))
+  return ms
 }

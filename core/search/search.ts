@@ -13,7 +13,7 @@ import type { RoomService } from '#core/rooms/room-service'
 import type { RoomState } from '#core/rooms/room-state'
 import { findUser } from '#core/users/queries'
 import { searchErrors } from './errors.ts'
-import { parseQuery } from './query.ts'
+import { parseQuery, parseTime } from './query.ts'
 import { MARK_CLOSE, MARK_OPEN, SearchIndex } from './search-index.ts'
 
 /** Results per page when the request does not say. */
@@ -124,18 +124,6 @@ export class Search {
     if (!user) throw coreErrors.userNotFound(from)
     return { senderId: user.id }
   }
-}
-
-const ISO = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/
-
-/** ms since the epoch, `2025-03-01` (midnight UTC) or `2025-03-01T14:30[:00[.000]][Z|+01:00]` (UTC if no zone). */
-export const parseTime = (name: string, value: number | string): number => {
-  if (typeof value === 'number') return value
-  if (/^\d{1,16}$/.test(value)) return Number(value)
-  const iso = ISO.exec(value)
-  const ms = iso ? Date.parse(value.includes('T') && !iso[1] ? `${value}Z` : value) : Number.NaN
-  if (Number.isNaN(ms)) throw searchErrors.dateInvalid(name, value.slice(0, 64))
-  return ms
 }
 
 /** A page cursor: the last result's message id in base 36. */

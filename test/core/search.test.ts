@@ -508,7 +508,7 @@ describe('HTTP', () => {
       type: _type,
       ref: _ref,
       ...viaSocket
-    } = await alice.search('kiwi', { room: 'general', limit: 2 })
+    } = await alice.request('search', { q: 'kiwi', room: 'general', limit: 2 })
     expect(viaHttp).toEqual(viaSocket)
     expect(where(viaHttp)).toEqual(['general#3', 'general#2'])
     const rest = await get(`q=kiwi&limit=2&cursor=${viaHttp.cursor ?? ''}`)

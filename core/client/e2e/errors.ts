@@ -124,6 +124,54 @@ export const e2eErrors = {
       `The key store ${file} stayed locked by another chathub process; try again when it is done.`,
       { file },
     ),
+  /** The store's device was exported to another machine (`chathub devices export`): this copy must not run. */
+  deviceMoved: (file: string, at: number) =>
+    e2eError(
+      'E2E_DEVICE_MOVED',
+      `This device was exported to another machine on ${new Date(at).toISOString()} and must not run here too (two copies of one device break each other's keys). Use the other machine; to start a new device here delete ${file} (your other device then vouches for it), or bring an export back with \`chathub devices import FILE\`.`,
+      { file, at },
+    ),
+  /** The store changed while it was being exported (another process of the same device ran). */
+  storeChanged: (file: string) =>
+    e2eError(
+      'E2E_STORE_CHANGED',
+      `The key store ${file} changed while it was being exported (another chathub process of this device is running, such as \`chathub chat\`). Nothing was exported; stop it and export again.`,
+      { file },
+    ),
+  /** An export passphrase shorter than `min` characters. */
+  exportPassphraseTooShort: (min: number) =>
+    e2eError(
+      'E2E_EXPORT_PASSPHRASE_TOO_SHORT',
+      `The passphrase must have at least ${min} characters: the export holds your device's private keys and messages. Choose a longer one (a few random words).`,
+      { min },
+    ),
+  exportPassphraseWrong: () =>
+    e2eError(
+      'E2E_EXPORT_PASSPHRASE_WRONG',
+      'Wrong passphrase for this device export (or its header was altered). Try again with the passphrase given when it was exported.',
+    ),
+  /** Not an export, an unknown version, or altered or damaged contents. */
+  exportInvalid: (why: string, cause?: unknown) =>
+    e2eError(
+      'E2E_EXPORT_INVALID',
+      `This is not a usable chathub device export: ${why}. Export the device again on the old machine.`,
+      { why },
+      cause,
+    ),
+  /** The export is the one made when the device left this store, or older: it ran elsewhere since. */
+  exportOutdated: (device: string) =>
+    e2eError(
+      'E2E_EXPORT_OUTDATED',
+      `This export of device ${device} is not newer than the moment the device left this home: it has run elsewhere since, and going back to this copy would break its keys there. Import a new export made on the machine that runs the device now (or pass --force if that machine is lost).`,
+      { device },
+    ),
+  /** The export is of a device of another account (or hub) than the one logged in. */
+  exportWrongAccount: (why: string) =>
+    e2eError(
+      'E2E_EXPORT_WRONG_ACCOUNT',
+      `This export cannot be imported here: ${why}. Log in as the device's owner on its hub (\`chathub login\`) first.`,
+      { why },
+    ),
 }
 
 export type E2eErrorCode = ReturnType<(typeof e2eErrors)[keyof typeof e2eErrors]>['code']

@@ -6,6 +6,7 @@
 import { ChatError, isChatError } from '#core/errors'
 import type { E2eLayer, SayOptions } from '#core/client/sdk'
 import { randomId, type ChatClient } from '#core/client/sdk'
+import type { SearchPosition } from '#core/client/search-merge'
 import { fromBase64, toBase64 } from '#core/protocol/e2e'
 import type {
   AckFrame,
@@ -14,12 +15,14 @@ import type {
   EventOf,
   MessageView,
   ReactionView,
+  SearchHit,
   ServerFrame,
   WelcomeView,
 } from '#core/protocol/messages'
 import type { E2eCrypto, RoomGroup } from './crypto-port.ts'
 import type { PendingCommit } from './group.ts'
 import { sanitizeName, sniffMime } from '#core/attachments/sniff'
+import { compileSearch, searchLogs } from './log-search.ts'
 import { decodePayload, type E2eAttachment, type E2ePayload, encodePayload } from './payload.ts'
 import { Serial } from './serial.ts'
 import type { DeviceStore, StoredRoom } from './store.ts'
@@ -27,12 +30,23 @@ import type { DeviceStore, StoredRoom } from './store.ts'
 /** One-time KeyPackages kept published; refilled below this many. */
 const KEY_PACKAGES_TARGET = 20
 const KEY_PACKAGES_LOW = 10
-/** How often a send or Commit refused as stale (another Commit won) is rebuilt and tried again. */
+/**
+ * How often a send or Commit refused as stale (another Commit won) is rebuilt and tried again while
+ * the room's epoch does not move; while it moves (a busy room: others' Commits keep winning), up to
+ * MOST_ATTEMPTS.
+ */
 const STALE_ATTEMPTS = 5
+const MOST_ATTEMPTS = 50
+/** How long joins and new devices are gathered before one Commit adds them all. */
+const ADD_BATCH_MS = 100
+/** The wait between members' turns to commit a change all of them heard of (myTurn). */
+const TURN_STEP_MS = 200
+const TURN_STEPS = 10
 /** How long an action waits for the Commit that made it stale to arrive. */
 const CATCH_UP_MS = 10_000
 
 type MessageEvent = EventOf<'message'>
+type ClaimedPackage = AckFrame<'claim'>['packages'][number]
 
 /** An encrypted change to a message: an edit, a delete, a reaction. */
 type E2eChange = Exclude<E2ePayload, { t: 'say' }>
@@ -52,6 +66,19 @@ export interface E2eSessionOptions {
   store: DeviceStore
 }
 
+/** What search() looks for beside the query: the hub's search filters, and where the last page stopped. */
+export interface DeviceSearchOptions {
+  /** One E2E room (default: every E2E room you are a member of). */
+  room?: string
+  from?: string
+  after?: number | string
+  before?: number | string
+  /** Hits per page (default 20, as the hub's). */
+  limit?: number
+  /** The last hit of the previous page (the SDK's search keeps it in its cursor). */
+  below?: SearchPosition
+}
+
 /** An E2E room as this device follows it. */
 interface LiveRoom {
   name: string
@@ -69,6 +96,13 @@ interface LiveRoom {
 
 export class E2eSession implements E2eLayer {
   private readonly serial = new Serial()
+  /**
+   * One Commit in flight per room: a second one built while the first awaits the hub would be built
+   * on the same epoch, and its refusal would discard the first one's pending state.
+   */
+  private readonly committing = new Serial()
+  /** Users to add to each room's group in the next batch (addSoon). */
+  private readonly toAdd = new Map<string, Set<string>>()
   private readonly live = new Map<string, LiveRoom>()
   private readonly opening = new Map<string, Promise<LiveRoom>>()
   private readonly clear = new Set<string>()
@@ -214,16 +248,22 @@ export class E2eSession implements E2eLayer {
           .run(frame.room, () => this.adoptWelcome(frame.room))
           .catch((err) => this.report(frame.room, err))
         return false
-      case 'e2e.remove':
-        void this.removeUsers(frame.room, frame.users).catch((err) => this.report(frame.room, err))
+      case 'e2e.remove': {
+        // Noted at once (a send commits them first); committed after this device's turn (myTurn).
+        // (Another member's Commit may take them out meanwhile: then there is nothing left to commit.)
+        const live = this.live.get(frame.room)
+        for (const user of frame.users) live?.removals.add(user)
+        const removal = live ? () => this.commitRemovals(frame.room) : () => this.removeUsers(frame.room, frame.users)
+        setTimeout(() => void removal().catch((err) => this.report(frame.room, err)), this.myTurn(frame.room))
         return false
+      }
       // A member joined, or someone's devices changed: bring their trusted devices into the groups
       // this device is in (the first member's Commit wins; the others find nothing left to do).
       case 'joined':
-        if (this.live.get(frame.room)?.group) void this.addUser(frame.room, frame.user).catch(() => {})
+        if (this.live.get(frame.room)?.group) this.addSoon(frame.room, frame.user)
         return false
       case 'devices':
-        for (const [room, live] of this.live) if (live.group) void this.addUser(room, frame.user).catch(() => {})
+        for (const [room, live] of this.live) if (live.group) this.addSoon(room, frame.user)
         return false
       case 'keypackages.low':
         void this.publishKeyPackages(frame.available, true).catch(() => {})
@@ -476,10 +516,9 @@ export class E2eSession implements E2eLayer {
   private async reconcile(live: LiveRoom): Promise<void> {
     const { members } = await this.client.members(live.name)
     const inGroup = new Set(live.group?.members().map((m) => m.user))
-    for (const { user } of members) {
-      if (inGroup.has(user) || live.removals.has(user)) continue
-      await this.addUser(live.name, user).catch((err: unknown) => this.report(live.name, err))
-    }
+    const missing = members.map((m) => m.user).filter((u) => !inGroup.has(u) && !live.removals.has(u))
+    // One Commit for all of them: a Commit per user would make every member process as many.
+    if (missing.length > 0) await this.addUsers(live.name, missing).catch((err: unknown) => this.report(live.name, err))
   }
 
   // ---- sending -------------------------------------------------------------------------------
@@ -495,6 +534,40 @@ export class E2eSession implements E2eLayer {
     const crypto = await this.crypto()
     live.group = await crypto.createGroup(fromBase64(view.group))
     await this.save(live)
+    return ack
+  }
+
+  /**
+   * Open the direct conversation with `user`: as it is when it exists (clear or not). A new one is
+   * end-to-end encrypted when asked (`e2e`) or when the hub requires it (CHATHUB_E2E_REQUIRED): the
+   * hub makes the room, this device its group, and `user`'s trusted devices are added (when they
+   * have none yet, the next device of the conversation that is online adds them later).
+   */
+  async openDirect(user: string, options: { e2e?: boolean }): Promise<AckFrame<'dm'>> {
+    let ack: AckFrame<'dm'> | undefined
+    if (!options.e2e) {
+      ack = await this.client.request('dm', { user }).catch((err: unknown) => {
+        if (isChatError(err) && err.code === 'CHATHUB_E2E_REQUIRED') return undefined
+        throw err
+      })
+    }
+    if (!ack) {
+      await this.ensureLinked()
+      ack = await this.client.request('dm', { user, e2e: true })
+    }
+    const view = ack.e2e
+    if (!view) {
+      this.clear.add(ack.room)
+      return ack
+    }
+    const live = await this.open(ack.room, view)
+    if (!ack.created) return ack
+    // A new room: nothing this device kept under its name (a conversation an admin deleted) is of it.
+    live.record = { group: view.group, suite: 1, processedSeq: 0, log: [] }
+    live.group = await (await this.crypto()).createGroup(fromBase64(view.group))
+    await this.save(live)
+    const room = ack.room
+    await this.addUser(room, ack.user).catch((err: unknown) => this.report(room, err))
     return ack
   }
 
@@ -663,12 +736,14 @@ export class E2eSession implements E2eLayer {
 
   /** After a refused send or Commit: catch up (or commit the pending removal) and say whether to try again. */
   private async recover(live: LiveRoom, err: unknown, attempt: number): Promise<boolean> {
-    if (!isChatError(err) || attempt >= STALE_ATTEMPTS) return false
+    if (!isChatError(err) || attempt >= MOST_ATTEMPTS) return false
     if (err.code === 'CHATHUB_E2E_STALE_EPOCH') {
-      const epoch = typeof err.details?.epoch === 'number' ? err.details.epoch : (live.group?.epoch ?? 0) + 1
+      const before = live.group?.epoch ?? 0
+      const epoch = typeof err.details?.epoch === 'number' ? err.details.epoch : before + 1
       await this.reachEpoch(live, epoch)
-      return true
+      return attempt < STALE_ATTEMPTS || (live.group?.epoch ?? 0) > before
     }
+    if (attempt >= STALE_ATTEMPTS) return false
     if (err.code === 'CHATHUB_E2E_REMOVAL_PENDING') {
       const named = Array.isArray(err.details?.users) ? (err.details.users as string[]) : []
       const users = [...new Set([...live.removals, ...named])]
@@ -705,6 +780,32 @@ export class E2eSession implements E2eLayer {
     return { type: 'ack', ref: '', room, messages, more: older.length > messages.length }
   }
 
+  /**
+   * Search what this device decrypted in its E2E rooms (the hub has only their ciphertext): the
+   * hub's syntax and filters (core/client/e2e/log-search.ts), newest first, hits marked `device`.
+   * Each room is caught up first, as history() does. `rooms`: how many rooms were searched.
+   */
+  async search(
+    q: string,
+    options: DeviceSearchOptions = {},
+  ): Promise<{ results: SearchHit[]; more: boolean; rooms: number }> {
+    const { room, below, limit = 20, ...filters } = options
+    const search = compileSearch(q, filters)
+    // A client that never had a device here decrypted nothing: no device is registered for a search.
+    if (!this.linked && !(await this.options.store.loadDevice())) return { results: [], more: false, rooms: 0 }
+    const names =
+      room !== undefined
+        ? [room]
+        : (await this.client.rooms()).rooms.filter((r) => r.e2e && r.role !== undefined).map((r) => r.name)
+    const logs: { room: string; log: MessageView[] }[] = []
+    for (const name of names) {
+      const live = await this.ready(name)
+      logs.push({ room: name, log: live.record.log as MessageView[] })
+    }
+    const page = searchLogs(logs, search, { below, limit })
+    return { ...page, rooms: logs.length }
+  }
+
   // ---- changing the group --------------------------------------------------------------------
 
   async invite(room: string, user: string): Promise<AckFrame<'invite'>> {
@@ -713,27 +814,72 @@ export class E2eSession implements E2eLayer {
     return ack
   }
 
+  /**
+   * Add `user`'s devices a moment from now, with whoever else joins or brings a device meanwhile:
+   * when many join at once, one Commit adds them all (a Commit each would make every member process
+   * as many, and most of them would lose the race for their epoch).
+   */
+  private addSoon(room: string, user: string): void {
+    const queued = this.toAdd.get(room)
+    if (queued) {
+      queued.add(user)
+      return
+    }
+    const users = new Set([user])
+    this.toAdd.set(room, users)
+    setTimeout(() => {
+      this.toAdd.delete(room)
+      void this.addUsers(room, [...users]).catch((err: unknown) => this.report(room, err))
+    }, ADD_BATCH_MS + this.myTurn(room))
+  }
+
+  /**
+   * How long this device waits before it commits a change every member's device hears of (a join,
+   * a new device, a removal): the device on the group's first leaf at once, the next one a step
+   * later, and so on (at most TURN_STEPS steps). The first one online makes the Commit; the others
+   * find it done, instead of all building one and all but one losing the race.
+   */
+  private myTurn(room: string): number {
+    const group = this.live.get(room)?.group
+    if (!group) return 0
+    const removing = this.live.get(room)?.removals ?? new Set<string>()
+    const leaves = group.members().filter((m) => !removing.has(m.user))
+    const rank = leaves.findIndex((m) => m.user === this.client.user && m.device === group.device)
+    return Math.min(Math.max(rank, 0), TURN_STEPS) * TURN_STEP_MS
+  }
+
   /** Add every trusted device of `user` that has a KeyPackage to the room's group. */
-  async addUser(room: string, user: string): Promise<void> {
+  addUser(room: string, user: string): Promise<void> {
+    return this.addUsers(room, [user])
+  }
+
+  /** Add every trusted device of each of `users` that has a KeyPackage to the room's group, in one Commit. */
+  async addUsers(room: string, users: string[]): Promise<void> {
     const live = await this.ready(room)
     const crypto = await this.crypto()
+    // KeyPackages claimed once: a Commit rebuilt after another one won adds the same devices.
+    const claimed = new Map<string, ClaimedPackage[]>()
     await this.commit(live, async (group) => {
-      const { devices } = await this.client.request('devices', { user })
-      const trusted = await crypto.trustedDevices(user, devices)
-      const inGroup = new Set(
-        group
-          .members()
-          .filter((m) => m.user === user)
-          .map((m) => m.device),
-      )
-      const wanted = trusted.filter((d) => !inGroup.has(d) && d !== group.device)
-      if (wanted.length === 0) return undefined
-      const { packages } = await this.client.request('claim', { room, user })
-      const chosen = packages
-        .filter((p) => wanted.includes(p.device))
-        .map((p) => fromBase64(p.data))
-      if (chosen.length === 0) return undefined
-      return group.proposeCommit({ add: chosen })
+      const add: Uint8Array[] = []
+      for (const user of users) {
+        const { devices } = await this.client.request('devices', { user })
+        const trusted = await crypto.trustedDevices(user, devices)
+        const inGroup = new Set(
+          group
+            .members()
+            .filter((m) => m.user === user)
+            .map((m) => m.device),
+        )
+        const wanted = trusted.filter((d) => !inGroup.has(d) && d !== group.device)
+        if (wanted.length === 0) continue
+        let packages = claimed.get(user)
+        if (!packages || wanted.some((d) => !packages?.some((p) => p.device === d))) {
+          packages = (await this.client.request('claim', { room, user })).packages
+          claimed.set(user, packages)
+        }
+        for (const p of packages) if (wanted.includes(p.device)) add.push(fromBase64(p.data))
+      }
+      return add.length === 0 ? undefined : group.proposeCommit({ add })
     })
   }
 
@@ -741,19 +887,27 @@ export class E2eSession implements E2eLayer {
   async removeUsers(room: string, users: string[]): Promise<void> {
     const live = this.live.get(room) ?? (await this.ready(room))
     for (const user of users) live.removals.add(user)
-    if (!live.group) return
+    await this.commitRemovals(room)
+  }
+
+  /** Commit the removals this device knows are pending in the room, if any are left. */
+  private async commitRemovals(room: string): Promise<void> {
+    const live = this.live.get(room) ?? (await this.ready(room))
+    if (!live.group || live.removals.size === 0) return
     await this.ready(room)
+    let committed: string[] = []
     await this.commit(
       live,
       async (group) => {
         // Another member's Commit may have removed them meanwhile (then nothing is left to do);
         // users with no leaf still need a Commit naming them: the hub holds messages back until one does.
-        if (live.removals.size === 0) return undefined
-        return (await group.proposeCommit({ removeUsers: [...live.removals] })) ?? group.proposeCommit({})
+        committed = [...live.removals]
+        if (committed.length === 0) return undefined
+        return (await group.proposeCommit({ removeUsers: committed })) ?? group.proposeCommit({})
       },
-      () => [...live.removals],
+      () => committed,
     )
-    for (const user of users) live.removals.delete(user)
+    for (const user of committed) live.removals.delete(user)
   }
 
   /**
@@ -765,6 +919,14 @@ export class E2eSession implements E2eLayer {
     live: LiveRoom,
     build: (group: RoomGroup) => Promise<PendingCommit | undefined>,
     removed: () => string[] = () => [],
+  ): Promise<void> {
+    return this.committing.run(live.name, () => this.commitNow(live, build, removed))
+  }
+
+  private async commitNow(
+    live: LiveRoom,
+    build: (group: RoomGroup) => Promise<PendingCommit | undefined>,
+    removed: () => string[],
   ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const made = await this.serial.run(live.name, async () => {

@@ -1,7 +1,8 @@
 // A device's key store as one JSON file (Node only: the CLI keeps it beside its credentials file).
 // It holds private keys, so: mode 0600 in a folder made 0700, and every write goes to a temporary
 // file renamed over the old one, so that a crash leaves the old store or the new, never half of one.
-// A lock file keeps two chathub processes of the same device from writing at once.
+// A lock file keeps two chathub processes of the same device from writing at once. A store marked
+// moved (its device was exported to another machine, `chathub devices export`) refuses to be used.
 import { randomBytes } from 'node:crypto'
 import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
@@ -9,6 +10,7 @@ import { e2eErrors } from './errors.ts'
 import {
   type DeviceStoreData,
   DocumentDeviceStore,
+  type MovedMarker,
   emptyStoreData,
   storeDataChecker,
 } from './store.ts'
@@ -31,20 +33,54 @@ export class FileDeviceStore extends DocumentDeviceStore {
   }
 
   protected async read(): Promise<DeviceStoreData> {
-    return structuredClone(await this.current())
+    return structuredClone(this.usable(await this.current()))
   }
 
   protected update(change: (data: DeviceStoreData) => void): Promise<void> {
-    const write = this.writing.then(() =>
-      this.locked(async () => {
-        // Read again under the lock: another process may have written since.
-        const data = structuredClone(await this.current())
-        change(data)
-        await this.write(data)
-      }),
-    )
+    return this.exclusive(async () => {
+      // Read again under the lock: another process may have written since.
+      const data = structuredClone(this.usable(await this.current()))
+      change(data)
+      await this.write(data)
+    })
+  }
+
+  /**
+   * The whole document as it is in the file (`undefined` when there is none), moved or not:
+   * what `chathub devices export` seals and `devices import` checks before replacing it.
+   */
+  async snapshot(): Promise<DeviceStoreData | undefined> {
+    return (await this.version()) === undefined ? undefined : structuredClone(await this.current())
+  }
+
+  /**
+   * Mark the store moved, provided it still is `exported` (E2E_STORE_CHANGED otherwise: another
+   * chathub process wrote meanwhile, so the export is already behind). From then on it refuses
+   * every use (E2E_DEVICE_MOVED) until it is deleted or replaced.
+   */
+  markMoved(exported: DeviceStoreData, marker: MovedMarker): Promise<void> {
+    return this.exclusive(async () => {
+      const data = this.usable(await this.current())
+      if (JSON.stringify(data) !== JSON.stringify(exported)) throw e2eErrors.storeChanged(this.file)
+      await this.write({ ...structuredClone(data), moved: { ...marker } })
+    })
+  }
+
+  /** Replace the whole document (`chathub devices import`), whatever the file held. */
+  replace(data: DeviceStoreData): Promise<void> {
+    return this.exclusive(() => this.write(structuredClone(data)))
+  }
+
+  /** Run `fn` under the lock, after this process's earlier writes. */
+  private exclusive(fn: () => Promise<void>): Promise<void> {
+    const write = this.writing.then(() => this.locked(fn))
     this.writing = write.catch(() => {})
     return write
+  }
+
+  private usable(data: DeviceStoreData): DeviceStoreData {
+    if (data.moved) throw e2eErrors.deviceMoved(this.file, data.moved.at)
+    return data
   }
 
   /** The document in the file, re-read only when the file changed (every write makes a new inode). */

@@ -1,5 +1,6 @@
 // Where a device keeps its end-to-end encryption secrets: its identity, the private parts of its
-// KeyPackages, each room's MLS group state and the devices it pinned per user. One interface, async
+// KeyPackages, each room's MLS group state, the devices it pinned per user and the users whose
+// safety numbers were compared (verified). One interface, async
 // so that a browser's IndexedDB fits it; an in-memory store here, a file store in store-file.ts.
 import { type Static, Type } from '#typebox'
 import { DeviceId } from '#core/protocol/messages'
@@ -49,6 +50,29 @@ export type PinnedDevice = Static<typeof PinnedDevice>
 /** A user's pinned devices by device id. */
 export const PinnedDevices = Type.Record(Type.String(), PinnedDevice)
 export type PinnedDevices = Static<typeof PinnedDevices>
+
+/**
+ * A user whose safety number the owner of this device compared with them out of band (`chathub
+ * verify`, safety-number.ts): their trusted devices at that moment, so that a later change is shown.
+ */
+export const Verification = Type.Object({
+  /** When it was recorded (ms since the epoch). */
+  at: Type.Integer({ minimum: 0 }),
+  /** The safety number compared, 60 digits. */
+  safetyNumber: Type.String({ pattern: '^[0-9]{60}$' }),
+  /** The user's trusted devices then, as pinned (only trusted ones). */
+  devices: PinnedDevices,
+})
+export type Verification = Static<typeof Verification>
+
+/**
+ * The device was exported to another machine (`chathub devices export`): a store marked so refuses
+ * to be used, because two copies of one MLS member break each other's ratchets.
+ */
+export const MovedMarker = Type.Object({
+  at: Type.Integer({ minimum: 0 }),
+})
+export type MovedMarker = Static<typeof MovedMarker>
 
 /** A Commit of this device sent to the hub and not yet accepted or refused (group.ts). */
 export const StoredPendingCommit = Type.Object({
@@ -102,6 +126,10 @@ export const DeviceStoreData = Type.Object({
   groups: Type.Record(Type.String(), StoredGroup),
   pins: Type.Record(Type.String(), PinnedDevices),
   rooms: Type.Optional(Type.Record(Type.String(), StoredRoom)),
+  /** Verified users by name (absent in stores written before verification existed). */
+  verified: Type.Optional(Type.Record(Type.String(), Verification)),
+  /** Set by `chathub devices export` on the copy left behind (store-file.ts refuses to use it). */
+  moved: Type.Optional(MovedMarker),
 })
 export type DeviceStoreData = Static<typeof DeviceStoreData>
 
@@ -133,6 +161,11 @@ export interface DeviceStore {
    * undefined forgets the group (removed from it) and keeps the record.
    */
   saveRoom(room: string, record: StoredRoom, group: StoredGroup | undefined): Promise<void>
+  loadVerification(user: string): Promise<Verification | undefined>
+  /** `undefined` forgets it (the user is no longer verified on this device). */
+  saveVerification(user: string, verification: Verification | undefined): Promise<void>
+  /** Every verified user, by name. */
+  loadVerifications(): Promise<Record<string, Verification>>
 }
 
 /**
@@ -185,6 +218,20 @@ export abstract class DocumentDeviceStore implements DeviceStore {
       if (group) data.groups[room] = structuredClone(group)
       else delete data.groups[room]
     })
+  }
+  async loadVerification(user: string): Promise<Verification | undefined> {
+    return ownEntry((await this.read()).verified ?? {}, user)
+  }
+  saveVerification(user: string, verification: Verification | undefined): Promise<void> {
+    return this.update((data) => {
+      const verified = { ...data.verified }
+      if (verification) verified[user] = structuredClone(verification)
+      else delete verified[user]
+      data.verified = verified
+    })
+  }
+  async loadVerifications(): Promise<Record<string, Verification>> {
+    return (await this.read()).verified ?? {}
   }
 }
 

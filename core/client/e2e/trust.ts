@@ -164,19 +164,19 @@ export class DeviceTrust {
   }
 
   /**
-   * Whether `key` is the key of a trusted device `device` of `user`. A device not reviewed yet has
-   * its user's list fetched once (it may have been added since).
+   * Whether `key` is the key of a trusted device `device` of `user`. A device not reviewed yet, or
+   * not trusted when last reviewed, has its user's list fetched once more before it is refused: it
+   * may have been added or vouched for since (a long-running session, a browser, sees a Commit that
+   * adds a device vouched for a moment ago, possibly by itself, before it reviewed that user again).
    */
   async trusts(user: string, device: string, key: Uint8Array): Promise<boolean> {
     const { self } = this.options
     if (user === self.user && device === self.device.id)
       return toBase64(key) === toBase64(self.device.publicKey)
-    let found = this.find(user, device)
-    if (!found) {
-      await this.review(user)
-      found = this.find(user, device)
-    }
-    return found !== undefined && isTrusted(found) && found.key === toBase64(key)
+    const ok = (d: AssessedDevice | undefined) => d !== undefined && isTrusted(d) && d.key === toBase64(key)
+    if (ok(this.find(user, device))) return true
+    await this.review(user)
+    return ok(this.find(user, device))
   }
 
   /** For ts-mls's ClientConfig; `onRefused` hears each refused credential (for the caller's error). */
