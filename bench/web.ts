@@ -4,11 +4,15 @@
 // paint: navigation to the first message painted, for a reader of a room with 10,000 messages and,
 //        side by side in the same run as the baseline, of a room with 10 — the client loads one page
 //        of history, so the ratio should stay near 1. Medians over --runs.
-// bytes: what the first load of the chat view transfers: JS and CSS, raw and gzip (level 9).
+// bytes: what the first load of the chat view transfers: JS and CSS, raw and gzip (level 9); for an
+//        account with no encrypted room (the end-to-end code stays unloaded), then for one whose first
+//        room is encrypted (the browser's device and the MLS code load too).
 // heap:  a tab with a room open receives 50 messages/s for 60 s; its JS heap after a forced GC at
 //        the start, after 30 s and after 60 s, and the messages in the DOM (bounded by the window).
 import { gzipSync } from 'node:zlib'
 import type { Browser, Page } from 'playwright-core'
+import { E2eSession } from '#core/client/e2e/session'
+import { MemoryDeviceStore } from '#core/client/e2e/store'
 import type { ChatClient } from '#core/client/sdk'
 import { chromiumPath, launchBrowser } from '#test/helpers/browser'
 import { startHub, type TestHub } from '#test/helpers/start-hub'
@@ -80,12 +84,34 @@ const paint = async (hub: TestHub, browser: Browser, runs: number): Promise<stri
   ].join('\n')
 }
 
+type Sizes = Record<'js' | 'css' | 'html', [number, number]>
+
 const bytes = async (hub: TestHub, browser: Browser): Promise<string> => {
   await hub.addUser('bytes', PASSWORD)
+  const plain = await firstLoad(hub, browser, 'bytes')
+  // An account whose room is end-to-end encrypted (made on a device of its own, through the SDK).
+  await hub.addUser('bytese2e', PASSWORD)
+  const owner = await hub.connect('bytese2e')
+  await E2eSession.attach(owner, { deviceName: 'bench', store: new MemoryDeviceStore() })
+  await owner.create('sealed', { e2e: true })
+  await owner.close()
+  const sealed = await firstLoad(hub, browser, 'bytese2e', '#sealed')
+  const kb = (n: number) => (n / 1024).toFixed(1)
+  return [
+    `| first load of the chat view | raw KB | gzip KB | raw KB, encrypted room | gzip KB, encrypted room |`,
+    `|---|---|---|---|---|`,
+    `| JavaScript | ${kb(plain.js[0])} | **${kb(plain.js[1])}** | ${kb(sealed.js[0])} | ${kb(sealed.js[1])} |`,
+    `| CSS | ${kb(plain.css[0])} | ${kb(plain.css[1])} | ${kb(sealed.css[0])} | ${kb(sealed.css[1])} |`,
+    `| HTML | ${kb(plain.html[0])} | ${kb(plain.html[1])} | ${kb(sealed.html[0])} | ${kb(sealed.html[1])} |`,
+  ].join('\n')
+}
+
+/** What a logged-in reload of the chat view fetches until the network is idle (`room`: once that heading shows). */
+const firstLoad = async (hub: TestHub, browser: Browser, user: string, room?: string): Promise<Sizes> => {
   const context = await browser.newContext()
   const page = await context.newPage()
-  await logIn(page, hub.url, 'bytes')
-  const sizes: Record<'js' | 'css' | 'html', [number, number]> = { js: [0, 0], css: [0, 0], html: [0, 0] }
+  await logIn(page, hub.url, user)
+  const sizes: Sizes = { js: [0, 0], css: [0, 0], html: [0, 0] }
   page.on('response', (res) => {
     void res.body().then(
       (body) => {
@@ -100,16 +126,10 @@ const bytes = async (hub: TestHub, browser: Browser): Promise<string> => {
   })
   await page.reload()
   await page.getByRole('button', { name: 'Log out', exact: true }).waitFor()
+  if (room) await page.getByRole('heading', { name: room, exact: true }).waitFor()
   await page.waitForLoadState('networkidle')
   await context.close()
-  const kb = (n: number) => (n / 1024).toFixed(1)
-  return [
-    `| first load of the chat view | raw KB | gzip KB |`,
-    `|---|---|---|`,
-    `| JavaScript | ${kb(sizes.js[0])} | **${kb(sizes.js[1])}** |`,
-    `| CSS | ${kb(sizes.css[0])} | ${kb(sizes.css[1])} |`,
-    `| HTML | ${kb(sizes.html[0])} | ${kb(sizes.html[1])} |`,
-  ].join('\n')
+  return sizes
 }
 
 const heap = async (hub: TestHub, browser: Browser): Promise<string> => {

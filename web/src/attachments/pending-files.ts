@@ -2,9 +2,12 @@
 // then a picture may still change in the browser (a hidden message put into it), and the hub never
 // sees the version that was not sent. Each upload shows its progress and can be cancelled; one that
 // failed keeps the hub's reason (and code) until it is removed; one that was uploaded is not sent twice.
+// For an end-to-end encrypted room the file is encrypted here first (by the SDK's E2E session) and
+// only the ciphertext goes up, under a name that says nothing.
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { isChatError } from '#core/errors'
 import type { AttachmentView } from '#core/protocol/messages'
+import type { Encrypter } from '../e2e/tab-e2e.ts'
 
 /** A message carries at most this many files (the `say` frame's limit). */
 export const MAX_FILES = 10
@@ -32,10 +35,11 @@ export interface PendingFiles {
   /** Send another file in its place (a picture with a hidden message); it uploads afresh. */
   replace(key: number, file: File): void
   /**
-   * Upload every file not uploaded to `room` yet: all their views, or undefined when one failed (it
-   * says why) or was cancelled. Files uploaded stay uploaded for the next try.
+   * Upload every file not uploaded to `room` yet (encrypted with `encrypt` first, in an encrypted
+   * room): all their views, or undefined when one failed (it says why) or was cancelled. Files
+   * uploaded stay uploaded for the next try.
    */
-  upload(room: string): Promise<AttachmentView[] | undefined>
+  upload(room: string, encrypt?: Encrypter): Promise<AttachmentView[] | undefined>
   clear(): void
 }
 
@@ -54,7 +58,7 @@ export const usePendingFiles = (): PendingFiles => {
   const patch = (key: number, change: Partial<PendingFile>) =>
     setFiles((all) => all.map((f) => (f.key === key ? { ...f, ...change } : f)))
 
-  const uploadOne = async (f: PendingFile, room: string): Promise<AttachmentView | 'failed' | 'cancelled'> => {
+  const uploadOne = async (f: PendingFile, room: string, encrypt: Encrypter | undefined): Promise<AttachmentView | 'failed' | 'cancelled'> => {
     if (f.uploaded?.room === room) return f.uploaded.view
     const control = new AbortController()
     uploads.current.set(f.key, control)
@@ -62,12 +66,14 @@ export const usePendingFiles = (): PendingFiles => {
     try {
       const { prepare, upload } = await import('./upload.ts')
       const body = await prepare(f.file)
-      const view = await upload(room, body, {
-        name: f.file.name,
-        type: f.file.type,
-        signal: control.signal,
-        onProgress: (sent, total) => patch(f.key, { sent, total }),
-      })
+      const send = (blob: Blob, name: string, type: string) =>
+        upload(room, blob, { name, type, signal: control.signal, onProgress: (sent, total) => patch(f.key, { sent, total }) })
+      // The real name and type travel inside the encrypted message (the SDK's session sniffs the type).
+      const view = encrypt
+        ? await encrypt(new Uint8Array(await body.arrayBuffer()), f.file.name, (sealed) =>
+            send(new Blob([new Uint8Array(sealed)]), 'encrypted.bin', 'application/octet-stream'),
+          )
+        : await send(body, f.file.name, f.file.type)
       patch(f.key, { state: 'uploaded', uploaded: { room, view } })
       return view
     } catch (err) {
@@ -98,8 +104,8 @@ export const usePendingFiles = (): PendingFiles => {
       uploads.current.get(key)?.abort()
       setFiles((all) => all.map((f) => (f.key === key ? { key, file, state: 'ready', sent: 0, total: file.size } : f)))
     },
-    async upload(room) {
-      const results = await Promise.all(files.map((f) => uploadOne(f, room)))
+    async upload(room, encrypt) {
+      const results = await Promise.all(files.map((f) => uploadOne(f, room, encrypt)))
       return results.every((r) => typeof r !== 'string') ? results : undefined
     },
     clear() {

@@ -1,11 +1,13 @@
 // The chat: the rooms list (unread counts, mentions, invitations, direct messages, the room
 // directory and room creation) beside the open room (its topic, the timeline, who is typing, the
 // composer) and, when asked for, its members. On a narrow screen the rooms list is a drawer and the
-// members a dialog.
+// members a dialog. End-to-end encrypted rooms carry a lock and say who can read them; when another
+// tab of this browser uses the device, this one takes over once that tab lets it go.
 import { useEffect, useRef, useState } from 'preact/hooks'
 import type { RoomSummary } from '#core/protocol/messages'
-import { type Me, connect, logOut } from '../session.ts'
-import { ChatStore, type RoomView } from './store.ts'
+import { type Me, logOut } from '../session.ts'
+import type { ChatStore, RoomView } from './store.ts'
+import { startChat } from './start-chat.ts'
 import { Timeline } from './timeline.tsx'
 import { Composer } from './composer.tsx'
 import { SettingsView } from '../settings/settings-view.tsx'
@@ -26,6 +28,9 @@ import { ThreadPanel } from '../messages/thread-panel.tsx'
 import { NotifyLevelSelect } from '../notify/notify-level-select.tsx'
 import { SearchButton } from '../messages/search-button.tsx'
 import { UnreadBadges } from '../rooms/unread-badges.tsx'
+import type { DeviceLock } from '../e2e/device-lock.ts'
+import { DeviceNotice } from '../e2e/device-notice.tsx'
+import { EncryptionLine, LockIcon } from '../e2e/encryption-marks.tsx'
 
 /** Re-render when the store changes. */
 const useStore = (store: ChatStore | undefined): void => {
@@ -44,6 +49,8 @@ export const ChatView = ({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void 
   /** The room whose Leave asks for confirmation. */
   const [leaving, setLeaving] = useState<RoomSummary>()
   const [membersShown, setMembersShown] = useState(false)
+  /** This browser's device, taken over from another tab that let it go: the chat starts again with it. */
+  const [takenOver, setTakenOver] = useState<DeviceLock>()
   const membersToggle = useRef<HTMLButtonElement>(null)
   const narrow = useNarrow()
   const [removed, dismissRemoved] = useRemovedNotice(store)
@@ -58,21 +65,27 @@ export const ChatView = ({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void 
   useEffect(() => {
     let stopped = false
     let made: ChatStore | undefined
-    connect()
-      .then(async (client) => {
-        if (stopped) return void client.close()
-        made = new ChatStore(client, me.user)
-        await made.refreshRooms()
-        const first = made.memberRooms()[0]
-        if (first) await made.open(first.name)
-        setStore(made)
+    startChat(me.user, takenOver)
+      .then((started) => {
+        if (stopped) return void started.close()
+        made = started
+        setStore(started)
       })
       .catch((err: unknown) => setProblem(errorText(err)))
     return () => {
       stopped = true
       void made?.close()
     }
-  }, [me.user])
+  }, [me.user, takenOver])
+
+  // Another tab uses this browser's device: when it lets it go, the chat starts again with it.
+  const e2e = store?.e2e.state
+  useEffect(() => {
+    if (e2e?.kind !== 'busy') return
+    const waiting = new AbortController()
+    void e2e.whenFree(waiting.signal).then((lock) => (waiting.signal.aborted ? lock.release() : setTakenOver(lock)))
+    return () => waiting.abort()
+  }, [e2e])
 
   // Mentions and direct messages notify while the tab is hidden (once the user allowed it).
   useEffect(() => {
@@ -197,7 +210,7 @@ export const ChatView = ({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void 
         <JoinForm label="Direct message" placeholder="user name" onSubmit={(user) => act(store.openDirect(user))} />
       </aside>
       {settings ? (
-        <SettingsView user={me.user} onClose={() => setSettings(false)} />
+        <SettingsView user={me.user} store={store} onClose={() => setSettings(false)} />
       ) : (
       <main class="room">
         <header class="room-header">
@@ -207,6 +220,8 @@ export const ChatView = ({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void 
           <h1 id="room-title" tabIndex={-1}>
             {room ? title(room) : 'No room open'}
           </h1>
+          {summary?.e2e && <LockIcon />}
+          {summary?.e2e && <EncryptionLine />}
           {room && <TopicEditor store={store} room={room} canEdit={summary !== undefined && mayModerate(summary, mine)} />}
           {summary && (
             <div class="room-actions">
@@ -240,6 +255,7 @@ export const ChatView = ({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void 
             {problem}
           </p>
         )}
+        <DeviceNotice store={store} room={room?.name} />
         {removed && (
           <p class="notice" role="status">
             {removed}{' '}
@@ -252,7 +268,8 @@ export const ChatView = ({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void 
           <>
             <Timeline store={store} room={room} onError={(err) => setProblem(errorText(err))} />
             <Typing names={store.typingIn(room.name)} />
-            <Composer store={store} room={room.name} />
+            {/* An encrypted room this tab cannot use: the notice above says why. */}
+            {!(store.isEncrypted(room.name) && store.e2e.problem()) && <Composer store={store} room={room.name} />}
           </>
         ) : (
           <p class="empty">Join a room or start a direct message from the list.</p>
@@ -292,6 +309,7 @@ const RoomList = ({ store, onOpen }: { store: ChatStore; onOpen: (name: string) 
                 onClick={() => onOpen(r.name)}
               >
                 <span class="room-name">{title(r)}</span>
+                {r.summary?.e2e && <LockIcon />}
                 <UnreadBadges unread={unread} mentions={mentions} />
               </button>
             </li>

@@ -40,7 +40,7 @@ export const Composer = ({ store, room, replyTo }: Props) => {
     let names = ''
     if (pending.files.length > 0) {
       setUploading(true)
-      const views = await pending.upload(room)
+      const views = await pending.upload(room, store.isEncrypted(room) ? store.e2e.encrypterFor(room) : undefined)
       setUploading(false)
       // A file failed (it says why) or was cancelled: the text and the other files stay for another try.
       if (!views) return

@@ -3,12 +3,16 @@
 // of the connection (which reconnects with back-off and resumes; the SDK re-sends unanswered
 // messages with their txn, so nothing is lost or doubled). Also the thread panel's thread, reactions
 // and read markers as they change live, and "show this message in its room" for search results.
-// Views subscribe and re-render on change.
+// End-to-end encrypted rooms come decrypted from this browser's device (web/src/e2e/tab-e2e.ts),
+// woken before such a room is joined. Views subscribe and re-render on change.
 import { backoffDelay } from '#core/backoff'
 import { type ChatClient, randomId } from '#core/client/sdk'
 import { isChatError } from '#core/errors'
 import { CloseCodes } from '#core/protocol/close-codes'
 import type { EventOf, InviteView, MessageView, RoomSummary } from '#core/protocol/messages'
+import type { DeviceLock } from '../e2e/device-lock.ts'
+import { withE2eThreads } from '../e2e/e2e-threads.ts'
+import { TabE2e } from '../e2e/tab-e2e.ts'
 import { withReaction } from '../messages/reaction-list.ts'
 import { type ThreadView, Threads } from '../messages/threads.ts'
 
@@ -80,11 +84,17 @@ export class ChatStore {
   private readonly listeners = new Set<Listener>()
   private version = 0
 
+  /** End-to-end encrypted rooms in this tab: this browser's device, or why not. */
+  readonly e2e: TabE2e
+
   constructor(
     readonly client: ChatClient,
     readonly me: string,
+    /** This browser's device lock, taken over from another tab that let it go. */
+    heldDevice?: DeviceLock,
   ) {
-    this.threads = new Threads(client, me, this.rooms, () => this.changed())
+    this.e2e = new TabE2e(client, me, () => this.changed(), heldDevice)
+    this.threads = new Threads(client, me, this.rooms, () => this.changed(), (room) => this.isEncrypted(room))
     client.on('message', (m: EventOf<'message'>) => this.onMessage(m))
     client.on('edited', (e: EventOf<'edited'>) =>
       this.patch(e.room, e.seq, (m) => ({ ...m, text: e.text, editedAt: e.editedAt, ...(e.mentions ? { mentions: e.mentions } : {}) })),
@@ -170,6 +180,11 @@ export class ChatStore {
     this.changed()
   }
 
+  /** Whether a room is end-to-end encrypted (its messages come from this browser's device). */
+  isEncrypted(room: string): boolean {
+    return this.rooms.get(room)?.summary?.e2e !== undefined
+  }
+
   /** Rooms the user is a member of, direct conversations last. */
   memberRooms(): RoomView[] {
     const all = [...this.rooms.values()].filter((r) => r.summary?.role !== undefined)
@@ -212,14 +227,21 @@ export class ChatStore {
 
   /** Join, then the newest page, or the page that ends a little after `around` (history before around+AROUND). */
   private async show(name: string, around?: number): Promise<void> {
-    const joined = await this.client.join(name)
+    // The device must follow an encrypted room from its join on, or it misses what comes.
+    if (this.isEncrypted(name)) await this.e2e.wake()
+    let joined = await this.client.join(name)
+    if (joined.e2e && this.e2e.state.kind === 'dormant') {
+      // An encrypted room not in the list yet (an invitation, a name typed): again, with the device.
+      await this.e2e.wake()
+      if (this.e2e.ready) joined = await this.client.join(name)
+    }
     const view = this.rooms.get(name) ?? this.emptyRoom(name)
     this.rooms.set(name, view)
     const unread = view.summary?.unread ?? 0
     view.readUpTo = Math.max(0, joined.seq - unread)
     view.online = new Set(joined.online)
     const page = await this.client.history(name, around === undefined ? { limit: PAGE } : { before: around + AROUND, limit: PAGE })
-    view.messages = page.messages
+    view.messages = this.shown(name, page.messages)
     view.more = page.more
     view.atLatest = around === undefined || (page.messages.at(-1)?.seq ?? 0) >= joined.seq
     if (this.threads.current && this.threads.current.room !== name) this.threads.close()
@@ -227,6 +249,13 @@ export class ChatStore {
     if (!view.summary) await this.refreshRooms()
     this.changed()
     this.markRead(name)
+    // Opening an encrypted room may have registered this browser as a device.
+    if (this.isEncrypted(name) && this.e2e.device === undefined) await this.e2e.refreshDevice()
+  }
+
+  /** A page of a room's messages as the views show them (an encrypted room's replies in threads). */
+  private shown(room: string, messages: MessageView[]): MessageView[] {
+    return this.isEncrypted(room) ? withE2eThreads(messages) : messages
   }
 
   /** Open the direct conversation with a user (started if needed). */
@@ -242,7 +271,7 @@ export class ChatStore {
     const first = view?.messages[0]
     if (!view || !first || !view.more) return false
     const page = await this.client.history(name, { before: first.seq, limit: PAGE })
-    view.messages = [...page.messages, ...view.messages]
+    view.messages = this.shown(name, [...page.messages, ...view.messages])
     view.more = page.more
     if (view.messages.length > WINDOW) {
       view.messages = view.messages.slice(0, WINDOW)
@@ -263,7 +292,7 @@ export class ChatStore {
     // History pages end before a seq: this one ends PAGE messages after the last one shown.
     const page = await this.client.history(name, { before: last.seq + PAGE + 1, limit: PAGE })
     const newer = page.messages.filter((m) => m.seq > last.seq)
-    view.messages = [...view.messages, ...newer]
+    view.messages = this.shown(name, [...view.messages, ...newer])
     if (view.messages.length > WINDOW) {
       view.messages = view.messages.slice(-WINDOW)
       view.more = true
@@ -279,7 +308,7 @@ export class ChatStore {
     const view = this.rooms.get(name)
     if (!view) return
     const page = await this.client.history(name, { limit: PAGE })
-    view.messages = page.messages
+    view.messages = this.shown(name, page.messages)
     view.more = page.more
     view.atLatest = true
     this.changed()
@@ -295,15 +324,21 @@ export class ChatStore {
     this.changed()
   }
 
-  private onMessage(m: MessageView): void {
+  private onMessage(event: MessageView): void {
+    const view = this.rooms.get(event.room)
+    // An encrypted room's reply names only what it answers: its thread is found among the messages shown.
+    const m = view && this.isEncrypted(event.room) ? withE2eThreads([...view.messages, event]).at(-1)! : event
     if (m.thread !== undefined) this.threads.onReply(m, m.thread)
-    const view = this.rooms.get(m.room)
     if (!view) {
       // A direct conversation nobody had open: it appears in the list.
       void this.refreshRooms()
       return
     }
-    if (view.atLatest && !view.messages.some((x) => x.seq === m.seq)) {
+    if (view.messages.some((x) => x.seq === m.seq)) {
+      // Again, and decrypted this time (a message of an encrypted room retried on this device).
+      if (this.isEncrypted(m.room))
+        view.messages = view.messages.map((x) => (x.seq === m.seq ? { ...m, ...(x.replies ? { replies: x.replies } : {}) } : x))
+    } else if (view.atLatest) {
       view.messages = [...view.messages, m].slice(-WINDOW)
       if (view.messages.length === WINDOW) view.more = true
     }
@@ -416,10 +451,11 @@ export class ChatStore {
     this.changed()
   }
 
-  /** Stop for good (logout). */
+  /** Stop for good (logout): another tab may take this browser's device. */
   async close(): Promise<void> {
     this.ended = 'closed'
     await this.client.close()
+    this.e2e.close()
   }
 }
 

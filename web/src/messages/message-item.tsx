@@ -1,11 +1,13 @@
 // One message, in the timeline or the thread panel: sender and time (unless grouped with the one
 // before), what it answers when it is a reply, its text (as text: renderText), files, reactions, its
 // thread's reply count, and its actions — react (the picker), reply (opens its thread), edit (own),
-// delete (own, or anyone's for a moderator).
+// delete (own, or anyone's for a moderator; only your own in an end-to-end encrypted room). A message
+// of an encrypted room this device cannot decrypt says why and what to do.
 import { useEffect, useRef, useState } from 'preact/hooks'
 import type { MessageView } from '#core/protocol/messages'
 import { MessageAttachments } from '../attachments/message-attachments.tsx'
 import type { ChatStore } from '../chat/store.ts'
+import { Undecryptable } from '../e2e/undecryptable.tsx'
 import { renderText } from '../text/render.tsx'
 import { ReactionBar } from './reaction-bar.tsx'
 import { ReactionPicker } from './reaction-picker.tsx'
@@ -57,7 +59,8 @@ export const MessageItem = ({ store, message: m, grouped, canModerate, answers, 
   const mentioned = m.mentions?.includes(me) ?? false
   const bridged = m.via !== undefined
   const live = m.deletedAt === undefined && m.text !== null
-  const canDelete = own || canModerate
+  // In an encrypted room only a message's sender can change it (the others' devices would ignore it).
+  const canDelete = own || (canModerate && !store.isEncrypted(m.room))
   const root = m.thread ?? m.seq
   const openThread = () => store.threads.open(m.room, root).catch(onError)
   const news = store.threads.news.get(threadKey(m.room, m.seq)) ?? 0
@@ -84,7 +87,11 @@ export const MessageItem = ({ store, message: m, grouped, canModerate, answers, 
           {answers ? `replying to ${answers.from}: ${excerpt(answers)}` : 'replying to an earlier message'}
         </button>
       )}
-      {!live ? (
+      {m.undecryptable ? (
+        <Undecryptable problem={m.undecryptable} />
+      ) : m.mls && m.deletedAt === undefined ? (
+        <p class="body undecryptable">encrypted — this tab does not decrypt it (see the notice above)</p>
+      ) : !live ? (
         <p class="body deleted">message deleted</p>
       ) : editing ? (
         <form
@@ -115,7 +122,7 @@ export const MessageItem = ({ store, message: m, grouped, canModerate, answers, 
           {m.editedAt !== undefined && <span class="edited"> (edited)</span>}
         </p>
       )}
-      <MessageAttachments message={m} />
+      <MessageAttachments message={m} client={store.client} />
       {live && (
         <ReactionBar
           reactions={m.reactions}

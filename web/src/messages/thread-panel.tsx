@@ -90,9 +90,12 @@ const Panel = ({ store, thread }: { store: ChatStore; thread: ThreadView }) => {
     >
       <header>
         <h2 id={`${id}-title`}>Thread in {where}</h2>
-        <button type="button" class="link" onClick={() => store.threads.follow(thread.room, thread.root, !following).catch(onError)}>
-          {following ? 'Unfollow thread' : 'Follow thread'}
-        </button>
+        {/* The hub cannot tell an encrypted room's replies apart: it has no thread to follow there. */}
+        {!store.isEncrypted(thread.room) && (
+          <button type="button" class="link" onClick={() => store.threads.follow(thread.room, thread.root, !following).catch(onError)}>
+            {following ? 'Unfollow thread' : 'Follow thread'}
+          </button>
+        )}
         <button type="button" class="link" onClick={() => store.threads.close()} aria-label="Close the thread">
           close
         </button>
@@ -135,7 +138,8 @@ const Panel = ({ store, thread }: { store: ChatStore; thread: ThreadView }) => {
           ))}
         </ol>
       </div>
-      <Composer store={store} room={thread.room} replyTo={thread.root} />
+      {/* An encrypted room this tab cannot use (another tab has the device): the room view says why. */}
+      {!(store.isEncrypted(thread.room) && store.e2e.problem()) && <Composer store={store} room={thread.room} replyTo={thread.root} />}
     </aside>
   )
 }

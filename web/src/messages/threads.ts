@@ -1,10 +1,12 @@
 // Threads in the browser: the one the thread panel shows (its root, then its replies a page at a time,
 // live), the reply counts of roots in the timeline, which threads the user follows, and the replies
 // that came in followed threads (`thread` events) since each was last open. Owned by the ChatStore,
-// which calls `changed` to re-render the views.
+// which calls `changed` to re-render the views. In an end-to-end encrypted room a thread is found in
+// this browser's device log (web/src/e2e/e2e-threads.ts): the hub cannot tell replies apart there.
 import type { ChatClient } from '#core/client/sdk'
 import type { EventOf, MessageView } from '#core/protocol/messages'
 import type { RoomView } from '../chat/store.ts'
+import { withE2eThreads } from '../e2e/e2e-threads.ts'
 
 /** Replies fetched per page. */
 const PAGE = 50
@@ -38,6 +40,7 @@ export class Threads {
     private readonly me: string,
     private readonly rooms: Map<string, RoomView>,
     private readonly changed: () => void,
+    private readonly encrypted: (room: string) => boolean,
   ) {}
 
   /** Show a thread in the panel: its root first, then its newest page of replies. */
@@ -48,6 +51,7 @@ export class Threads {
     this.current = thread
     this.changed()
     try {
+      if (this.encrypted(room)) return await this.openEncrypted(thread)
       const page = await this.client.history(room, { thread: root, limit: PAGE })
       // The root leads only a page that reaches the thread's start; otherwise it is fetched alone.
       const first = page.messages[0]
@@ -60,6 +64,17 @@ export class Threads {
       thread.loading = false
       this.changed()
     }
+  }
+
+  /** An encrypted room's thread: its root and replies from the device's whole log (it is on this device). */
+  private async openEncrypted(thread: ThreadView): Promise<void> {
+    const log = withE2eThreads((await this.client.history(thread.room, { limit: Number.MAX_SAFE_INTEGER })).messages)
+    thread.rootMessage = log.find((m) => m.seq === thread.root) ?? thread.rootMessage
+    thread.replies = merged(
+      log.filter((m) => m.thread === thread.root),
+      thread.replies,
+    )
+    thread.more = false
   }
 
   /** The replies before the first one shown. */

@@ -1,5 +1,7 @@
-// Create a room: its name, who can join (anyone, or only those invited) and a topic. The user
-// becomes its owner and the room opens; a refusal (name taken, invalid, reserved) shows the hub's code.
+// Create a room: its name, who can join (anyone, or only those invited), a topic, and whether it is
+// end-to-end encrypted (made on this browser's device; before that, what it costs: no history from
+// before joining, and keys that live only on the members' devices). The user becomes its owner and
+// the room opens; a refusal (name taken, invalid, reserved) shows the hub's code.
 import { useRef, useState } from 'preact/hooks'
 import type { ChatStore } from '../chat/store.ts'
 import { errorText } from './error-text.ts'
@@ -15,6 +17,9 @@ export const CreateRoomDialog = ({ store, onClose, onOpened }: CreateProps) => {
   const [name, setName] = useState('')
   const [isPrivate, setPrivate] = useState(false)
   const [topic, setTopic] = useState('')
+  const [encrypted, setEncrypted] = useState(false)
+  /** Why this tab cannot make an encrypted room (another tab has the device, plain http). */
+  const cannotEncrypt = store.e2e.problem()
   const [error, setError] = useState<string>()
   const [busy, setBusy] = useState(false)
   const created = useRef(false)
@@ -26,7 +31,17 @@ export const CreateRoomDialog = ({ store, onClose, onOpened }: CreateProps) => {
     setError(undefined)
     const room = name.trim()
     try {
-      await store.client.create(room, { private: isPrivate, ...(topic.trim() === '' ? {} : { topic: topic.trim() }) })
+      if (encrypted) {
+        // Made on this browser's device: wake it first (its code loads now, if it has not).
+        await store.e2e.wake()
+        const problem = store.e2e.problem()
+        if (problem) throw new Error(problem)
+      }
+      await store.client.create(room, {
+        private: isPrivate,
+        ...(topic.trim() === '' ? {} : { topic: topic.trim() }),
+        ...(encrypted ? { e2e: true } : {}),
+      })
       await store.open(room)
       created.current = true
       onOpened(room)
@@ -75,6 +90,19 @@ export const CreateRoomDialog = ({ store, onClose, onOpened }: CreateProps) => {
           Topic (optional)
           <input maxLength={256} value={topic} onInput={(e) => setTopic(e.currentTarget.value)} />
         </label>
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={encrypted}
+            disabled={cannotEncrypt !== undefined}
+            aria-describedby="create-room-e2e"
+            onChange={(e) => setEncrypted(e.currentTarget.checked)}
+          />
+          End-to-end encrypted
+        </label>
+        <div id="create-room-e2e" class={encrypted ? 'warning' : 'hint'} aria-live="polite">
+          {cannotEncrypt ?? (encrypted ? <E2eWarning /> : 'Only the members’ devices can read it; the hub stores what it cannot read.')}
+        </div>
         {error && (
           <p class="error" role="alert">
             {error}
@@ -82,10 +110,27 @@ export const CreateRoomDialog = ({ store, onClose, onOpened }: CreateProps) => {
         )}
         <div class="row">
           <button type="submit" aria-disabled={busy}>
-            {busy ? 'Creating…' : 'Create'}
+            {busy ? 'Creating…' : encrypted ? 'Create encrypted room' : 'Create'}
           </button>
         </div>
       </form>
     </Modal>
   )
 }
+
+/** What an encrypted room costs, said before it is made (docs/e2e.md, "Before you create one"). */
+const E2eWarning = () => (
+  <>
+    <p>Before you create it:</p>
+    <ul>
+      <li>
+        <strong>No history before joining.</strong> Members, and each new device of theirs, read only what is sent after
+        they were added.
+      </li>
+      <li>
+        <strong>Your devices hold the keys.</strong> They stay in this browser (and your other devices). Lose every device
+        and you lose what they could read: nobody, not the hub’s admin, can recover it.
+      </li>
+    </ul>
+  </>
+)

@@ -3,6 +3,7 @@
 import type { ChatStore } from '../chat/store.ts'
 import { useDirectPresence } from './use-direct-presence.ts'
 import { UnreadBadges } from './unread-badges.tsx'
+import { LockIcon } from '../e2e/encryption-marks.tsx'
 
 export const DirectList = ({ store, onOpen }: { store: ChatStore; onOpen: (room: string) => void }) => {
   const online = useDirectPresence(store)
@@ -27,6 +28,7 @@ export const DirectList = ({ store, onOpen }: { store: ChatStore; onOpen: (room:
                 {here !== undefined && <span class={`presence-dot${here ? ' online' : ''}`} aria-hidden="true" />}
                 <span class="room-name">@{r.summary?.peer ?? 'removed user'}</span>
                 {here !== undefined && <span class="visually-hidden">{here ? ', online' : ', offline'}</span>}
+                {r.summary?.e2e && <LockIcon />}
                 <UnreadBadges unread={unread} mentions={mentions} />
               </button>
             </li>

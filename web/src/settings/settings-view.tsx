@@ -1,9 +1,12 @@
 // Settings: two-factor login (enrol with a QR code and the secret as text, confirm with a first code,
-// recovery codes shown once and regenerated with a code, turn it off) and the password. The QR code
-// library loads only when a QR code is shown.
+// recovery codes shown once and regenerated with a code, turn it off), the password, and the
+// account's devices for encrypted rooms (web/src/e2e/device-list.tsx). The QR code library loads
+// only when a QR code is shown, the device list when the settings are.
+import type { FunctionComponent } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { httpCall } from '#core/client/sdk'
 import { isChatError } from '#core/errors'
+import type { ChatStore } from '../chat/store.ts'
 import { hub } from '../session.ts'
 
 interface TotpStatus {
@@ -23,7 +26,8 @@ const qrImage = async (uri: string): Promise<string> => {
   return URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }))
 }
 
-export const SettingsView = ({ user, onClose }: { user: string; onClose: () => void }) => (
+/** `store`: the chat's, for the device list (none while the session may only enrol in two-factor login). */
+export const SettingsView = ({ user, store, onClose }: { user: string; store?: ChatStore; onClose: () => void }) => (
   <main class="settings" aria-labelledby="settings-title">
     <header class="room-header">
       <h1 id="settings-title">Settings for {user}</h1>
@@ -34,9 +38,19 @@ export const SettingsView = ({ user, onClose }: { user: string; onClose: () => v
     <div class="settings-body">
       <TwoFactor />
       <PasswordForm />
+      {store && <Devices store={store} />}
     </div>
   </main>
 )
+
+/** The device list, loaded with the settings (not with the chat). */
+const Devices = ({ store }: { store: ChatStore }) => {
+  const [List, setList] = useState<FunctionComponent<{ store: ChatStore }>>()
+  useEffect(() => {
+    void import('../e2e/device-list.tsx').then((m) => setList(() => m.DeviceList))
+  }, [])
+  return List ? <List store={store} /> : null
+}
 
 const CodeInput = ({ label, value, onInput }: { label: string; value: string; onInput: (v: string) => void }) => (
   <label>

@@ -6,7 +6,7 @@ import { render } from 'preact'
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { isChatError } from '#core/errors'
 import type { AttachmentView } from '#core/protocol/messages'
-import { type HiddenImage, type ImageCheck, StegoClient } from './stego-client.ts'
+import { type HiddenImage, type ImageCheck, type PictureInput, StegoClient } from './stego-client.ts'
 
 const stego = new StegoClient()
 const REMEMBER_PREFIX = 'chathub.stego.passphrase.'
@@ -141,11 +141,14 @@ const HideForm = ({ room, file, onHidden, onCancel }: { room: string; file: File
   )
 }
 
-/** Ask for the passphrase and show what `attachment` hides, or that it hides nothing for it. */
-export const openRevealDialog = (opener: HTMLElement | null, room: string, attachment: AttachmentView, url: string): void =>
-  openDialog(opener, (close) => <RevealForm room={room} attachment={attachment} url={url} onClose={close} />)
+/**
+ * Ask for the passphrase and show what `attachment` hides, or that it hides nothing for it. `load`
+ * gives the picture's bytes (from the hub, or decrypted on this device in an encrypted room).
+ */
+export const openRevealDialog = (opener: HTMLElement | null, room: string, attachment: AttachmentView, load: () => Promise<PictureInput>): void =>
+  openDialog(opener, (close) => <RevealForm room={room} attachment={attachment} load={load} onClose={close} />)
 
-const RevealForm = ({ room, attachment, url, onClose }: { room: string; attachment: AttachmentView; url: string; onClose: () => void }) => {
+const RevealForm = ({ room, attachment, load, onClose }: { room: string; attachment: AttachmentView; load: () => Promise<PictureInput>; onClose: () => void }) => {
   const [passphrase, setPassphrase] = useState(remembered(room))
   const [answer, setAnswer] = useState<{ text: string } | { file: string; name: string } | { none: true }>()
   const [error, setError] = useState<string>()
@@ -160,9 +163,7 @@ const RevealForm = ({ room, attachment, url, onClose }: { room: string; attachme
     setError(undefined)
     setAnswer(undefined)
     try {
-      const res = await fetch(url, { credentials: 'same-origin' })
-      if (!res.ok) throw new Error(`The hub answered ${res.status}.`)
-      const payload = await stego.reveal(await res.arrayBuffer(), passphrase)
+      const payload = await stego.reveal(await load(), passphrase)
       setAnswer(payload.kind === 'text' ? { text: payload.text } : { file: URL.createObjectURL(new Blob([payload.data.slice()])), name: payload.name })
     } catch (err) {
       if (isChatError(err) && err.code === 'STEGO_NO_MESSAGE') setAnswer({ none: true })
