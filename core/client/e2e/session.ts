@@ -20,7 +20,7 @@ import type {
   WelcomeView,
 } from '#core/protocol/messages'
 import type { E2eCrypto, RoomGroup } from './crypto-port.ts'
-import type { PendingCommit } from './group.ts'
+import type { CommitIntent, Member, PendingCommit } from './group.ts'
 import { sanitizeName, sniffMime } from '#core/attachments/sniff'
 import { compileSearch, searchLogs } from './log-search.ts'
 import { decodePayload, type E2eAttachment, type E2ePayload, encodePayload } from './payload.ts'
@@ -890,6 +890,23 @@ export class E2eSession implements E2eLayer {
     await this.commitRemovals(room)
   }
 
+  /**
+   * What a pending removal of `users` takes out of the group: every leaf of a user who is no longer
+   * a member (left, kicked, banned, account gone); of one who still is (they removed a device), only
+   * the leaves of devices their account no longer has.
+   */
+  private async removalOf(room: string, group: RoomGroup, users: string[]): Promise<CommitIntent> {
+    const { members } = await this.client.members(room)
+    const staying = new Set(members.map((m) => m.user).filter((u) => users.includes(u)))
+    const removeDevices: Member[] = []
+    for (const user of staying) {
+      const { devices } = await this.client.request('devices', { user })
+      const registered = new Set(devices.map((d) => d.device))
+      for (const m of group.members()) if (m.user === user && !registered.has(m.device)) removeDevices.push({ user, device: m.device })
+    }
+    return { removeUsers: users.filter((u) => !staying.has(u)), removeDevices }
+  }
+
   /** Commit the removals this device knows are pending in the room, if any are left. */
   private async commitRemovals(room: string): Promise<void> {
     const live = this.live.get(room) ?? (await this.ready(room))
@@ -903,7 +920,8 @@ export class E2eSession implements E2eLayer {
         // users with no leaf still need a Commit naming them: the hub holds messages back until one does.
         committed = [...live.removals]
         if (committed.length === 0) return undefined
-        return (await group.proposeCommit({ removeUsers: committed })) ?? group.proposeCommit({})
+        const removal = await this.removalOf(live.name, group, committed)
+        return (await group.proposeCommit(removal)) ?? group.proposeCommit({})
       },
       () => committed,
     )

@@ -232,6 +232,38 @@ describe('end-to-end encrypted rooms through the SDK', () => {
     await phone.client.close()
   })
 
+  test('removing one of your devices takes out that device only: your others read on', async () => {
+    await alice.client.create('one-device', { e2e: true, private: true })
+    await alice.client.invite('one-device', 'bob')
+    await bob.client.join('one-device')
+    const tablet = await person('alice', new MemoryDeviceStore())
+    const tabletId = (await tablet.store.loadDevice())!.id
+    const { Device } = await import('#core/client/e2e/device')
+    const { fromBase64 } = await import('#core/protocol/e2e')
+    const laptop = Device.fromJSON(await alice.store.loadDevice())
+    const { devices } = await alice.client.request('devices', { user: 'alice' })
+    const welcome = tablet.client.next('welcome', (w) => w.room === 'one-device')
+    const vouch = await laptop.vouchFor('alice', tabletId, fromBase64(devices.find((d) => d.device === tabletId)!.key))
+    await alice.client.request('vouch', { device: tabletId, by: vouch.by, signature: vouch.signature })
+    await welcome
+    await tablet.client.join('one-device')
+    const both = [received(alice, 'one-device', 'to both of yours'), received(tablet, 'one-device', 'to both of yours')]
+    await bob.client.say('one-device', 'to both of yours')
+    await Promise.all(both)
+
+    // The laptop removes the tablet; bob's next message is for the laptop, not the tablet.
+    await alice.client.request('device.remove', { device: tabletId })
+    const atLaptop = received(alice, 'one-device', 'after the tablet')
+    const sent = await bob.client.say('one-device', 'after the tablet')
+    expect((await atLaptop).seq).toBe(sent.seq)
+    const { messages } = await bob.client.request('history', { room: 'one-device' })
+    const removal = messages.filter((m) => m.mls?.kind === 'commit').at(-1)
+    expect(removal?.mls?.removed).toEqual(['alice'])
+    // No Welcome brought the laptop back: it stayed in the group all along.
+    expect(messages.filter((m) => m.mls?.kind === 'commit' && m.seq > removal!.seq)).toEqual([])
+    await tablet.client.close()
+  })
+
   test('a device the hub slips in without a vouch is never added to a group', async () => {
     // What a malicious hub would do: a device of bob's account that none of bob's devices vouched for.
     const rogue = await person('bob', new MemoryDeviceStore())
