@@ -21,6 +21,7 @@ import type {
 } from '#core/protocol/messages'
 import type { E2eCrypto, RoomGroup } from './crypto-port.ts'
 import type { CommitIntent, Member, PendingCommit } from './group.ts'
+import { stripMetadata } from '#core/attachments/metadata-strip'
 import { sanitizeName, sniffMime } from '#core/attachments/sniff'
 import { compileSearch, searchLogs } from './log-search.ts'
 import { decodePayload, type E2eAttachment, type E2ePayload, encodePayload } from './payload.ts'
@@ -349,7 +350,11 @@ export class E2eSession implements E2eLayer {
             ...(attachments ? { attachments: attachments.map(fileView) } : {}),
             e2e: { device: out.sender.device },
           })
-        } else this.applyChange(live, payload, out.sender.user, frame.seq, frame.ts)
+        } else {
+          // A delete of someone else's message counts from the room's moderators and owner only.
+          const moderated = payload.t === 'delete' && (await this.moderates(live, payload.seq, out.sender.user))
+          this.applyChange(live, payload, out.sender.user, frame.seq, frame.ts, moderated)
+        }
       } else if (out.kind === 'commit') {
         // The users this Commit removed (as the hub saw it): nobody needs to remove them again.
         for (const user of mls.removed ?? []) live.removals.delete(user)
@@ -579,13 +584,18 @@ export class E2eSession implements E2eLayer {
   ): Promise<AttachmentView> {
     const { encryptFile } = await import('./file-crypto.ts')
     const mime = options.mime ?? sniffMime(bytes.subarray(0, 64))
-    const sealed = await encryptFile(bytes)
+    // What the hub does to every image of a clear room, done here: it only gets ciphertext. EXIF,
+    // text and time chunks go; the pixels stay byte for byte (a hidden message survives).
+    const stripped = stripMetadata(mime, bytes)
+    if (!stripped.ok)
+      throw new ChatError('CHATHUB_ATTACHMENT_IMAGE_INVALID', `The image cannot be read (${stripped.why}); check that the file is complete.`, 400)
+    const sealed = await encryptFile(stripped.bytes)
     const stored = await store(sealed.data)
     const view: AttachmentView = {
       id: stored.id,
       name: sanitizeName(options.name, mime),
       mime,
-      size: bytes.length,
+      size: stripped.bytes.length,
       e2e: { key: sealed.key, sha256: sealed.sha256 },
     }
     this.uploads.set(stored.id, view)
@@ -625,13 +635,17 @@ export class E2eSession implements E2eLayer {
     return { type: 'ack', ref: '', room, seq }
   }
 
-  /** Delete one of your messages: encrypted for the members, and the hub drops its ciphertext. */
+  /**
+   * Delete one of your messages, or as a moderator or the owner anyone's: encrypted for the members,
+   * and the hub drops its ciphertext.
+   */
   async delete(room: string, seq: number): Promise<AckFrame<'delete'>> {
     const live = await this.ready(room)
-    this.ownMessage(live, seq)
+    const moderated = await this.moderates(live, seq, this.client.user)
+    if (!moderated) this.ownMessage(live, seq)
     const change: E2eChange = { v: 1, t: 'delete', seq }
     await this.send(live, change, randomId(), { deletes: seq }, (_device, at, ts) =>
-      this.applyChange(live, change, this.client.user, at, ts),
+      this.applyChange(live, change, this.client.user, at, ts, moderated),
     )
     return { type: 'ack', ref: '', room, seq }
   }
@@ -652,7 +666,19 @@ export class E2eSession implements E2eLayer {
     return { type: 'ack', ref: '', room, seq, emoji, changed: true }
   }
 
-  /** A message of yours this device has: others' messages cannot be edited or deleted in an E2E room. */
+  /**
+   * Whether `user` deletes someone else's message `seq` as the room's moderator or owner (their
+   * role as the hub lists it now; the hub checks the same when it drops the ciphertext).
+   */
+  private async moderates(live: LiveRoom, seq: number, user: string): Promise<boolean> {
+    const target = (live.record.log as MessageView[]).find((m) => m.seq === seq)
+    if (!target || target.undecryptable || target.deletedAt !== undefined || target.from === user) return false
+    const { members } = await this.client.members(live.name)
+    const role = members.find((m) => m.user === user)?.role
+    return role === 'owner' || role === 'moderator'
+  }
+
+  /** A message of yours this device has: others' messages cannot be edited (or deleted, but by a moderator) in an E2E room. */
   private ownMessage(live: LiveRoom, seq: number): void {
     const target = (live.record.log as MessageView[]).find((m) => m.seq === seq)
     if (!target || target.undecryptable || target.deletedAt !== undefined) throw notOnThisDevice(live.name, seq)
@@ -708,9 +734,9 @@ export class E2eSession implements E2eLayer {
 
   /**
    * An edit, delete or reaction (by `from`, at `seq`) applied to the log and shown as the hub's
-   * events show them. An edit or delete of someone else's message is ignored: only its sender may.
+   * events show them. An edit of someone else's message is ignored, and a delete unless `moderated` (moderates()).
    */
-  private applyChange(live: LiveRoom, change: E2eChange, from: string, seq: number, ts: number): void {
+  private applyChange(live: LiveRoom, change: E2eChange, from: string, seq: number, ts: number, moderated = false): void {
     const log = live.record.log as MessageView[]
     const target = log.find((m) => m.seq === change.seq && !m.undecryptable && m.deletedAt === undefined)
     if (!target) return
@@ -721,7 +747,7 @@ export class E2eSession implements E2eLayer {
       this.client.inject({ type: 'reaction', room, seq: target.seq, emoji: change.emoji, user: from, added, rev: seq })
       return
     }
-    if (target.from !== from) return
+    if (target.from !== from && !(change.t === 'delete' && moderated)) return
     if (change.t === 'edit') {
       target.text = change.text
       target.editedAt = ts

@@ -114,6 +114,27 @@ describe('end-to-end encrypted rooms through the SDK', () => {
     expect(onHub?.deletedAt).toBeDefined()
   })
 
+  test('the owner deletes a member\'s message; a member may not delete the owner\'s', async () => {
+    const ownerSaid = await alice.client.say('plans', 'owner speaking')
+    await received(bob, 'plans', 'owner speaking')
+    const bobSaid = await bob.client.say('plans', 'off topic')
+    await received(alice, 'plans', 'off topic')
+    await expect(bob.client.delete('plans', ownerSaid.seq)).rejects.toMatchObject({ code: 'CHATHUB_FORBIDDEN' })
+
+    const deleted = bob.client.next('deleted', (e) => e.room === 'plans' && e.seq === bobSaid.seq)
+    await alice.client.delete('plans', bobSaid.seq)
+    expect(await deleted).toMatchObject({ by: 'alice' })
+    for (const p of [alice, bob]) {
+      const shown = (await p.client.history('plans')).messages.find((m) => m.seq === bobSaid.seq)
+      expect(shown).toMatchObject({ text: null })
+      expect(shown?.deletedAt).toBeDefined()
+      // The owner's message is still there on both devices.
+      expect((await p.client.history('plans')).messages.find((m) => m.seq === ownerSaid.seq)?.text).toBe('owner speaking')
+    }
+    const onHub = (await alice.client.request('history', { room: 'plans' })).messages.find((m) => m.seq === bobSaid.seq)
+    expect(onHub?.mls).toBeUndefined()
+  })
+
   test('a file goes encrypted: the hub stores opaque bytes, the members get it back byte for byte', async () => {
     const content = new TextEncoder().encode('FILE-SECRET-CONTENT '.repeat(200))
     const file = await alice.client.upload('plans', content, { name: 'notes.txt' })
@@ -130,6 +151,26 @@ describe('end-to-end encrypted rooms through the SDK', () => {
     expect(Buffer.from(raw.bytes).includes(Buffer.from('FILE-SECRET'))).toBe(false)
     // An upload of someone else's, or none, cannot be sent as an encrypted attachment.
     await expect(bob.client.say('plans', 'theirs', { attachments: [file.id] })).rejects.toMatchObject({ code: 'E2E_UNSUPPORTED' })
+  })
+
+  test('an image loses its metadata on the device before it is encrypted; its pixels stay byte for byte', async () => {
+    const sharp = (await import('sharp')).default
+    const { photoLike } = await import('#test/plugins/stego/fixtures')
+    const { PNG_METADATA, pngChunkTypes, withPngChunks } = await import('#test/core/attachment-files')
+    const raw = Buffer.from(photoLike({ width: 48, height: 32, seed: 3 }).data)
+    const pixels = async (bytes: Uint8Array) => (await sharp(bytes).raw().toBuffer())
+    const original = withPngChunks(await sharp(raw, { raw: { width: 48, height: 32, channels: 3 } }).png().toBuffer(), PNG_METADATA)
+    const file = await alice.client.upload('plans', original, { name: 'holiday.png' })
+    const atBob = received(bob, 'plans', 'the picture')
+    await alice.client.say('plans', 'the picture', { attachments: [file.id] })
+    const got = Buffer.from(await bob.client.fetchFile((await atBob).attachments![0]!))
+    for (const meta of ['tEXt', 'tIME', 'eXIf']) expect(pngChunkTypes(got)).not.toContain(meta)
+    expect(got.toString('latin1')).not.toContain('51.5007N')
+    expect((await pixels(got)).equals(await pixels(original))).toBe(true)
+    // A damaged image is refused before anything is uploaded.
+    await expect(alice.client.upload('plans', original.subarray(0, 60), { name: 'cut.png' })).rejects.toMatchObject({
+      code: 'CHATHUB_ATTACHMENT_IMAGE_INVALID',
+    })
   })
 
   test('the hub refuses plaintext in an E2E room: a client without a session gets CHATHUB_E2E_ROOM_ENCRYPTED', async () => {

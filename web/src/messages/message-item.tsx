@@ -1,7 +1,7 @@
 // One message, in the timeline or the thread panel: sender and time (unless grouped with the one
 // before), what it answers when it is a reply, its text (as text: renderText), files, reactions, its
 // thread's reply count, and its actions — react (the picker), reply (opens its thread), edit (own),
-// delete (own, or anyone's for a moderator; only your own in an end-to-end encrypted room). A message
+// delete (own, or anyone's for a moderator, in end-to-end encrypted rooms too). A message
 // of an encrypted room this device cannot decrypt says why and what to do.
 import { useEffect, useRef, useState } from 'preact/hooks'
 import type { MessageView } from '#core/protocol/messages'
@@ -59,8 +59,8 @@ export const MessageItem = ({ store, message: m, grouped, canModerate, answers, 
   const mentioned = m.mentions?.includes(me) ?? false
   const bridged = m.via !== undefined
   const live = m.deletedAt === undefined && m.text !== null
-  // In an encrypted room only a message's sender can change it (the others' devices would ignore it).
-  const canDelete = own || (canModerate && !store.isEncrypted(m.room))
+  // A moderator deletes anyone's message, in an encrypted room too (the members' devices check the role).
+  const canDelete = own || canModerate
   const root = m.thread ?? m.seq
   const openThread = () => store.threads.open(m.room, root).catch(onError)
   const news = store.threads.news.get(threadKey(m.room, m.seq)) ?? 0
