@@ -4,16 +4,12 @@
 // that verified nobody.
 import type { E2eSession } from '#core/client/e2e/session'
 import type { DeviceStore } from '#core/client/e2e/store'
-import { type VerificationChanges, brokenVerification } from '#core/client/e2e/verification'
+import {
+  type VerificationChanges,
+  brokenVerification,
+  describeChanges,
+} from '#core/client/e2e/verification'
 import type { ChatClient } from '#core/client/sdk'
-
-/** What changed, for people: `device X ("phone") added; device Y removed`. */
-export const describeChanges = (changes: VerificationChanges): string =>
-  [
-    ...changes.added.map((d) => `device ${d.device} ("${d.name}") added`),
-    ...changes.removed.map((id) => `device ${id} removed`),
-    ...changes.keyChanged.map((id) => `device ${id} has another key`),
-  ].join('; ')
 
 /** The warning for `user`, naming what changed and the command to run. */
 export const brokenVerificationLine = (user: string, changes: VerificationChanges): string =>

@@ -187,7 +187,7 @@ export default class Verify extends ChathubCommand {
     if (check.status === 'verified')
       this.log(`verified: you confirmed this number with ${user} on ${verifiedAt}`)
     if (check.status === 'broken' && check.changes) {
-      const { describeChanges } = await import('#cli/verified-members')
+      const { describeChanges } = await import('#core/client/e2e/verification')
       this.log(
         `VERIFICATION BROKEN: ${user}'s devices changed since you verified them on ${verifiedAt}: ${describeChanges(check.changes)}`,
       )

@@ -74,6 +74,12 @@ test(
         await runCli(['devices', 'export', join(dir, 'again'), '--json'], { env: withPass(alice) }),
       ),
     ).toBe('E2E_DEVICE_MOVED')
+    // Clear rooms still work from the old home: it is a home without a device now.
+    ok(await runCli(['create', 'moved-lobby'], { env: alice }))
+    ok(await runCli(['send', '--room', 'moved-lobby', 'clear rooms still work'], { env: alice }))
+    expect(texts(await runCli(['history', '--room', 'moved-lobby', '--json'], { env: alice }))).toEqual([
+      'clear rooms still work',
+    ])
 
     ok(await runCli(['send', '--room', 'moving', 'while it moved'], { env: bob }))
 

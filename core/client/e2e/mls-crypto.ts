@@ -34,7 +34,7 @@ export const loadMlsCrypto = async ({
     async keyPackages(count, lastResort) {
       const batch = await makeKeyPackages(user, device, count, { lastResort })
       // Kept before they are published: a Welcome for one may come the moment the hub has it.
-      await store.saveKeyPackages(keepKeyPackages(await store.loadKeyPackages(), batch))
+      await store.updateKeyPackages((kept) => keepKeyPackages(kept, batch))
       return {
         oneTime: batch.packages,
         ...(batch.lastResort ? { lastResort: batch.lastResort } : {}),
@@ -44,7 +44,7 @@ export const loadMlsCrypto = async ({
     async joinGroup(welcome) {
       const kept = await store.loadKeyPackages()
       const { group, keyPackage } = await RoomGroup.join(ctx, welcome, kept)
-      await store.saveKeyPackages(withoutUsedKeyPackage(kept, keyPackage))
+      await store.updateKeyPackages((current) => withoutUsedKeyPackage(current, keyPackage))
       return group
     },
     loadGroup: (group: StoredGroup) => RoomGroup.decode(ctx, group),

@@ -117,6 +117,8 @@ export class E2eSession implements E2eLayer {
    */
   private readonly sent = new Map<string, OwnSend>()
   private cryptoLoaded: Promise<E2eCrypto> | undefined
+  /** The KeyPackage top-up under way (topUpKeyPackages). */
+  private toppingUp: Promise<void> = Promise.resolve()
   private linked = false
 
   private constructor(
@@ -159,9 +161,7 @@ export class E2eSession implements E2eLayer {
     const ack = await this.client.request('device', crypto.registration())
     this.linked = true
     for (const welcome of ack.welcomes) this.welcomes.set(welcome.room, welcome)
-    const { available, lastResort } = await this.client.request('keypackages', { packages: [] })
-    if (available < KEY_PACKAGES_LOW || !lastResort)
-      await this.publishKeyPackages(available, lastResort)
+    await this.topUpKeyPackages()
   }
 
   /** Register this device now (otherwise it registers when an E2E room first needs it). */
@@ -171,6 +171,20 @@ export class E2eSession implements E2eLayer {
 
   private async ensureLinked(): Promise<void> {
     if (!this.linked) await this.link()
+  }
+
+  /**
+   * Publish KeyPackages when the hub holds few (or no last-resort one), one top-up at a time: two
+   * at once (the device's link and a `keypackages.low`) would each save their own batch's private
+   * keys over the other's, and a Welcome for a package whose keys were lost could not be opened.
+   */
+  private topUpKeyPackages(): Promise<void> {
+    const run = this.toppingUp.then(async () => {
+      const { available, lastResort } = await this.client.request('keypackages', { packages: [] })
+      if (available < KEY_PACKAGES_LOW || !lastResort) await this.publishKeyPackages(available, lastResort)
+    })
+    this.toppingUp = run.catch(() => {})
+    return run
   }
 
   private async publishKeyPackages(available: number, lastResort: boolean): Promise<void> {
@@ -188,13 +202,20 @@ export class E2eSession implements E2eLayer {
     if (this.live.has(room) || (await this.options.store.loadRoom(room))) return true
     if (this.clear.has(room)) return false
     const { rooms } = await this.client.rooms()
+    let view: E2eRoomView | undefined
     for (const summary of rooms) {
-      if (summary.e2e) await this.open(summary.name, summary.e2e)
-      else this.clear.add(summary.name)
+      if (!summary.e2e) this.clear.add(summary.name)
+      else if (summary.name === room) view = summary.e2e
     }
     // Not listed (not a member, or no such room): the hub answers what a clear request gets there.
-    if (!this.live.has(room)) this.clear.add(room)
-    return this.live.has(room)
+    if (!view) {
+      this.clear.add(room)
+      return false
+    }
+    // Only this room is opened: a clear room's request must not need the device (a home whose
+    // device moved away, `chathub devices export`, still reads and writes its clear rooms).
+    await this.open(room, view)
+    return true
   }
 
   /** The room as this device follows it: its record from the store, its group loaded. */
@@ -267,7 +288,7 @@ export class E2eSession implements E2eLayer {
         for (const [room, live] of this.live) if (live.group) this.addSoon(room, frame.user)
         return false
       case 'keypackages.low':
-        void this.publishKeyPackages(frame.available, true).catch(() => {})
+        void this.topUpKeyPackages().catch(() => {})
         return false
       default:
         return false

@@ -2,7 +2,8 @@
 // It holds private keys, so: mode 0600 in a folder made 0700, and every write goes to a temporary
 // file renamed over the old one, so that a crash leaves the old store or the new, never half of one.
 // A lock file keeps two chathub processes of the same device from writing at once. A store marked
-// moved (its device was exported to another machine, `chathub devices export`) refuses to be used.
+// moved (its device was exported to another machine, `chathub devices export`) has no device to
+// use: it reads as empty and refuses every write.
 import { randomBytes } from 'node:crypto'
 import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
@@ -32,8 +33,13 @@ export class FileDeviceStore extends DocumentDeviceStore {
     super()
   }
 
+  /**
+   * A moved store reads as an empty one (the home has no device: clear rooms work as for anyone),
+   * and refuses every write (E2E_DEVICE_MOVED), so whatever would make or use a device there stops.
+   */
   protected async read(): Promise<DeviceStoreData> {
-    return structuredClone(this.usable(await this.current()))
+    const data = await this.current()
+    return data.moved ? emptyStoreData() : structuredClone(data)
   }
 
   protected update(change: (data: DeviceStoreData) => void): Promise<void> {

@@ -149,6 +149,11 @@ export interface DeviceStore {
   saveDevice(device: StoredDevice): Promise<void>
   loadKeyPackages(): Promise<StoredKeyPackage[]>
   saveKeyPackages(packages: StoredKeyPackage[]): Promise<void>
+  /**
+   * Change the kept KeyPackages as they are in the store when the change runs (one write): two
+   * changes at once (a top-up, a Welcome using one) must not save over each other's.
+   */
+  updateKeyPackages(change: (kept: StoredKeyPackage[]) => StoredKeyPackage[]): Promise<void>
   loadGroup(room: string): Promise<StoredGroup | undefined>
   /** `undefined` forgets the room's group (left, removed). */
   saveGroup(room: string, group: StoredGroup | undefined): Promise<void>
@@ -190,6 +195,11 @@ export abstract class DocumentDeviceStore implements DeviceStore {
   saveKeyPackages(packages: StoredKeyPackage[]): Promise<void> {
     return this.update((data) => {
       data.keyPackages = structuredClone(packages)
+    })
+  }
+  updateKeyPackages(change: (kept: StoredKeyPackage[]) => StoredKeyPackage[]): Promise<void> {
+    return this.update((data) => {
+      data.keyPackages = structuredClone(change(data.keyPackages))
     })
   }
   async loadGroup(room: string): Promise<StoredGroup | undefined> {

@@ -20,6 +20,14 @@ export interface VerificationChanges {
   keyChanged: string[]
 }
 
+/** What changed, for people (CLI and browser): `device X ("phone") added; device Y removed`. */
+export const describeChanges = (changes: VerificationChanges): string =>
+  [
+    ...changes.added.map((d) => `device ${d.device} ("${d.name}") added`),
+    ...changes.removed.map((id) => `device ${id} removed`),
+    ...changes.keyChanged.map((id) => `device ${id} has another key`),
+  ].join('; ')
+
 /** A user's devices as this device assesses them now. */
 export interface CurrentDevices {
   user: string

@@ -154,7 +154,7 @@ test('garbage is not an export: each refused as E2E_EXPORT_INVALID before any ke
   }
 })
 
-test('the store left behind: marked moved it refuses every use until replaced; an old store file still loads', async () => {
+test('the store left behind: marked moved it has no device and refuses every write until replaced; an old store file still loads', async () => {
   const file = join(dir, 'e2e', 'alice@hub.json')
   const store = new FileDeviceStore(file)
   expect(await store.snapshot()).toBeUndefined()
@@ -175,11 +175,15 @@ test('the store left behind: marked moved it refuses every use until replaced; a
 
   const current = await store.snapshot()
   await store.markMoved(current!, { at: 5 })
+  // Moved: it reads as a home without a device (its clear rooms keep working), and every write,
+  // such as making a new device or keeping a message, is refused.
+  expect(await new FileDeviceStore(file).loadDevice()).toBeUndefined()
+  expect(await store.loadRoom('secret')).toBeUndefined()
+  expect(await store.loadVerifications()).toEqual({})
   for (const use of [
-    () => new FileDeviceStore(file).loadDevice(),
-    () => store.loadRoom('secret'),
+    () => store.saveDevice(data.device!),
     () => store.saveVerification('bob', undefined),
-    () => store.loadVerifications(),
+    () => store.updateKeyPackages((kept) => kept),
   ]) {
     await expect(use()).rejects.toMatchObject({ code: 'E2E_DEVICE_MOVED', details: { at: 5 } })
   }

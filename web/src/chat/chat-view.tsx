@@ -1,8 +1,9 @@
 // The chat: the rooms list (unread counts, mentions, invitations, direct messages, the room
 // directory and room creation) beside the open room (its topic, the timeline, who is typing, the
 // composer) and, when asked for, its members. On a narrow screen the rooms list is a drawer and the
-// members a dialog. End-to-end encrypted rooms carry a lock and say who can read them; when another
-// tab of this browser uses the device, this one takes over once that tab lets it go.
+// members a dialog. End-to-end encrypted rooms carry a lock and say who can read them (and which
+// verified member's devices changed); when another tab of this browser uses the device, this one
+// takes over once that tab lets it go.
 import { useEffect, useRef, useState } from 'preact/hooks'
 import type { RoomSummary } from '#core/protocol/messages'
 import { type Me, logOut } from '../session.ts'
@@ -31,6 +32,8 @@ import { UnreadBadges } from '../rooms/unread-badges.tsx'
 import type { DeviceLock } from '../e2e/device-lock.ts'
 import { DeviceNotice } from '../e2e/device-notice.tsx'
 import { EncryptionLine, LockIcon } from '../e2e/encryption-marks.tsx'
+import { BrokenVerifications } from '../e2e/verification-marks.tsx'
+import { VerifyButton } from '../e2e/verify-button.tsx'
 
 /** Re-render when the store changes. */
 const useStore = (store: ChatStore | undefined): void => {
@@ -222,6 +225,7 @@ export const ChatView = ({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void 
           </h1>
           {summary?.e2e && <LockIcon />}
           {summary?.e2e && <EncryptionLine />}
+          {summary?.e2e && <BrokenVerifications store={store} room={summary.name} />}
           {room && <TopicEditor store={store} room={room} canEdit={summary !== undefined && mayModerate(summary, mine)} />}
           {summary && (
             <div class="room-actions">
@@ -236,6 +240,11 @@ export const ChatView = ({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void 
               >
                 Members
               </button>
+              {summary.kind === 'direct' && summary.e2e && summary.peer !== undefined && (
+                <VerifyButton store={store} user={summary.peer}>
+                  Verify {summary.peer}
+                </VerifyButton>
+              )}
               {mayLeave(summary, summary.role) && (
                 <button type="button" class="small" aria-haspopup="dialog" onClick={() => setLeaving(summary)}>
                   Leave room

@@ -1,8 +1,9 @@
 // This browser as a device of the account in end-to-end encrypted rooms (docs/e2e.md, "In the
 // browser"): the SDK's E2E session attached to the chat's client, with its keys in IndexedDB, used
-// by one tab at a time; and what the settings' device list does with the account's devices (list
-// with fingerprints and trust, vouch, rename, remove). Loaded beside the connection, so the login
-// view does not carry it; the MLS code itself (ts-mls) loads only once an E2E room needs it.
+// by one tab at a time; what the settings' device list does with the account's devices (list
+// with fingerprints and trust, vouch, rename, remove); and the users verified here (verifications.ts).
+// Loaded beside the connection, so the login view does not carry it; the MLS code itself (ts-mls)
+// loads only once an E2E room needs it.
 import { E2eSession } from '#core/client/e2e/session'
 import { fingerprint } from '#core/client/e2e/fingerprint'
 import type { DeviceStatus } from '#core/client/e2e/trust'
@@ -13,6 +14,7 @@ import type { DeviceView } from '#core/protocol/messages'
 import { type DeviceLock, tryDeviceLock, waitForDeviceLock } from './device-lock.ts'
 import { thisBrowser } from './device-name.ts'
 import { IndexedDbDeviceStore } from './indexeddb-store.ts'
+import { Verifications } from './verifications.ts'
 
 /** Whether this tab can use E2E rooms, and if not, why. */
 export type E2eSetup =
@@ -144,6 +146,11 @@ export class BrowserDevice {
   /** Take a device out of the account (lost, sold): the E2E rooms remove it from their groups. */
   remove(device: string): Promise<unknown> {
     return this.client.request('device.remove', { device })
+  }
+
+  /** Safety numbers with other users, and a watch on those verified here; `changed` hears their status change. */
+  watchVerifications(changed: () => void): Verifications {
+    return new Verifications(this.client, this.session, this.store, changed)
   }
 
   /** Let another tab have the device (logout). */

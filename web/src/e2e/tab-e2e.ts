@@ -1,12 +1,13 @@
 // This tab's side of end-to-end encrypted rooms, kept by the ChatStore. Dormant until an encrypted
-// room needs it (the account has one, one is opened, joined or created, or the device list is
-// shown): only then does its code load (browser-device.ts, then ts-mls), so a chat without
-// encrypted rooms carries none of it. Awake, it is this browser's device, or why this tab has
-// none: another tab uses it, or the page cannot (plain http).
+// room needs it (the account has one, one is opened, joined or created, the device list is shown,
+// or a safety number): only then does its code load (browser-device.ts, then ts-mls), so a chat
+// without encrypted rooms carries none of it. Awake, it is this browser's device, or why this tab
+// has none: another tab uses it, or the page cannot (plain http); and the users verified with it.
 import type { ChatClient } from '#core/client/sdk'
 import type { AttachmentView, EventOf } from '#core/protocol/messages'
 import type { BrowserDevice, DeviceRow, E2eSetup } from './browser-device.ts'
 import type { DeviceLock } from './device-lock.ts'
+import type { Verifications } from './verifications.ts'
 
 export type TabE2eState = { kind: 'dormant' } | E2eSetup
 
@@ -21,6 +22,8 @@ export class TabE2e {
   state: TabE2eState = { kind: 'dormant' }
   /** This browser's device as the account lists it (undefined while it has none): its trust. */
   device: DeviceRow | undefined = undefined
+  /** Safety numbers, and the users verified in this browser (when this tab has the device). */
+  verified: Verifications | undefined = undefined
   private waking: Promise<void> | undefined
 
   constructor(
@@ -46,6 +49,10 @@ export class TabE2e {
     this.waking ??= (async () => {
       const { setUpE2e } = await import('./browser-device.ts')
       this.state = await setUpE2e(this.client, this.user, this.held)
+      if (this.state.kind === 'ready') {
+        this.verified = this.state.device.watchVerifications(this.changed)
+        void this.verified.load().catch(() => {})
+      }
       this.changed()
       await this.refreshDevice()
     })()

@@ -1,7 +1,10 @@
 // Search (loaded on demand by search-button.tsx): a query with an optional room and sender, results
-// newest first with their snippet — the matched words as <mark> elements built from the hub's offsets
-// (text nodes only, never HTML) — and "more results" paging with the hub's cursor. Choosing a result
-// shows the message in its room, in context (store.openAt). A modal <dialog>: Escape closes it.
+// newest first with their snippet — the matched words as <mark> elements built from the offsets
+// (text nodes only, never HTML) — and "more results" paging with the cursor. Through the SDK's
+// client.search: clear rooms are searched by the hub, and encrypted rooms, when this tab has the
+// browser's device, on the device, in what it decrypted (docs/e2e.md, "Search"); those hits say so.
+// Choosing a result shows the message in its room, in context (store.openAt). A modal <dialog>:
+// Escape closes it.
 import type { ComponentChildren } from 'preact'
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { isChatError } from '#core/errors'
@@ -60,12 +63,17 @@ export const SearchDialog = ({ store, open, onOpen, onClose }: SearchDialogProps
     } else if (!open && el.open) el.close()
   }, [open])
 
+  const encrypted = store.memberRooms().some((r) => r.summary?.e2e !== undefined)
+
   const search = async (cursor?: string) => {
     const filters = cursor !== undefined && asked ? asked : { q: q.trim(), room, from: from.trim() }
     if (filters.q === '') return
     setBusy(true)
     setProblem(undefined)
     try {
+      // The device searches the encrypted rooms once it is attached to the client (it usually is
+      // already: an account with encrypted rooms wakes it when the chat starts).
+      if (encrypted) await store.e2e.wake()
       const ack = await store.client.search(filters.q, {
         limit: LIMIT,
         ...(filters.room === '' ? {} : { room: filters.room }),
@@ -143,6 +151,7 @@ export const SearchDialog = ({ store, open, onOpen, onClose }: SearchDialogProps
             Search
           </button>
         </form>
+        {encrypted && <EncryptedRoomsHint store={store} />}
         {problem !== undefined && (
           <p class="error" role="alert">
             {problem}
@@ -165,6 +174,7 @@ export const SearchDialog = ({ store, open, onOpen, onClose }: SearchDialogProps
                   <span class="hit-meta">
                     <span class="hit-room">{roomTitle(hit.message.room)}</span> <span class="from">{hit.message.from}</span>{' '}
                     <time dateTime={new Date(hit.message.ts).toISOString()}>{when(hit.message.ts)}</time>
+                    {hit.source === 'device' && <span class="tag hit-source">on this device</span>}
                   </span>
                   <span class="hit-snippet">{markedSnippet(hit.snippet, hit.marks)}</span>
                 </button>
@@ -179,5 +189,18 @@ export const SearchDialog = ({ store, open, onOpen, onClose }: SearchDialogProps
         )}
       </div>
     </dialog>
+  )
+}
+
+/** Where encrypted rooms are searched: on this browser's device, or not in this tab (and why). */
+const EncryptedRoomsHint = ({ store }: { store: ChatStore }) => {
+  const problem = store.e2e.problem()
+  return problem === undefined ? (
+    <p class="hint">
+      Encrypted rooms are searched on this device, in what it decrypted: nothing from before it joined them. Those results
+      say “on this device”.
+    </p>
+  ) : (
+    <p class="hint">Encrypted rooms are not searched in this tab. {problem}</p>
   )
 }

@@ -1,10 +1,13 @@
 // One member in the members panel: name, role, online or not, and what the user may do to them —
 // promote to moderator or demote to member (the owner), kick or ban with an optional reason (moderators
 // and the owner, on lower ranks). Actions the user's role cannot do are not shown; a refusal
-// shows the hub's code.
+// shows the hub's code. In an encrypted room, anyone else can be verified (their safety number), and
+// a member verified in this browser is marked so.
 import { useEffect, useRef, useState } from 'preact/hooks'
 import type { MemberView, RoleName, RoomSummary } from '#core/protocol/messages'
 import type { ChatStore } from '../chat/store.ts'
+import { VerificationTag } from '../e2e/verification-marks.tsx'
+import { VerifyButton } from '../e2e/verify-button.tsx'
 import { errorText } from './error-text.ts'
 import { mayRemove, maySetRole } from './roles.ts'
 
@@ -32,6 +35,7 @@ export const MemberRow = ({ store, room, member: m, mine, onChanged }: MemberRow
   const self = m.user === store.me
   const roles = !self && maySetRole(room, mine, m.role)
   const removable = !self && mayRemove(room, mine, m.role)
+  const verifiable = !self && room.e2e !== undefined
 
   useEffect(() => {
     if (removal !== undefined || refocus.current === undefined) return
@@ -86,6 +90,7 @@ export const MemberRow = ({ store, room, member: m, mine, onChanged }: MemberRow
           {self && <span class="muted"> (you)</span>}
         </span>
         <span class={`tag role-${m.role}`}>{m.role}</span>
+        {verifiable && <VerificationTag store={store} user={m.user} />}
         <span class="member-state">{m.online ? 'online' : 'offline'}</span>
       </div>
       {removal !== undefined ? (
@@ -117,8 +122,9 @@ export const MemberRow = ({ store, room, member: m, mine, onChanged }: MemberRow
           </div>
         </form>
       ) : (
-        (roles || removable) && (
+        (roles || removable || verifiable) && (
           <div class="member-actions">
+            {verifiable && <VerifyButton store={store} user={m.user} />}
             {roles && (
               <button
                 type="button"
