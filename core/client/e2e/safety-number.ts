@@ -3,6 +3,7 @@
 // numeric fingerprint (libsignal's NumericFingerprintGenerator, version 2), with a user's set of
 // devices where Signal has one identity key. Pure (SHA-512 from @noble/hashes): browsers use it too.
 import { sha512 } from '@noble/hashes/sha2.js'
+import { concatBytes } from '@noble/hashes/utils.js'
 import { fromBase64 } from '#core/protocol/e2e'
 
 /** Hash iterations per half, as Signal: they make a search for a colliding device set costlier. */
@@ -84,12 +85,4 @@ const u32 = (n: number): Uint8Array => {
 
 const field = (bytes: Uint8Array): Uint8Array => concat([u32(bytes.length), bytes])
 
-const concat = (parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.length
-  }
-  return out
-}
+const concat = (parts: Uint8Array[]): Uint8Array => concatBytes(...parts)
